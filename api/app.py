@@ -1,0 +1,58 @@
+"""The FastAPI application: routes, error mapping and the built web front end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api import problems
+from api.platform import Platform
+from api.problems import ApiError
+from api.routes import apps, auth, files, health, records, users
+from api.settings import Settings
+
+NO_WEB_BUILD = """<!doctype html><meta charset="utf-8"><title>Formwork</title>
+<p>The API is running, but the web front end is not built. Run <code>make run</code>
+(or <code>make web</code>) to build it.</p>"""
+
+
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    platform = platform or Platform(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        platform.close()
+
+    app = FastAPI(title="Formwork", version="0.1.0", lifespan=lifespan)
+    app.state.platform = platform
+    problems.install(app)
+    for module in (health, auth, users, apps, files, records):
+        app.include_router(module.router)
+    _serve_web(app, settings)
+    return app
+
+
+def _serve_web(app: FastAPI, settings: Settings) -> None:
+    dist = settings.web_dist
+    assets = dist / "assets"
+    if assets.is_dir():
+        app.mount("/assets", StaticFiles(directory=assets), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def spa(path: str) -> Response:
+        # Client-side routes all load the same page; unknown API paths stay 404s.
+        if path.startswith("api/") or path == "api":
+            raise ApiError(404, f"there is no API endpoint /{path}")
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+            return FileResponse(candidate)
+        index = dist / "index.html"
+        if not index.is_file():
+            return HTMLResponse(NO_WEB_BUILD)
+        return FileResponse(index)

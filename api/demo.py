@@ -1,0 +1,82 @@
+"""The demo tenant that ``make run`` serves: people, departments and an app.
+
+Idempotent: a second run finds everything in place and only makes sure the
+example app is installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from api.platform import Platform
+from api.settings import REPO
+from builder.apps import install_app
+from builder.validate import load_definition_file
+from engine.accounts.users import create_department, create_user, grant_role
+from engine.store.tables import users
+
+DEMO_TENANT = "demo"
+DEMO_PASSWORD = "demo"
+EXAMPLE_APP = REPO / "templates" / "examples" / "mini_crm.json"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    manager: str | None
+    role: str | None
+
+
+DEMO_USERS = (
+    DemoUser("admin", "管理员 Admin", None, None),
+    DemoUser("director1", "赵总监 Director Zhao", None, "sales_manager"),
+    DemoUser("manager1", "钱经理 Manager Qian", "director1", "sales_manager"),
+    DemoUser("rep1", "孙销售 Rep Sun", "manager1", "sales_rep"),
+    DemoUser("rep2", "李销售 Rep Li", "manager1", "sales_rep"),
+    DemoUser("finance1", "周财务 Finance Zhou", "director1", None),
+)
+
+
+def create_demo_users(platform: Platform, tenant: str, app_key: str = "mini_crm") -> None:
+    with platform.store.write(tenant) as conn:
+        if conn.scalar(select(users.c.id).where(users.c.username == "admin")) is not None:
+            return
+        sales = create_department(conn, "销售部 Sales")
+        team = create_department(conn, "华东一组 East team 1", parent_id=sales)
+        finance = create_department(conn, "财务部 Finance")
+        departments = {"director1": sales, "finance1": finance}
+        ids: dict[str, int] = {}
+        for person in DEMO_USERS:
+            user = create_user(
+                conn,
+                platform.passwords,
+                person.username,
+                DEMO_PASSWORD,
+                person.display_name,
+                is_admin=person.username == "admin",
+                department_id=departments.get(person.username, team),
+                manager_id=ids.get(person.manager or ""),
+            )
+            ids[person.username] = user.id
+            if person.role:
+                grant_role(conn, user.id, app_key, person.role)
+
+
+def set_up_demo(platform: Platform, app_file: Path = EXAMPLE_APP) -> list[str]:
+    """Create the demo tenant, its people and the example app; return what was done."""
+    done: list[str] = []
+    store = platform.store
+    store.migrate_all()
+    if not store.tenant_exists(DEMO_TENANT):
+        store.create_tenant(DEMO_TENANT, "Demo")
+        done.append(f"created tenant {DEMO_TENANT!r}")
+    create_demo_users(platform, DEMO_TENANT)
+    definition = load_definition_file(app_file)
+    with store.write(DEMO_TENANT) as conn:
+        install_app(conn, definition)
+    done.append(f"app {definition.key!r} {definition.version} installed")
+    return done

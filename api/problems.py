@@ -1,0 +1,113 @@
+"""Errors as application/problem+json (RFC 9457), one mapping for the whole API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from builder.apps import AppAlreadyInstalled, AppNotFound
+from builder.validate import DefinitionError
+from engine.accounts.tokens import InvalidToken
+from engine.forms.errors import Conflict, RecordInvalid, RecordNotFound, StaleVersion
+from engine.store import TenantNotFound
+
+log = logging.getLogger("formwork.api")
+
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Invalid input",
+    500: "Internal error",
+}
+
+
+class ApiError(Exception):
+    """An error a route raises on purpose, with its status."""
+
+    def __init__(self, status: int, detail: str, errors: list[dict[str, str]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+def problem(
+    status: int, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status, media_type="application/problem+json", headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, err: ApiError) -> JSONResponse:
+        return problem(err.status, err.detail, err.errors)
+
+    @app.exception_handler(RecordInvalid)
+    async def invalid(_: Request, err: RecordInvalid) -> JSONResponse:
+        errors = [{"field": e.field, "message": e.message} for e in err.errors]
+        return problem(422, "the record is not valid", errors)
+
+    @app.exception_handler(DefinitionError)
+    async def bad_definition(_: Request, err: DefinitionError) -> JSONResponse:
+        errors = [{"field": i.path, "message": i.message} for i in err.issues]
+        return problem(422, "the app definition is not valid", errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, err: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _location(e["loc"]), "message": e["msg"]} for e in err.errors()]
+        return problem(422, "the request is not valid", errors)
+
+    @app.exception_handler(RecordNotFound)
+    @app.exception_handler(AppNotFound)
+    @app.exception_handler(TenantNotFound)
+    async def not_found(_: Request, err: Exception) -> JSONResponse:
+        return problem(404, str(err))
+
+    @app.exception_handler(StaleVersion)
+    async def stale(_: Request, err: StaleVersion) -> JSONResponse:
+        return problem(409, str(err), [{"field": "version", "message": str(err)}],
+                       current_version=err.current)
+
+    @app.exception_handler(Conflict)
+    @app.exception_handler(AppAlreadyInstalled)
+    async def conflict(_: Request, err: Exception) -> JSONResponse:
+        errors = [{"field": e.field, "message": e.message} for e in getattr(err, "errors", [])]
+        return problem(409, str(err), errors or None)
+
+    @app.exception_handler(InvalidToken)
+    async def unauthenticated(_: Request, err: InvalidToken) -> JSONResponse:
+        return problem(401, str(err))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, err: HTTPException) -> JSONResponse:
+        return problem(err.status_code, str(err.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, err: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=err)
+        return problem(500, "an unexpected error occurred; it has been logged")

@@ -1,0 +1,151 @@
+"""Records of an app's entities: list, create, read, update, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentPrincipal, PlatformDep
+from api.problems import ApiError
+from engine.forms.context import ReadContext, WriteContext
+from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.records import (
+    ListQuery,
+    create_record,
+    create_records,
+    delete_record,
+    get_record,
+    list_records,
+    update_record,
+)
+from engine.forms.runtime import AppRuntime, EntityRuntime
+
+router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
+
+LIST_PARAMS = {"page", "page_size", "sort", "q", "count"}
+MAX_BULK = 10_000
+
+
+def _entity(runtime: AppRuntime, key: str) -> EntityRuntime:
+    entity = runtime.entity(key)
+    if entity is None:
+        raise ApiError(404, f"app {runtime.key!r} has no entity {key!r}")
+    return entity
+
+
+@contextmanager
+def _writing(
+    platform: PlatformDep, principal: CurrentPrincipal, app: str, entity: str
+) -> Iterator[tuple[WriteContext, EntityRuntime]]:
+    with platform.store.write(principal.tenant) as conn:
+        runtime = platform.runtime(conn, principal.tenant, app)
+        target = _entity(runtime, entity)
+        yield WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC)), target
+
+
+@contextmanager
+def _reading(
+    platform: PlatformDep, principal: CurrentPrincipal, app: str, entity: str
+) -> Iterator[tuple[ReadContext, EntityRuntime]]:
+    with platform.store.read(principal.tenant) as conn:
+        runtime = platform.runtime(conn, principal.tenant, app)
+        target = _entity(runtime, entity)
+        yield ReadContext(conn, runtime, target.key), target
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    if not text.lstrip("-").isdigit():
+        raise RecordInvalid([FieldError(name, "must be an integer")])
+    return int(text)
+
+
+@router.get("")
+def list_(
+    app: str, entity: str, request: Request, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    params = request.query_params
+    query = ListQuery(
+        page=_int_param(request, "page", 1),
+        page_size=_int_param(request, "page_size", 20),
+        sort=[s for s in params.get("sort", "").split(",") if s],
+        q=params.get("q") or None,
+        with_total=params.get("count", "true").lower() != "false",
+        filters={k: v for k, v in params.items() if k not in LIST_PARAMS},
+    )
+    with _reading(platform, principal, app, entity) as (ctx, target):
+        return JSONResponse(list_records(ctx, target, query))
+
+
+@router.post("", status_code=201)
+def create(
+    app: str,
+    entity: str,
+    principal: CurrentPrincipal,
+    platform: PlatformDep,
+    body: dict[str, Any] = Body(),
+) -> Response:
+    with _writing(platform, principal, app, entity) as (ctx, target):
+        record = create_record(ctx, target, body)
+    return JSONResponse(record, 201)
+
+
+@router.post("/bulk", status_code=201)
+def bulk_create(
+    app: str,
+    entity: str,
+    principal: CurrentPrincipal,
+    platform: PlatformDep,
+    body: list[dict[str, Any]] = Body(),
+) -> Response:
+    """Create many records in one transaction: all of them or, on any error, none."""
+    if not 1 <= len(body) <= MAX_BULK:
+        raise RecordInvalid([FieldError("body", f"send between 1 and {MAX_BULK} records")])
+    with _writing(platform, principal, app, entity) as (ctx, target):
+        ids = create_records(ctx, target, body)
+    return JSONResponse({"ids": ids, "created": len(ids)}, 201)
+
+
+@router.get("/{record_id}")
+def read(
+    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    with _reading(platform, principal, app, entity) as (ctx, target):
+        return JSONResponse(get_record(ctx, target, record_id))
+
+
+@router.patch("/{record_id}")
+def patch(
+    app: str,
+    entity: str,
+    record_id: int,
+    principal: CurrentPrincipal,
+    platform: PlatformDep,
+    body: dict[str, Any] = Body(),
+) -> Response:
+    version = body.pop("version", None)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise RecordInvalid(
+            [FieldError("version", "is required: send the version you read, so no change is lost")]
+        )
+    with _writing(platform, principal, app, entity) as (ctx, target):
+        record = update_record(ctx, target, record_id, body, version)
+    return JSONResponse(record)
+
+
+@router.delete("/{record_id}", status_code=204)
+def delete(
+    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    with _writing(platform, principal, app, entity) as (ctx, target):
+        delete_record(ctx, target, record_id)
+    return Response(status_code=204)
+
+

@@ -1,0 +1,1 @@
+"""The app-definition model: schema, loading, validation, versions, install."""

@@ -1,0 +1,126 @@
+"""Installed apps and their versions in a tenant's store.
+
+Installing an app writes its metadata rows and creates its tables in one
+transaction (both databases run DDL transactionally), so the definition and
+the physical schema can never drift apart: either both exist or neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from builder.model import AppDefinition
+from engine.forms.runtime import build_runtime
+from engine.store.tables import app_versions, apps, audit_log
+
+
+class AppNotFound(LookupError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"there is no app {key!r}")
+        self.key = key
+
+
+class AppAlreadyInstalled(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PublishedApp:
+    key: str
+    version_id: int
+    definition: dict[str, Any]
+
+
+def definition_json(definition: AppDefinition) -> dict[str, Any]:
+    return definition.model_dump(mode="json", exclude_none=True)
+
+
+def install_app(conn: Connection, definition: AppDefinition, user_id: int | None = None) -> int:
+    """Install ``definition`` as a published app; returns its version id.
+
+    Installing the very same definition again is a no-op (so set-up scripts
+    can run twice); a different one needs an upgrade, which is refused here.
+    """
+    document = definition_json(definition)
+    existing = conn.execute(select(apps.c.id, apps.c.published_version_id).where(
+        apps.c.key == definition.key
+    )).first()
+    if existing is not None:
+        current = conn.scalar(
+            select(app_versions.c.definition).where(app_versions.c.id == existing.published_version_id)
+        )
+        if current == document:
+            return int(existing.published_version_id)
+        raise AppAlreadyInstalled(
+            f"app {definition.key!r} is already installed with another definition; upgrade it"
+        )
+    now = datetime.now(UTC)
+    app_id = conn.execute(
+        insert(apps).values(key=definition.key, label=definition.label or {}, created_at=now)
+    ).inserted_primary_key[0]  # type: ignore[index]
+    version_id = conn.execute(
+        insert(app_versions).values(
+            app_id=app_id,
+            version=definition.version,
+            status="published",
+            definition=document,
+            created_at=now,
+            created_by=user_id,
+            published_at=now,
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    conn.execute(update(apps).where(apps.c.id == app_id).values(published_version_id=version_id))
+    runtime = build_runtime(definition, version_id)
+    runtime.metadata.create_all(conn, tables=runtime.all_tables(), checkfirst=False)
+    conn.execute(
+        insert(audit_log).values(
+            at=now,
+            user_id=user_id,
+            action="app.install",
+            app_key=definition.key,
+            after={"version": definition.version},
+        )
+    )
+    return int(version_id)
+
+
+def published_version_id(conn: Connection, key: str) -> int:
+    version_id = conn.scalar(select(apps.c.published_version_id).where(apps.c.key == key))
+    if version_id is None:
+        raise AppNotFound(key)
+    return int(version_id)
+
+
+def version_definition(conn: Connection, version_id: int) -> dict[str, Any]:
+    definition: dict[str, Any] = conn.scalar(
+        select(app_versions.c.definition).where(app_versions.c.id == version_id)
+    )
+    return definition
+
+
+def published_app(conn: Connection, key: str) -> PublishedApp:
+    version_id = published_version_id(conn, key)
+    return PublishedApp(key, version_id, version_definition(conn, version_id))
+
+
+def list_apps(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(apps.c.key, apps.c.label, app_versions.c.version, app_versions.c.definition)
+        .join(app_versions, apps.c.published_version_id == app_versions.c.id)
+        .order_by(apps.c.key)
+    )
+    return [
+        {
+            "key": row.key,
+            "label": row.label,
+            "version": row.version,
+            "entities": [
+                {"key": e["key"], "label": e.get("label")} for e in row.definition["entities"]
+            ],
+        }
+        for row in rows
+    ]

@@ -1,0 +1,216 @@
+"""Loading an app definition: every error at once, each with its JSON path.
+
+Three passes, so that a designer fixing a definition sees everything wrong
+in one go: the shape (Pydantic), each field's type options (the field type's
+own ``Options`` model and ``check_definition``), and cross-references
+(titles, forms, views, roles, indexes, expressions).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from builder.model import SYSTEM_FIELDS, AppDefinition, EntityDef, FieldDef
+from engine.expressions import ExpressionError, compile_expression
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField, DefinitionContext
+from engine.forms.runtime import bind_field, computation_order
+from engine.registry import UnknownKeyError
+
+
+@dataclass(frozen=True)
+class DefinitionIssue:
+    path: str
+    message: str
+
+
+class DefinitionError(ValueError):
+    def __init__(self, issues: list[DefinitionIssue]) -> None:
+        super().__init__("\n".join(f"{i.path}: {i.message}" for i in issues))
+        self.issues = issues
+
+
+def json_path(location: tuple[int | str, ...]) -> str:
+    path = "$"
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def load_definition(data: Any) -> AppDefinition:
+    """Parse and check a definition given as JSON text, bytes or a decoded object."""
+    if isinstance(data, str | bytes):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as err:
+            raise DefinitionError([DefinitionIssue("$", f"not valid JSON: {err}")]) from None
+    try:
+        definition = AppDefinition.model_validate(data)
+    except ValidationError as err:
+        raise DefinitionError(
+            [DefinitionIssue(json_path(e["loc"]), e["msg"]) for e in err.errors()]
+        ) from None
+    issues = list(check_definition(definition))
+    if issues:
+        raise DefinitionError(issues)
+    return definition
+
+
+def load_definition_file(path: Path) -> AppDefinition:
+    return load_definition(path.read_text(encoding="utf-8"))
+
+
+def _duplicates(keys: list[str]) -> set[str]:
+    return {k for k in keys if keys.count(k) > 1}
+
+
+def check_definition(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    for key in _duplicates([e.key for e in app.entities]):
+        yield DefinitionIssue("$.entities", f"duplicate entity key {key!r}")
+    for ei, entity in enumerate(app.entities):
+        yield from _check_entity(app, entity, f"$.entities[{ei}]")
+    yield from _check_forms(app)
+    yield from _check_views(app)
+    yield from _check_roles(app)
+
+
+def _bind_fields(
+    fields: list[FieldDef], base: str
+) -> tuple[list[tuple[str, BoundField]], list[DefinitionIssue]]:
+    """Bind each field to its type; report unknown types and bad options."""
+    bound_fields: list[tuple[str, BoundField]] = []
+    issues: list[DefinitionIssue] = []
+    for fi, defn in enumerate(fields):
+        path = f"{base}.fields[{fi}]"
+        try:
+            bound_fields.append((path, bind_field(defn)))
+        except UnknownKeyError as err:
+            issues.append(DefinitionIssue(f"{path}.type", str(err)))
+        except ValidationError as err:
+            issues.extend(
+                DefinitionIssue(path + json_path(e["loc"])[1:], e["msg"]) for e in err.errors()
+            )
+    return bound_fields, issues
+
+
+def _check_entity(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[DefinitionIssue]:
+    keys = [f.key for f in entity.fields]
+    for key in _duplicates(keys):
+        yield DefinitionIssue(f"{base}.fields", f"duplicate field key {key!r}")
+    ctx = DefinitionContext(app, entity)
+    bound_fields, issues = _bind_fields(entity.fields, base)
+    yield from issues
+    for path, bound in bound_fields:
+        if bound.key in SYSTEM_FIELDS:
+            yield DefinitionIssue(f"{path}.key", f"{bound.key!r} is a system field")
+        for suffix, message in bound.type.check_definition(bound, ctx):
+            yield DefinitionIssue(path + suffix, message)
+        yield from _check_field_expressions(bound, set(keys), path)
+    bound_by_key = {bound.key: bound for _, bound in bound_fields}
+    try:
+        computation_order([b for b in bound_by_key.values() if b.defn.type == "formula"])
+    except (ValueError, ExpressionError) as err:
+        yield DefinitionIssue(f"{base}.fields", str(err))
+    if entity.title_field is not None and entity.title_field not in keys:
+        yield DefinitionIssue(f"{base}.title_field", f"unknown field {entity.title_field!r}")
+    for ii, index in enumerate(entity.indexes):
+        for column in index:
+            field = bound_by_key.get(column)
+            if column not in SYSTEM_FIELDS and (field is None or not field.type.stored):
+                yield DefinitionIssue(f"{base}.indexes[{ii}]", f"{column!r} is not a stored field")
+
+
+def _check_field_expressions(
+    bound: BoundField, names: set[str], path: str
+) -> Iterator[DefinitionIssue]:
+    for attr in ("visible_when", "required_when", "readonly_when"):
+        source = getattr(bound.defn, attr)
+        if source is not None:
+            try:
+                compile_expression(source, names=names)
+            except ExpressionError as err:
+                yield DefinitionIssue(f"{path}.{attr}", err.message)
+    default = bound.defn.default
+    if default is None:
+        return
+    if not bound.type.writable:
+        yield DefinitionIssue(f"{path}.default", f"a {bound.defn.type} field takes no default")
+    elif isinstance(default, str) and default.startswith("="):
+        try:
+            compile_expression(default, names=set())
+        except ExpressionError as err:
+            yield DefinitionIssue(f"{path}.default", err.message)
+    else:
+        try:
+            bound.type.coerce(default, bound)
+        except FieldInvalid as err:
+            yield DefinitionIssue(f"{path}.default", err.message)
+
+
+def _entity_fields(app: AppDefinition, entity_key: str) -> set[str] | None:
+    entity = app.entity(entity_key)
+    return None if entity is None else {f.key for f in entity.fields}
+
+
+def _check_forms(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    for key in _duplicates([f"{f.entity}.{f.key}" for f in app.forms]):
+        yield DefinitionIssue("$.forms", f"duplicate form {key!r}")
+    for i, form in enumerate(app.forms):
+        fields = _entity_fields(app, form.entity)
+        if fields is None:
+            yield DefinitionIssue(f"$.forms[{i}].entity", f"unknown entity {form.entity!r}")
+            continue
+        for si, section in enumerate(form.layout):
+            for fi, key in enumerate(section.fields):
+                if key not in fields:
+                    yield DefinitionIssue(
+                        f"$.forms[{i}].layout[{si}].fields[{fi}]",
+                        f"unknown field {key!r} of {form.entity}",
+                    )
+
+
+def _check_views(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    for key in _duplicates([f"{v.entity}.{v.key}" for v in app.views]):
+        yield DefinitionIssue("$.views", f"duplicate view {key!r}")
+    for i, view in enumerate(app.views):
+        fields = _entity_fields(app, view.entity)
+        if fields is None:
+            yield DefinitionIssue(f"$.views[{i}].entity", f"unknown entity {view.entity!r}")
+            continue
+        known = fields | set(SYSTEM_FIELDS)
+        if view.type == "table":
+            for ci, key in enumerate(view.columns):
+                if key not in known:
+                    yield DefinitionIssue(f"$.views[{i}].columns[{ci}]", f"unknown field {key!r}")
+            for si, item in enumerate(view.sort):
+                if item.lstrip("+-") not in known:
+                    yield DefinitionIssue(f"$.views[{i}].sort[{si}]", f"unknown field {item!r}")
+        else:
+            if view.group_by not in fields:
+                yield DefinitionIssue(f"$.views[{i}].group_by", f"unknown field {view.group_by!r}")
+            for ci, key in enumerate(view.card_fields):
+                if key not in known:
+                    yield DefinitionIssue(f"$.views[{i}].card_fields[{ci}]", f"unknown field {key!r}")
+
+
+def _check_roles(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    for key in _duplicates([r.key for r in app.roles]):
+        yield DefinitionIssue("$.roles", f"duplicate role key {key!r}")
+    for i, role in enumerate(app.roles):
+        for entity_key, permission in role.permissions.items():
+            path = f"$.roles[{i}].permissions.{entity_key}"
+            fields = _entity_fields(app, entity_key)
+            if fields is None:
+                yield DefinitionIssue(path, f"unknown entity {entity_key!r}")
+                continue
+            for key in permission.fields:
+                if key not in fields:
+                    yield DefinitionIssue(f"{path}.fields.{key}", f"unknown field {key!r}")
+
+

@@ -1,0 +1,1 @@
+"""People of a tenant: users, departments, passwords and access tokens."""

@@ -1,0 +1,1 @@
+"""The forms engine: field types, record validation and storage of records."""

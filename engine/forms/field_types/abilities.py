@@ -1,0 +1,95 @@
+"""Abilities only some field types have, each a small base class.
+
+The records service asks ``isinstance(field.type, References)`` and so on,
+so a field type opts into a step of the record lifecycle by inheriting it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, MetaData, Table
+
+from engine.forms.field_types.base import BoundField
+
+if TYPE_CHECKING:
+    from engine.forms.context import ReadContext, WriteContext
+    from engine.forms.runtime import AppRuntime, EntityRuntime
+
+
+class References(ABC):
+    """Values point at rows elsewhere (linked records, users, files).
+
+    Checked in one batch per field for all records of a write, so a bulk
+    insert of 10,000 rows costs one query per field, not one per row.
+    """
+
+    @abstractmethod
+    def resolve(
+        self, field: BoundField, values: Sequence[Any], ctx: WriteContext
+    ) -> list[Any]:
+        """Return, per value, the value to store or a ``FieldInvalid`` to report."""
+        ...
+
+    def display_titles(
+        self, field: BoundField, values: Sequence[Any], ctx: ReadContext
+    ) -> dict[Any, Any]:
+        """Return what a person sees for each referenced key (a title, a file name)."""
+        return {}
+
+
+class Generated(ABC):
+    """Values produced once when a record is created (serial numbers)."""
+
+    @abstractmethod
+    def generate(self, field: BoundField, values: Mapping[str, Any], ctx: WriteContext) -> Any:
+        ...
+
+
+class Computed(ABC):
+    """Values derived from the record's other values on every write (formulas)."""
+
+    @abstractmethod
+    def depends_on(self, field: BoundField) -> frozenset[str]:
+        ...
+
+    @abstractmethod
+    def compute(self, field: BoundField, values: Mapping[str, Any], ctx: WriteContext) -> Any:
+        ...
+
+
+class QueryTime(ABC):
+    """Values computed by the database when records are read (roll-ups)."""
+
+    @abstractmethod
+    def select_expression(
+        self, field: BoundField, entity: EntityRuntime, app: AppRuntime
+    ) -> ColumnElement[Any]:
+        ...
+
+
+class ChildRows(ABC):
+    """Values stored as rows of a child table (sub-tables)."""
+
+    @abstractmethod
+    def child_table(self, field: BoundField, entity: EntityRuntime, metadata: MetaData) -> Table:
+        ...
+
+    @abstractmethod
+    def coerce_rows(self, field: BoundField, value: Any, ctx: WriteContext) -> list[dict[str, Any]]:
+        """Validate and compute the rows; raise ``RecordInvalid`` naming ``field[i].sub``."""
+        ...
+
+    @abstractmethod
+    def write_rows(
+        self, field: BoundField, record_id: int, rows: list[dict[str, Any]], ctx: WriteContext
+    ) -> None:
+        ...
+
+    @abstractmethod
+    def read_rows(
+        self, field: BoundField, record_ids: Sequence[int], ctx: ReadContext
+    ) -> dict[int, list[dict[str, Any]]]:
+        ...

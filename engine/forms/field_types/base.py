@@ -1,0 +1,112 @@
+"""The contract every field type fulfils, kept small on purpose.
+
+A field type owns everything about its values: the column(s) that store them,
+how JSON input becomes a stored value (``coerce``), how a stored value goes
+back to JSON (``to_json``), its JSON-Schema fragment and the checks of its own
+options against the rest of the definition. Abilities only some types have
+(references to other rows, computed values, child rows) are separate small
+base classes in ``abilities.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Column
+from sqlalchemy.types import TypeEngine
+
+from builder.model import AppDefinition, EntityDef, FieldDef, Label
+
+if TYPE_CHECKING:
+    from engine.forms.runtime import EntityRuntime
+
+
+class Options(BaseModel):
+    """Base of every type's options: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, eq=False)
+class BoundField:
+    """A field definition joined with its type and its parsed options."""
+
+    defn: FieldDef
+    type: FieldType
+    options: Any
+
+    @property
+    def key(self) -> str:
+        return self.defn.key
+
+    @property
+    def required(self) -> bool:
+        return self.defn.required
+
+
+@dataclass(frozen=True)
+class DefinitionContext:
+    """What a field type may look at when checking its options."""
+
+    app: AppDefinition
+    entity: EntityDef
+
+
+class FieldType:
+    key: ClassVar[str]
+    label: ClassVar[Label]
+    Options: ClassVar[type[Options]] = Options
+    #: False for values the engine derives (autonumber, formula, rollup).
+    writable: ClassVar[bool] = True
+    #: False for types without a column on the entity table (rollup, subtable).
+    stored: ClassVar[bool] = True
+    #: Whether ``?q=`` full-text-ish search looks into this field.
+    searchable: ClassVar[bool] = False
+
+    # -- storage ---------------------------------------------------------------
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        raise TypeError(f"{self.key} has no column type")
+
+    def columns(self, field: BoundField, entity: EntityRuntime) -> list[Column[Any]]:
+        return [Column(field.key, self.column_type(field), nullable=True)]
+
+    # -- values ----------------------------------------------------------------
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        """Turn a JSON value into the stored value, or raise ``FieldInvalid``.
+
+        ``value`` is never ``None`` here: emptiness is handled by the caller.
+        """
+        return value
+
+    def to_json(self, value: Any, field: BoundField) -> Any:
+        return value
+
+    def parse_query(self, text: str, field: BoundField) -> Any:
+        """Turn a query-string value (always text) into a stored value."""
+        return self.coerce(text, field)
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {}
+
+    # -- definition checks -----------------------------------------------------
+    def check_definition(
+        self, field: BoundField, ctx: DefinitionContext
+    ) -> Iterator[tuple[str, str]]:
+        """Yield (JSON-path suffix, message) for options that contradict the app."""
+        return iter(())
+
+    # -- catalogue -------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        return {
+            "type": self.key,
+            "label": self.label,
+            "writable": self.writable,
+            "options_schema": self.Options.model_json_schema(),
+        }
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}

@@ -1,0 +1,34 @@
+"""Yes/no."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean
+from sqlalchemy.types import TypeEngine
+
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField, FieldType
+
+
+class BooleanType(FieldType):
+    key = "boolean"
+    label = {"zh-CN": "是/否", "en": "Yes/No"}
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return Boolean()
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        if not isinstance(value, bool):
+            raise FieldInvalid("must be true or false")
+        return value
+
+    def parse_query(self, text: str, field: BoundField) -> Any:
+        if text.lower() in ("true", "1"):
+            return True
+        if text.lower() in ("false", "0"):
+            return False
+        raise FieldInvalid("must be true or false")
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "boolean"}

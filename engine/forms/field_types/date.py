@@ -1,0 +1,36 @@
+"""Calendar dates, ISO 8601 on the wire (``2026-11-22``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Date
+from sqlalchemy.types import TypeEngine
+
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField, FieldType
+
+
+class DateType(FieldType):
+    key = "date"
+    label = {"zh-CN": "日期", "en": "Date"}
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return Date()
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if not isinstance(value, str) or len(value) != 10:
+            raise FieldInvalid("must be a date like 2026-01-31")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise FieldInvalid("must be a date like 2026-01-31") from None
+
+    def to_json(self, value: Any, field: BoundField) -> Any:
+        return None if value is None else value.isoformat()
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "string", "format": "date"}

@@ -1,0 +1,47 @@
+"""Points in time, ISO 8601 on the wire; stored in UTC.
+
+A value without an offset is read in the tenant's time zone, because that is
+what a person typing "2026-11-22 09:00" means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.types import TypeEngine
+
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField, FieldType
+from engine.store.types import UTCDateTime
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class DatetimeType(FieldType):
+    key = "datetime"
+    label = {"zh-CN": "日期时间", "en": "Date and time"}
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return UTCDateTime()
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        if isinstance(value, dt.datetime):
+            moment = value
+        elif isinstance(value, str) and 10 <= len(value) <= 40:
+            try:
+                moment = dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00") from None
+        else:
+            raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=DEFAULT_TZ)
+        return moment.astimezone(dt.UTC)
+
+    def to_json(self, value: Any, field: BoundField) -> Any:
+        return None if value is None else value.isoformat()
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "string", "format": "date-time"}

@@ -1,0 +1,99 @@
+"""A reference to one record of another (or the same) entity: many-to-one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import Column, ForeignKey, Integer, select
+from sqlalchemy.types import TypeEngine
+
+from builder.model import Key
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.abilities import References
+from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType, Options
+from engine.forms.naming import entity_table_name
+
+if TYPE_CHECKING:
+    from engine.forms.context import ReadContext, WriteContext
+    from engine.forms.runtime import EntityRuntime
+
+ON_DELETE_SQL = {"restrict": "RESTRICT", "set_null": "SET NULL", "cascade": "CASCADE"}
+
+
+class LinkOptions(Options):
+    target: Key
+    on_delete: Literal["restrict", "set_null", "cascade"] = "restrict"
+
+
+def record_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FieldInvalid("must be the id of a record (a positive integer)")
+    return value
+
+
+def parse_id(text: str) -> int:
+    if not text.isdigit():
+        raise FieldInvalid("must be the id of a record (a positive integer)")
+    return record_id(int(text))
+
+
+class LinkType(FieldType, References):
+    key = "link"
+    label = {"zh-CN": "关联记录", "en": "Link to record"}
+    Options = LinkOptions
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return Integer()
+
+    def columns(self, field: BoundField, entity: EntityRuntime) -> list[Column[Any]]:
+        target = entity_table_name(entity.app_key, field.options.target)
+        return [
+            Column(
+                field.key,
+                Integer,
+                ForeignKey(f"{target}.id", ondelete=ON_DELETE_SQL[field.options.on_delete]),
+                nullable=True,
+                index=True,
+            )
+        ]
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        return record_id(value)
+
+    def parse_query(self, text: str, field: BoundField) -> Any:
+        return parse_id(text)
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 1, "x-link": field.options.target}
+
+    def check_definition(
+        self, field: BoundField, ctx: DefinitionContext
+    ) -> Iterator[tuple[str, str]]:
+        if ctx.app.entity(field.options.target) is None:
+            yield ".target", f"unknown entity {field.options.target!r}"
+        if field.options.on_delete == "set_null" and field.required:
+            yield ".on_delete", "a required link cannot be set to null when its target is deleted"
+
+    def resolve(self, field: BoundField, values: Sequence[Any], ctx: WriteContext) -> list[Any]:
+        target = ctx.app.entities[field.options.target]
+        wanted = set(values)
+        found = set(ctx.conn.scalars(select(target.table.c.id).where(target.table.c.id.in_(wanted))))
+        return [
+            v if v in found else FieldInvalid(f"there is no {target.key} with id {v}")
+            for v in values
+        ]
+
+    def display_titles(
+        self, field: BoundField, values: Sequence[Any], ctx: ReadContext
+    ) -> dict[Any, Any]:
+        target = ctx.app.entities[field.options.target]
+        title = target.title_field
+        if title is None:
+            return {v: f"#{v}" for v in values}
+        rows = ctx.conn.execute(
+            select(target.table.c.id, target.table.c[title]).where(
+                target.table.c.id.in_(set(values))
+            )
+        )
+        return {row[0]: row[1] for row in rows}

@@ -1,0 +1,56 @@
+"""Several choices from a list of options, stored as a JSON array."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy.types import TypeEngine
+
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType
+from engine.forms.field_types.select import SelectOptions, check_choices
+from engine.store.types import JSONType
+
+
+class MultiselectOptions(SelectOptions):
+    max_items: int | None = Field(default=None, ge=1)
+
+
+class MultiselectType(FieldType):
+    key = "multiselect"
+    label = {"zh-CN": "多选", "en": "Multiple select"}
+    Options = MultiselectOptions
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return JSONType
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise FieldInvalid("must be a list of options")
+        unknown = [v for v in value if v not in field.options.values()]
+        if unknown:
+            raise FieldInvalid(f"{unknown[0]!r} is not an option")
+        if len(set(value)) != len(value):
+            raise FieldInvalid("must not repeat an option")
+        if field.options.max_items is not None and len(value) > field.options.max_items:
+            raise FieldInvalid(f"must have at most {field.options.max_items} options")
+        # Stored in the order of the definition so equal sets compare equal.
+        order = [c.value for c in field.options.options]
+        return sorted(value, key=order.index)
+
+    def parse_query(self, text: str, field: BoundField) -> Any:
+        return self.coerce([v for v in text.split(",") if v], field)
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": {"type": "string", "enum": [c.value for c in field.options.options]},
+            "uniqueItems": True,
+        }
+
+    def check_definition(
+        self, field: BoundField, ctx: DefinitionContext
+    ) -> Iterator[tuple[str, str]]:
+        return check_choices(field)

@@ -1,0 +1,38 @@
+"""Percentages, stored as fractions (15% is 0.15) so formulas need no /100."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import Numeric
+from sqlalchemy.types import TypeEngine
+
+from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.number import NumberOptions, check_number, number_schema
+
+FRACTION_DIGITS = 6
+
+
+class PercentOptions(NumberOptions):
+    #: Decimal places of the percentage as shown (15.25%), not of the fraction.
+    precision: int | None = Field(default=2, ge=0, le=4)
+
+
+class PercentType(FieldType):
+    key = "percent"
+    label = {"zh-CN": "百分比", "en": "Percent"}
+    Options = PercentOptions
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return Numeric(12, FRACTION_DIGITS)
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        precision = field.options.precision
+        return check_number(value, field.options, None if precision is None else precision + 2)
+
+    def to_json(self, value: Any, field: BoundField) -> Any:
+        return None if value is None else float(value)
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return number_schema(field.options)

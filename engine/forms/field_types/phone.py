@@ -1,0 +1,41 @@
+"""Phone numbers: mainland China mobile and landline numbers, and E.164."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.types import TypeEngine
+
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField, FieldType
+
+FORMATS = (
+    re.compile(r"^1[3-9]\d{9}$"),  # mobile: 13812345678
+    re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$"),  # landline: 010-12345678-123
+    re.compile(r"^\+[1-9]\d{6,14}$"),  # E.164: +8613812345678
+)
+
+
+class PhoneType(FieldType):
+    key = "phone"
+    label = {"zh-CN": "电话", "en": "Phone"}
+    searchable = True
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return String(32)
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        if not isinstance(value, str):
+            raise FieldInvalid("must be a phone number")
+        number = value.strip().replace(" ", "")
+        if not any(fmt.match(number) for fmt in FORMATS):
+            raise FieldInvalid(
+                "must be a mobile number (13812345678), a landline (010-12345678) "
+                "or an international number (+8613812345678)"
+            )
+        return number
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "string", "maxLength": 32}

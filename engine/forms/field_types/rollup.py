@@ -1,0 +1,98 @@
+"""Aggregates of related records (sum of open opportunities of a customer).
+
+Computed by the database when records are read, as a correlated subquery, so
+the value is correct the moment a related record changes and can be sorted
+on. The ``where`` condition is an expression compiled to SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import ColumnElement, column, func, select
+
+from builder.model import Key
+from engine.expressions import ExpressionError, compile_expression
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.abilities import QueryTime
+from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType, Options
+
+if TYPE_CHECKING:
+    from engine.forms.runtime import AppRuntime, EntityRuntime
+
+NUMERIC_TYPES = {"number", "currency", "percent", "formula"}
+
+
+class RollupOptions(Options):
+    source: Key
+    via: Key
+    agg: Literal["sum", "count", "avg", "min", "max"]
+    field: Key | None = None
+    where: str | None = None
+
+
+class RollupType(FieldType, QueryTime):
+    key = "rollup"
+    label = {"zh-CN": "汇总", "en": "Rollup"}
+    Options = RollupOptions
+    writable = False
+    stored = False
+
+    def select_expression(
+        self, field: BoundField, entity: EntityRuntime, app: AppRuntime
+    ) -> ColumnElement[Any]:
+        options: RollupOptions = field.options
+        source = app.entities[options.source].table
+        if options.agg == "count":
+            aggregate: ColumnElement[Any] = func.count(source.c.id)
+        else:
+            column = source.c[options.field or "id"]
+            aggregate = getattr(func, options.agg)(column)
+            if options.agg == "sum":
+                aggregate = func.coalesce(aggregate, 0)
+        query = select(aggregate).where(source.c[options.via] == entity.table.c.id)
+        if options.where:
+            condition = compile_expression(options.where).to_sql(dict(source.c.items()))
+            query = query.where(condition)
+        return query.scalar_subquery()
+
+    def to_json(self, value: Any, field: BoundField) -> Any:
+        if isinstance(value, Decimal):
+            return float(value)
+        return value
+
+    def parse_query(self, text: str, field: BoundField) -> Any:
+        try:
+            return float(text)
+        except ValueError:
+            raise FieldInvalid("must be a number") from None
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "number", "readOnly": True}
+
+    def check_definition(
+        self, field: BoundField, ctx: DefinitionContext
+    ) -> Iterator[tuple[str, str]]:
+        options: RollupOptions = field.options
+        source = ctx.app.entity(options.source)
+        if source is None:
+            yield ".source", f"unknown entity {options.source!r}"
+            return
+        source_fields = {f.key: f for f in source.fields}
+        via = source_fields.get(options.via)
+        if via is None or via.type != "link" or via.options.get("target") != ctx.entity.key:
+            yield ".via", f"{options.source}.{options.via} must be a link to {ctx.entity.key}"
+        if options.agg != "count":
+            target = source_fields.get(options.field or "")
+            if target is None:
+                yield ".field", f"unknown field {options.field!r} of {options.source}"
+            elif options.agg in ("sum", "avg") and target.type not in NUMERIC_TYPES:
+                yield ".field", f"{options.agg} needs a number field, {options.field} is {target.type}"
+        if options.where:
+            try:
+                expression = compile_expression(options.where, names=set(source_fields))
+                expression.to_sql({name: column(name) for name in source_fields})
+            except ExpressionError as err:
+                yield ".where", err.message

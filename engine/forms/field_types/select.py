@@ -1,0 +1,65 @@
+"""One choice from a list of options."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import String
+from sqlalchemy.types import TypeEngine
+
+from builder.model import Label
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType, Options
+
+
+class Choice(BaseModel):
+    # Extra keys (probability of a stage, colour) are data for other engines.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    value: str = Field(min_length=1, max_length=64)
+    label: Label | None = None
+    color: str | None = None
+
+
+class SelectOptions(Options):
+    options: list[Choice] = Field(min_length=1)
+    #: How the form presents the choice: a drop-down, radio buttons or check boxes.
+    display: str = Field(default="dropdown", pattern=r"^(dropdown|radio|checkbox)$")
+
+    def values(self) -> frozenset[str]:
+        return frozenset(choice.value for choice in self.options)
+
+
+def check_choices(field: BoundField) -> Iterator[tuple[str, str]]:
+    seen: set[str] = set()
+    for i, choice in enumerate(field.options.options):
+        if choice.value in seen:
+            yield f".options[{i}].value", f"duplicate option {choice.value!r}"
+        seen.add(choice.value)
+
+
+class SelectType(FieldType):
+    key = "select"
+    label = {"zh-CN": "单选", "en": "Single select"}
+    Options = SelectOptions
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return String(64)
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        if not isinstance(value, str):
+            raise FieldInvalid("must be one of the options")
+        if value not in field.options.values():
+            allowed = ", ".join(sorted(field.options.values()))
+            raise FieldInvalid(f"{value!r} is not an option (allowed: {allowed})")
+        return value
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "string", "enum": [c.value for c in field.options.options]}
+
+    def check_definition(
+        self, field: BoundField, ctx: DefinitionContext
+    ) -> Iterator[tuple[str, str]]:
+        return check_choices(field)

@@ -1,0 +1,52 @@
+"""Single-line text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import String
+from sqlalchemy.types import TypeEngine
+
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField, FieldType, Options
+
+
+class TextOptions(Options):
+    max_length: int = Field(default=255, ge=1, le=4000)
+    min_length: int = Field(default=0, ge=0)
+    pattern: str | None = None
+
+
+def check_text(value: Any, max_length: int, min_length: int = 0) -> str:
+    if not isinstance(value, str):
+        raise FieldInvalid("must be text")
+    if len(value) > max_length:
+        raise FieldInvalid(f"must be at most {max_length} characters (got {len(value)})")
+    if len(value) < min_length:
+        raise FieldInvalid(f"must be at least {min_length} characters")
+    if "\x00" in value:
+        raise FieldInvalid("must not contain NUL characters")
+    return value
+
+
+class TextType(FieldType):
+    key = "text"
+    label = {"zh-CN": "单行文本", "en": "Text"}
+    Options = TextOptions
+    searchable = True
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return String(field.options.max_length)
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+
+
+        text = check_text(value, field.options.max_length, field.options.min_length)
+        if field.options.pattern and not re.fullmatch(field.options.pattern, text):
+            raise FieldInvalid("does not have the expected format")
+        return text
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "string", "maxLength": field.options.max_length}

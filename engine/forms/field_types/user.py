@@ -1,0 +1,61 @@
+"""A reference to a person of the tenant (owner, assignee)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Column, ForeignKey, Integer, select
+from sqlalchemy.types import TypeEngine
+
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.abilities import References
+from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.link import parse_id
+from engine.store.tables import users
+
+if TYPE_CHECKING:
+    from engine.forms.context import ReadContext, WriteContext
+    from engine.forms.runtime import EntityRuntime
+
+
+def user_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise FieldInvalid("must be the id of a user (a positive integer)")
+    return value
+
+
+class UserType(FieldType, References):
+    key = "user"
+    label = {"zh-CN": "人员", "en": "User"}
+
+    def column_type(self, field: BoundField) -> TypeEngine[Any]:
+        return Integer()
+
+    def columns(self, field: BoundField, entity: EntityRuntime) -> list[Column[Any]]:
+        return [Column(field.key, Integer, ForeignKey("users.id"), nullable=True, index=True)]
+
+    def coerce(self, value: Any, field: BoundField) -> Any:
+        return user_id(value)
+
+    def parse_query(self, text: str, field: BoundField) -> Any:
+        return parse_id(text)
+
+    def json_schema(self, field: BoundField) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 1, "x-user": True}
+
+    def resolve(self, field: BoundField, values: Sequence[Any], ctx: WriteContext) -> list[Any]:
+        found = set(
+            ctx.conn.scalars(
+                select(users.c.id).where(users.c.id.in_(set(values)), users.c.is_active)
+            )
+        )
+        return [v if v in found else FieldInvalid(f"there is no active user with id {v}") for v in values]
+
+    def display_titles(
+        self, field: BoundField, values: Sequence[Any], ctx: ReadContext
+    ) -> dict[Any, Any]:
+        rows = ctx.conn.execute(
+            select(users.c.id, users.c.display_name).where(users.c.id.in_(set(values)))
+        )
+        return {row[0]: row[1] for row in rows}

@@ -1,0 +1,421 @@
+"""Reading and writing records of one entity: the lifecycle of design.md.
+
+validate → compute → write row → write child rows → audit, all on the
+caller's connection inside the caller's transaction. This module never
+commits: the caller's unit of work does, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import delete as sql_delete
+from sqlalchemy.exc import IntegrityError
+
+from engine.forms.context import ReadContext, WriteContext
+from engine.forms.errors import (
+    Conflict,
+    FieldError,
+    FieldInvalid,
+    RecordInvalid,
+    RecordNotFound,
+    StaleVersion,
+)
+from engine.forms.runtime import EntityRuntime
+from engine.forms.validation import resolve_references, validate_values
+from engine.store.tables import audit_log
+
+SYSTEM_COLUMNS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
+MAX_PAGE_SIZE = 500
+
+
+def _json_scalar(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def record_json(entity: EntityRuntime, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The API shape of one stored row (child rows and titles are added by callers)."""
+    record = {key: _json_scalar(row[key]) for key in SYSTEM_COLUMNS}
+    for key, bound in entity.fields.items():
+        if key in row:
+            record[key] = bound.type.to_json(row[key], bound)
+    return record
+
+
+def _audit_values(entity: EntityRuntime, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: entity.fields[key].type.to_json(value, entity.fields[key])
+        for key, value in values.items()
+    }
+
+
+# -- reading ------------------------------------------------------------------
+@dataclass
+class ListQuery:
+    page: int = 1
+    page_size: int = 20
+    sort: list[str] = field(default_factory=list)
+    filters: dict[str, str] = field(default_factory=dict)
+    q: str | None = None
+    with_total: bool = True
+
+
+def _selectable(entity: EntityRuntime, ctx: ReadContext) -> dict[str, ColumnElement[Any]]:
+    columns: dict[str, ColumnElement[Any]] = {key: entity.table.c[key] for key in SYSTEM_COLUMNS}
+    for bound in entity.stored:
+        columns[bound.key] = entity.table.c[bound.key]
+    for bound in entity.query_time:
+        expression = bound.type.select_expression(bound, entity, ctx.app)  # type: ignore[attr-defined]
+        columns[bound.key] = expression.label(bound.key)
+    return columns
+
+
+def _conditions(
+    entity: EntityRuntime, columns: Mapping[str, ColumnElement[Any]], query: ListQuery
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    errors: list[FieldError] = []
+    for key, text in query.filters.items():
+        column = columns.get(key)
+        if column is None:
+            errors.append(FieldError(key, "is not a field that can be filtered"))
+            continue
+        bound = entity.fields.get(key)
+        try:
+            if bound is None:  # a system column: ids and versions are integers
+                if key in ("created_at", "updated_at"):
+                    raise FieldInvalid("use a range filter for timestamps")
+                if not text.isdigit():
+                    raise FieldInvalid("must be an integer")
+                value: Any = int(text)
+            else:
+                value = bound.type.parse_query(text, bound)
+        except FieldInvalid as err:
+            errors.append(FieldError(key, err.message))
+            continue
+        conditions.append(column == value)
+    if errors:
+        raise RecordInvalid(errors)
+    if query.q:
+        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        matches = [entity.table.c[f.key].ilike(pattern, escape="\\") for f in entity.searchable]
+        if matches:
+            conditions.append(or_(*matches))
+    return conditions
+
+
+def _order(
+    columns: Mapping[str, ColumnElement[Any]], sort: Sequence[str]
+) -> list[ColumnElement[Any]]:
+    order: list[ColumnElement[Any]] = []
+    errors = []
+    for item in sort:
+        descending = item.startswith("-")
+        key = item.lstrip("-+")
+        column = columns.get(key)
+        if column is None:
+            errors.append(FieldError("sort", f"cannot sort by {key!r}"))
+            continue
+        # NULL sorts as the smallest value on both databases.
+        order.append(column.desc().nulls_last() if descending else column.asc().nulls_first())
+    if errors:
+        raise RecordInvalid(errors)
+    last_descending = bool(sort) and sort[-1].startswith("-")
+    order.append(columns["id"].desc() if last_descending or not sort else columns["id"].asc())
+    return order
+
+
+def list_records(ctx: ReadContext, entity: EntityRuntime, query: ListQuery) -> dict[str, Any]:
+    if query.page < 1:
+        raise RecordInvalid([FieldError("page", "must be 1 or more")])
+    if not 1 <= query.page_size <= MAX_PAGE_SIZE:
+        raise RecordInvalid([FieldError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")])
+    columns = _selectable(entity, ctx)
+    conditions = _conditions(entity, columns, query)
+    statement = (
+        select(*columns.values())
+        .where(and_(True, *conditions))
+        .order_by(*_order(columns, query.sort))
+        .limit(query.page_size)
+        .offset((query.page - 1) * query.page_size)
+    )
+    rows = [row._mapping for row in ctx.conn.execute(statement)]
+    items = [record_json(entity, row) for row in rows]
+    add_display(ctx, entity, items)
+    result: dict[str, Any] = {"items": items, "page": query.page, "page_size": query.page_size}
+    if query.with_total:
+        count = select(func.count()).select_from(entity.table).where(and_(True, *conditions))
+        result["total"] = ctx.conn.scalar(count)
+    return result
+
+
+def add_display(ctx: ReadContext, entity: EntityRuntime, items: list[dict[str, Any]]) -> None:
+    """Add ``_display``: the titles of linked records and users, one query per field."""
+    for item in items:
+        item["_display"] = {}
+    for bound in entity.references:
+        keys = {item[bound.key] for item in items if isinstance(item.get(bound.key), int)}
+        if not keys:
+            continue
+        titles = bound.type.display_titles(bound, list(keys), ctx)  # type: ignore[attr-defined]
+        for item in items:
+            value = item.get(bound.key)
+            if value in titles:
+                item["_display"][bound.key] = titles[value]
+
+
+def _fetch(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> Mapping[str, Any]:
+    columns = _selectable(entity, ctx)
+    row = ctx.conn.execute(
+        select(*columns.values()).where(entity.table.c.id == record_id)
+    ).first()
+    if row is None:
+        raise RecordNotFound(f"there is no {entity.key} with id {record_id}")
+    return row._mapping
+
+
+def get_record(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> dict[str, Any]:
+    record = record_json(entity, _fetch(ctx, entity, record_id))
+    for bound in entity.child_rows:
+        rows = bound.type.read_rows(bound, [record_id], ctx)  # type: ignore[attr-defined]
+        record[bound.key] = bound.type.to_json(rows[record_id], bound)
+    add_display(ctx, entity, [record])
+    return record
+
+
+# -- writing ------------------------------------------------------------------
+def _check_unique(
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    rows: Sequence[Mapping[str, Any]],
+    prefixes: Sequence[str],
+    exclude_id: int | None = None,
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for bound in entity.stored:
+        if not bound.defn.unique:
+            continue
+        wanted: dict[Any, int] = {}
+        for i, row in enumerate(rows):
+            value = row.get(bound.key)
+            if value is None:
+                continue
+            if value in wanted:
+                errors.append(FieldError(prefixes[i] + bound.key, "must be unique within the batch"))
+            wanted[value] = i
+        if not wanted:
+            continue
+        column = entity.table.c[bound.key]
+        query = select(column, entity.table.c.id).where(column.in_(list(wanted)))
+        if exclude_id is not None:
+            query = query.where(entity.table.c.id != exclude_id)
+        for value, other_id in ctx.conn.execute(query):
+            errors.append(
+                FieldError(
+                    prefixes[wanted[value]] + bound.key,
+                    f"must be unique: record #{other_id} already has this value",
+                )
+            )
+    return errors
+
+
+def _first_per_field(errors: list[FieldError]) -> list[FieldError]:
+    seen: set[str] = set()
+    kept = []
+    for error in errors:
+        if error.field not in seen:
+            seen.add(error.field)
+            kept.append(error)
+    return kept
+
+
+def _split_child_rows(
+    entity: EntityRuntime, values: dict[str, Any]
+) -> dict[str, list[dict[str, Any]]]:
+    return {b.key: values.pop(b.key) for b in entity.child_rows if b.key in values}
+
+
+def create_records(
+    ctx: WriteContext, entity: EntityRuntime, inputs: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Validate and insert records; all or none. Errors name ``[i].field`` for batches."""
+    prefixes = [f"[{i}]." if len(inputs) > 1 else "" for i in range(len(inputs))]
+    rows: list[dict[str, Any]] = []
+    errors: list[FieldError] = []
+    for data, prefix in zip(inputs, prefixes, strict=True):
+        values, row_errors = validate_values(entity.fields, data, ctx, prefix)
+        rows.append(values)
+        errors.extend(row_errors)
+    # Looked up even when some values failed, so one answer names every problem.
+    errors += resolve_references(entity.writable, rows, ctx, prefixes)
+    errors += _check_unique(ctx, entity, rows, prefixes)
+    if errors:
+        raise RecordInvalid(_first_per_field(errors))
+    children = [_split_child_rows(entity, values) for values in rows]
+    for values in rows:
+        for bound in entity.generated:
+            values[bound.key] = bound.type.generate(bound, values, ctx)  # type: ignore[attr-defined]
+        values.update(
+            version=1,
+            created_at=ctx.now,
+            created_by=ctx.user_id,
+            updated_at=ctx.now,
+            updated_by=ctx.user_id,
+        )
+    ids = _insert(ctx, entity, rows)
+    for record_id, child_values in zip(ids, children, strict=True):
+        for key, child_rows in child_values.items():
+            bound = entity.fields[key]
+            bound.type.write_rows(bound, record_id, child_rows, ctx)  # type: ignore[attr-defined]
+    ctx.conn.execute(
+        insert(audit_log),
+        [
+            {
+                "at": ctx.now,
+                "user_id": ctx.user_id,
+                "action": "create",
+                "app_key": ctx.app.key,
+                "entity": entity.key,
+                "record_id": record_id,
+                "before": None,
+                "after": _audit_values(entity, _without_system(values) | child_values),
+            }
+            for record_id, values, child_values in zip(ids, rows, children, strict=True)
+        ],
+    )
+    return ids
+
+
+def _without_system(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k not in SYSTEM_COLUMNS}
+
+
+def _insert(ctx: WriteContext, entity: EntityRuntime, rows: list[dict[str, Any]]) -> list[int]:
+    try:
+        if len(rows) == 1:
+            result = ctx.conn.execute(insert(entity.table).values(rows[0]))
+            return [int(result.inserted_primary_key[0])]  # type: ignore[index]
+        # One multi-row statement per chunk; RETURNING gives the ids in
+        # insertion order ("insertmanyvalues", sort_by_parameter_order).
+        ids: list[int] = []
+        statement = insert(entity.table).returning(entity.table.c.id, sort_by_parameter_order=True)
+        for start in range(0, len(rows), 1000):
+            ids.extend(ctx.conn.scalars(statement, rows[start : start + 1000]))
+        return ids
+    except IntegrityError as err:
+        raise Conflict(f"the {entity.key} could not be saved: it conflicts with existing data") from err
+
+
+def create_record(
+    ctx: WriteContext, entity: EntityRuntime, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    (record_id,) = create_records(ctx, entity, [data])
+    return get_record(ctx, entity, record_id)
+
+
+def update_record(
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    record_id: int,
+    data: Mapping[str, Any],
+    version: int,
+) -> dict[str, Any]:
+    current = _fetch(ctx, entity, record_id)
+    if current["version"] != version:
+        raise StaleVersion(current["version"])
+    existing = {b.key: current[b.key] for b in entity.stored}
+    for bound in entity.child_rows:
+        rows = bound.type.read_rows(bound, [record_id], ctx)  # type: ignore[attr-defined]
+        existing[bound.key] = rows[record_id]
+    values, errors = validate_values(entity.fields, data, ctx, existing=existing)
+    errors += resolve_references(entity.writable, [values], ctx, [""])
+    errors += _check_unique(ctx, entity, [values], [""], exclude_id=record_id)
+    if errors:
+        raise RecordInvalid(_first_per_field(errors))
+    children = _split_child_rows(entity, values)
+    changed = {k: v for k, v in values.items() if existing.get(k) != v}
+    changed_children = {k: v for k, v in children.items() if v != existing.get(k)}
+    result = ctx.conn.execute(
+        update(entity.table)
+        .where(entity.table.c.id == record_id, entity.table.c.version == version)
+        .values({**changed, "version": version + 1, "updated_at": ctx.now, "updated_by": ctx.user_id})
+    )
+    if result.rowcount != 1:
+        raise StaleVersion(version + 1)
+    for key, rows in changed_children.items():
+        bound = entity.fields[key]
+        bound.type.write_rows(bound, record_id, rows, ctx)  # type: ignore[attr-defined]
+    before = {k: existing[k] for k in changed if k in existing}
+    ctx.conn.execute(
+        insert(audit_log).values(
+            at=ctx.now,
+            user_id=ctx.user_id,
+            action="update",
+            app_key=ctx.app.key,
+            entity=entity.key,
+            record_id=record_id,
+            before=_audit_values(entity, before),
+            after=_audit_values(entity, changed | changed_children),
+        )
+    )
+    return get_record(ctx, entity, record_id)
+
+
+def delete_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> None:
+    before = get_record(ctx, entity, record_id)
+    _check_restricting_links(ctx, entity, record_id)
+    ctx.conn.execute(sql_delete(entity.table).where(entity.table.c.id == record_id))
+    before.pop("_display", None)
+    ctx.conn.execute(
+        insert(audit_log).values(
+            at=ctx.now,
+            user_id=ctx.user_id,
+            action="delete",
+            app_key=ctx.app.key,
+            entity=entity.key,
+            record_id=record_id,
+            before=before,
+            after=None,
+        )
+    )
+
+
+def _check_restricting_links(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> None:
+    """Say which records still link here, instead of a bare foreign-key error."""
+    for other in ctx.app.entities.values():
+        for bound in other.fields.values():
+            options = bound.options
+            if (
+                bound.defn.type == "link"
+                and options.target == entity.key
+                and options.on_delete == "restrict"
+            ):
+                column = other.table.c[bound.key]
+                ids = list(
+                    ctx.conn.scalars(
+                        select(other.table.c.id).where(column == record_id).limit(5)
+                    )
+                )
+                if ids:
+                    listed = ", ".join(f"#{i}" for i in ids)
+                    raise Conflict(
+                        f"{entity.key} #{record_id} is still linked from {other.key} {listed} "
+                        f"({other.key}.{bound.key})"
+                    )
+
+
+__all__ = [
+    "ListQuery",
+    "create_record",
+    "create_records",
+    "delete_record",
+    "get_record",
+    "list_records",
+    "update_record",
+]

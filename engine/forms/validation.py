@@ -1,0 +1,140 @@
+"""Turning JSON input into stored values, collecting every error at once.
+
+The order is the documented lifecycle of a write (design.md): coerce each
+value, apply defaults, check required fields, resolve references in one
+batch per field, then compute formulas on the completed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from engine.expressions import ExpressionError
+from engine.forms.context import WriteContext
+from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
+from engine.forms.field_types.abilities import ChildRows, Computed, References
+from engine.forms.field_types.base import BoundField, is_blank
+from engine.forms.field_types.formula import compiled
+
+SYSTEM_INPUT = frozenset({"id", "created_at", "created_by", "updated_at", "updated_by", "_display"})
+
+
+def default_value(field: BoundField, ctx: WriteContext) -> Any:
+    default = field.defn.default
+    if default is None:
+        return None
+    if isinstance(default, str) and default.startswith("="):
+        try:
+            default = compiled(default).evaluate({}, ctx.eval_context())
+        except ExpressionError:
+            return None
+        if default is None:
+            return None
+    return field.type.coerce(default, field)
+
+
+def validate_values(
+    fields: Mapping[str, BoundField],
+    data: Mapping[str, Any],
+    ctx: WriteContext,
+    prefix: str = "",
+    existing: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Coerce ``data`` field by field; with ``existing`` it is a partial update.
+
+    Returns the values to write (computed ones included) and the errors.
+    References are not resolved here: see ``resolve_references``.
+    """
+    errors: list[FieldError] = []
+    values: dict[str, Any] = {}
+    for key in data:
+        bound = fields.get(key)
+        if bound is None:
+            if key not in SYSTEM_INPUT:
+                errors.append(FieldError(prefix + key, "is not a field of this form"))
+        elif not bound.type.writable and not is_blank(data[key]):
+            errors.append(FieldError(prefix + key, "is computed and cannot be written"))
+    for key, bound in fields.items():
+        if not bound.type.writable:
+            continue
+        if key in data:
+            raw = data[key]
+            if is_blank(raw):
+                values[key] = [] if isinstance(bound.type, ChildRows) else None
+                continue
+            try:
+                if isinstance(bound.type, ChildRows):
+                    values[key] = bound.type.coerce_rows(bound, raw, ctx)
+                else:
+                    values[key] = bound.type.coerce(raw, bound)
+            except FieldInvalid as err:
+                errors.append(FieldError(prefix + key, err.message))
+            except RecordInvalid as err:
+                errors.extend(FieldError(prefix + e.field, e.message) for e in err.errors)
+        elif existing is None:
+            try:
+                values[key] = default_value(bound, ctx)
+            except FieldInvalid as err:
+                errors.append(FieldError(prefix + key, f"default value: {err.message}"))
+    merged = {**(existing or {}), **values}
+    errors.extend(check_required(fields, merged, ctx, prefix, skip={e.field for e in errors}))
+    if not errors:
+        compute(fields, merged, ctx)
+        values.update({f.key: merged[f.key] for f in fields.values() if isinstance(f.type, Computed)})
+    return values, errors
+
+
+def check_required(
+    fields: Mapping[str, BoundField],
+    merged: Mapping[str, Any],
+    ctx: WriteContext,
+    prefix: str,
+    skip: set[str],
+) -> list[FieldError]:
+    errors = []
+    for key, bound in fields.items():
+        if not bound.type.writable or prefix + key in skip or not is_blank(merged.get(key)):
+            continue
+        required = bound.required
+        if not required and bound.defn.required_when:
+            try:
+                required = bool(
+                    compiled(bound.defn.required_when).evaluate(merged, ctx.eval_context())
+                )
+            except ExpressionError:
+                required = False
+        if required:
+            errors.append(FieldError(prefix + key, "is required"))
+    return errors
+
+
+def compute(fields: Mapping[str, BoundField], values: dict[str, Any], ctx: WriteContext) -> None:
+    """Run computed fields in dependency order, each seeing the ones before it."""
+    from engine.forms.runtime import computation_order
+
+    for bound in computation_order([f for f in fields.values() if isinstance(f.type, Computed)]):
+        values[bound.key] = bound.type.compute(bound, values, ctx)  # type: ignore[attr-defined]
+
+
+def resolve_references(
+    fields: Sequence[BoundField],
+    rows: Sequence[dict[str, Any]],
+    ctx: WriteContext,
+    prefixes: Sequence[str],
+) -> list[FieldError]:
+    """Resolve every reference of ``rows`` with one query per field, in place."""
+    errors: list[FieldError] = []
+    for bound in fields:
+        if not isinstance(bound.type, References):
+            continue
+        positions = [i for i, row in enumerate(rows) if row.get(bound.key) is not None]
+        if not positions:
+            continue
+        resolved = bound.type.resolve(bound, [rows[i][bound.key] for i in positions], ctx)
+        for i, value in zip(positions, resolved, strict=True):
+            if isinstance(value, FieldInvalid):
+                errors.append(FieldError(prefixes[i] + bound.key, value.message))
+            else:
+                rows[i][bound.key] = value
+    return errors

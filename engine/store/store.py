@@ -1,0 +1,216 @@
+"""Where a tenant's data lives, and how to get a connection to it.
+
+Isolation is structural: on SQLite every tenant is its own database file, on
+PostgreSQL its own schema reached through a connection whose ``search_path``
+names only that schema. Code that holds a tenant connection cannot see
+another tenant's tables by forgetting a ``WHERE``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from engine.store import migrate
+from engine.store.tables import tenants
+
+TENANT_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+
+
+class TenantNotFound(LookupError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"tenant {key!r} does not exist")
+        self.key = key
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin,
+    # so that DDL is transactional too (an app install is all or nothing).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the write lock up front: a deferred transaction that later
+    # upgrades to a writer fails with SQLITE_BUSY instead of waiting.
+    if conn.get_execution_options().get("formwork_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _sqlite_engine(path: Path) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False},
+        pool_size=8,
+        max_overflow=8,
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+class Store:
+    """Engines for the catalogue and for every tenant, created lazily."""
+
+    def __init__(self, database_url: str, data_dir: Path, pg_schema_prefix: str = "fw_") -> None:
+        self.url = make_url(database_url)
+        self.data_dir = data_dir
+        self.dialect = self.url.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,20}", pg_schema_prefix):
+            raise ValueError(f"invalid schema prefix {pg_schema_prefix!r}")
+        self.pg_schema_prefix = pg_schema_prefix
+        self._tenant_engines: dict[str, Engine] = {}
+        self._known_tenants: set[str] = set()
+        self._lock = threading.Lock()
+        if self.dialect == "sqlite":
+            self._sqlite_path = Path(self.url.database or str(data_dir / "formwork.db"))
+            self.catalog = _sqlite_engine(self._sqlite_path)
+        else:
+            self._pg_admin = create_engine(self.url, poolclass=NullPool)
+            self.catalog = self._pg_engine(self.catalog_schema)
+
+    # -- locations -----------------------------------------------------------
+    @property
+    def catalog_schema(self) -> str:
+        return f"{self.pg_schema_prefix}catalog"
+
+    def tenant_schema(self, key: str) -> str:
+        return f"{self.pg_schema_prefix}t_{key}"
+
+    def tenant_file(self, key: str) -> Path:
+        return self._sqlite_path.parent / "tenants" / f"{key}.db"
+
+    def _pg_engine(self, schema: str) -> Engine:
+        return create_engine(
+            self.url,
+            connect_args={"options": f"-csearch_path={schema}"},
+            pool_size=5,
+            max_overflow=5,
+            pool_pre_ping=False,
+        )
+
+    # -- set-up ---------------------------------------------------------------
+    def migrate_catalog(self) -> None:
+        if self.dialect == "postgresql":
+            self._create_schema(self.catalog_schema)
+        migrate.upgrade(self.catalog, "catalog")
+
+    def migrate_all(self) -> None:
+        """Bring the catalogue and every tenant to the newest migration."""
+        self.migrate_catalog()
+        for key in self.tenant_keys():
+            migrate.upgrade(self.tenant_engine(key), "tenant")
+
+    def _create_schema(self, schema: str) -> None:
+        with self._pg_admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+
+    def create_tenant(self, key: str, name: str) -> None:
+        """Create the tenant's storage, migrate it, then list it in the catalogue.
+
+        The catalogue row comes last so a tenant is only visible once its
+        storage is complete.
+        """
+        if not TENANT_KEY.fullmatch(key):
+            raise ValueError(
+                f"invalid tenant key {key!r}: 2-31 lower-case letters, digits or '_', "
+                "starting with a letter"
+            )
+        if self.tenant_exists(key):
+            raise ValueError(f"tenant {key!r} already exists")
+        if self.dialect == "postgresql":
+            self._create_schema(self.tenant_schema(key))
+        migrate.upgrade(self._engine_for(key), "tenant")
+        with self.catalog.begin() as conn:
+            conn.execute(
+                insert(tenants).values(key=key, name=name, created_at=datetime.now(UTC))
+            )
+
+    def drop_tenant(self, key: str) -> None:
+        """Remove a tenant and all its data (used by tests and `tenant delete`)."""
+        engine = self._tenant_engines.pop(key, None)
+        if engine is not None:
+            engine.dispose()
+        self._known_tenants.discard(key)
+        with self.catalog.begin() as conn:
+            conn.execute(tenants.delete().where(tenants.c.key == key))
+        if self.dialect == "postgresql":
+            with self._pg_admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.tenant_schema(key)}" CASCADE'))
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.tenant_file(key)}{suffix}").unlink(missing_ok=True)
+            shutil.rmtree(self.data_dir / "files" / key, ignore_errors=True)
+
+    # -- lookup ----------------------------------------------------------------
+    def tenant_keys(self) -> list[str]:
+        with self.catalog.connect() as conn:
+            return list(conn.scalars(select(tenants.c.key).order_by(tenants.c.key)))
+
+    def tenant_exists(self, key: str) -> bool:
+        if key in self._known_tenants:
+            return True
+        with self.catalog.connect() as conn:
+            found = conn.scalar(select(tenants.c.id).where(tenants.c.key == key)) is not None
+        if found:
+            self._known_tenants.add(key)
+        return found
+
+    def _engine_for(self, key: str) -> Engine:
+        with self._lock:
+            engine = self._tenant_engines.get(key)
+            if engine is None:
+                if self.dialect == "sqlite":
+                    engine = _sqlite_engine(self.tenant_file(key))
+                else:
+                    engine = self._pg_engine(self.tenant_schema(key))
+                self._tenant_engines[key] = engine
+            return engine
+
+    def tenant_engine(self, key: str) -> Engine:
+        if not self.tenant_exists(key):
+            raise TenantNotFound(key)
+        return self._engine_for(key)
+
+    # -- connections -----------------------------------------------------------
+    @contextmanager
+    def read(self, tenant: str) -> Iterator[Connection]:
+        """A read-only unit of work on one tenant's data."""
+        with self.tenant_engine(tenant).connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self, tenant: str) -> Iterator[Connection]:
+        """One transaction on one tenant's data: commits on success, rolls back on error."""
+        with self.tenant_engine(tenant).connect() as conn:
+            conn = conn.execution_options(formwork_write=True)
+            with conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        for engine in self._tenant_engines.values():
+            engine.dispose()
+        self._tenant_engines.clear()
+        self.catalog.dispose()
+        if self.dialect == "postgresql":
+            self._pg_admin.dispose()

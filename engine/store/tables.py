@@ -1,0 +1,162 @@
+"""Platform tables.
+
+Two metadata objects, because isolation is structural (design.md, Storage):
+
+* ``catalog_metadata`` lives once per installation and only lists tenants.
+* ``tenant_metadata`` lives inside every tenant's own database (SQLite file)
+  or schema (PostgreSQL): users, departments, apps, versions, audit log,
+  tokens. A tenant's records and its audit entries share one database, so a
+  record write and its audit entry commit in one transaction.
+
+Both are migrated with Alembic (``migrations/catalog`` and ``migrations/tenant``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from engine.store.types import JSONType, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+catalog_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+tenants = Table(
+    "tenants",
+    catalog_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+tenant_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+departments = Table(
+    "departments",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", Integer, ForeignKey("departments.id"), nullable=True),
+    Column("head_id", Integer, nullable=True),
+)
+
+users = Table(
+    "users",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("password_hash", String(255), nullable=True),
+    Column("department_id", Integer, ForeignKey("departments.id"), nullable=True),
+    Column("manager_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+role_memberships = Table(
+    "role_memberships",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("app_key", String(40), nullable=False),
+    Column("role_key", String(40), nullable=False),
+    UniqueConstraint("user_id", "app_key", "role_key", name="uq_role_memberships_user_app_role"),
+)
+
+apps = Table(
+    "apps",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(40), nullable=False, unique=True),
+    Column("label", JSONType, nullable=False),
+    Column("published_version_id", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+app_versions = Table(
+    "app_versions",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app_id", Integer, ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("status", String(16), nullable=False),  # draft | published | superseded
+    Column("definition", JSONType, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", Integer, nullable=True),
+    Column("published_at", UTCDateTime, nullable=True),
+    Index("ix_app_versions_app_status", "app_id", "status"),
+)
+
+audit_log = Table(
+    "audit_log",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("app_key", String(40), nullable=True),
+    Column("entity", String(40), nullable=True),
+    Column("record_id", Integer, nullable=True),
+    Column("before", JSONType, nullable=True),
+    Column("after", JSONType, nullable=True),
+    Index("ix_audit_log_record", "app_key", "entity", "record_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+#: Per-period counters of autonumber fields. The increment happens inside the
+#: record's own transaction, so a rolled-back create gives its number back and
+#: the sequence stays gap-free.
+sequences = Table(
+    "sequences",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app_key", String(40), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("field", String(40), nullable=False),
+    Column("period", String(64), nullable=False),
+    Column("value", Integer, nullable=False),
+    UniqueConstraint("app_key", "entity", "field", "period", name="uq_sequences_key"),
+)
+
+files = Table(
+    "files",
+    tenant_metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_type", String(128), nullable=False),
+    Column("storage_key", Text, nullable=False),
+    Column("created_by", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,47 @@
+import { App as AntApp, ConfigProvider } from "antd";
+import enUS from "antd/locale/en_US";
+import zhCN from "antd/locale/zh_CN";
+import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
+import { RequireAuth } from "./components/RequireAuth";
+import { Shell } from "./components/Shell";
+import { I18nProvider, useI18n } from "./i18n";
+import { AppListPage } from "./pages/AppListPage";
+import { AppPage, FirstEntityRedirect } from "./pages/AppPage";
+import { EntityListPage } from "./pages/EntityListPage";
+import { LoginPage } from "./pages/LoginPage";
+import { RecordFormPage } from "./pages/RecordFormPage";
+
+function Routed() {
+  const { lang } = useI18n();
+  return (
+    <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS}>
+      <AntApp>
+        <BrowserRouter>
+          <Routes>
+            <Route element={<Shell />}>
+              <Route path="login" element={<LoginPage />} />
+              <Route element={<RequireAuth />}>
+                <Route index element={<AppListPage />} />
+                <Route path="apps/:app" element={<AppPage />}>
+                  <Route index element={<FirstEntityRedirect />} />
+                  <Route path=":entity" element={<EntityListPage />} />
+                  <Route path=":entity/new" element={<RecordFormPage />} />
+                  <Route path=":entity/:id" element={<RecordFormPage />} />
+                </Route>
+              </Route>
+              <Route path="*" element={<Navigate to="/" replace />} />
+            </Route>
+          </Routes>
+        </BrowserRouter>
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+export function App() {
+  return (
+    <I18nProvider>
+      <Routed />
+    </I18nProvider>
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * Thin fetch wrapper for the Formwork API: bearer token from localStorage,
+ * JSON in and out, problem+json errors raised as ApiError.
+ */
+import { currentLang } from "../i18n";
+import type {
+  AppDefinition,
+  AppSummary,
+  CurrentUser,
+  LoginResponse,
+  Page,
+  Problem,
+  RecordData,
+  User,
+} from "./types";
+
+const TOKEN_KEY = "formwork.token";
+const USER_KEY = "formwork.user";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+
+  constructor(status: number, problem: Problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export const session = {
+  token(): string | null {
+    return localStorage.getItem(TOKEN_KEY);
+  },
+  user(): CurrentUser | null {
+    const raw = localStorage.getItem(USER_KEY);
+    return raw ? (JSON.parse(raw) as CurrentUser) : null;
+  },
+  save(login: LoginResponse): void {
+    localStorage.setItem(TOKEN_KEY, login.access_token);
+    localStorage.setItem(USER_KEY, JSON.stringify(login.user));
+  },
+  clear(): void {
+    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(USER_KEY);
+  },
+};
+
+let unauthorizedHandler: () => void = () => undefined;
+
+/** Called when an authenticated call answers 401 (expired or revoked token). */
+export function onUnauthorized(handler: () => void): void {
+  unauthorizedHandler = handler;
+}
+
+export function authHeaders(): Record<string, string> {
+  const token = session.token();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+export type Query = Record<string, string | number | undefined>;
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== "") params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+async function readProblem(res: Response): Promise<Problem> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as Problem;
+  } catch {
+    return { status: res.status, title: res.statusText || text.slice(0, 200) };
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json", "Accept-Language": currentLang(), ...authHeaders() };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(withQuery(path, query), {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) {
+    const problem = await readProblem(res);
+    if (res.status === 401 && headers.Authorization) {
+      session.clear();
+      unauthorizedHandler();
+    }
+    throw new ApiError(res.status, problem);
+  }
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+const recordsPath = (app: string, entity: string) =>
+  `/api/apps/${encodeURIComponent(app)}/${encodeURIComponent(entity)}`;
+
+export const api = {
+  login: (tenant: string, username: string, password: string) =>
+    request<LoginResponse>("POST", "/api/auth/login", { tenant, username, password }),
+  users: () => request<User[]>("GET", "/api/users"),
+  apps: () => request<AppSummary[]>("GET", "/api/apps"),
+  definition: (app: string) =>
+    request<AppDefinition>("GET", `/api/apps/${encodeURIComponent(app)}/definition`),
+  listRecords: (app: string, entity: string, query: Query) =>
+    request<Page<RecordData>>("GET", recordsPath(app, entity), undefined, query),
+  getRecord: (app: string, entity: string, id: number) =>
+    request<RecordData>("GET", `${recordsPath(app, entity)}/${id}`),
+  createRecord: (app: string, entity: string, values: Record<string, unknown>) =>
+    request<RecordData>("POST", recordsPath(app, entity), values),
+  updateRecord: (app: string, entity: string, id: number, values: Record<string, unknown>) =>
+    request<RecordData>("PATCH", `${recordsPath(app, entity)}/${id}`, values),
+};
+
+/** Where antd Upload posts attachments. */
+export const FILES_URL = "/api/files";

@@ -1,0 +1,48 @@
+import { LogoutOutlined, UserOutlined } from "@ant-design/icons";
+import { Button, Layout, Space, Typography } from "antd";
+import { Link, Outlet, useNavigate } from "react-router-dom";
+import { session } from "../api/client";
+import { useI18n } from "../i18n";
+import { LanguageSwitch } from "./LanguageSwitch";
+
+function UserBox() {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const user = session.user();
+  if (!session.token() || !user) return null;
+  const logout = () => {
+    session.clear();
+    navigate("/login");
+  };
+  return (
+    <Space>
+      <Typography.Text data-testid="current-user">
+        <UserOutlined /> {user.display_name || user.username}
+      </Typography.Text>
+      <Button size="small" icon={<LogoutOutlined />} onClick={logout}>
+        {t("logout")}
+      </Button>
+    </Space>
+  );
+}
+
+/** Page frame: header with brand, language switch and the signed-in user. */
+export function Shell() {
+  const { t } = useI18n();
+  return (
+    <Layout className="fw-shell">
+      <Layout.Header className="fw-header">
+        <Link to="/" className="fw-brand">
+          {t("appTitle")}
+        </Link>
+        <Space size="large">
+          <LanguageSwitch />
+          <UserBox />
+        </Space>
+      </Layout.Header>
+      <Layout.Content className="fw-content">
+        <Outlet />
+      </Layout.Content>
+    </Layout>
+  );
+}

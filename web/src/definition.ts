@@ -1,0 +1,70 @@
+/** Questions the UI asks of an app definition. */
+import type { AppDefinition, EntityDef, FieldDef, Label } from "./api/types";
+
+/** Field types whose value the server computes: shown, never edited or sent. */
+const COMPUTED_TYPES = new Set(["autonumber", "formula", "rollup", "lookup"]);
+
+/** Columns every record carries besides its fields. */
+export const SYSTEM_KEYS = new Set(["id", "version", "created_at", "created_by", "updated_at", "updated_by", "_display"]);
+
+/** Types that make no sense as a sortable table column. */
+const UNSORTABLE_TYPES = new Set(["subtable", "attachment", "address", "multiselect"]);
+
+const DEFAULT_COLUMN_COUNT = 8;
+
+export function isReadOnly(field: FieldDef): boolean {
+  return COMPUTED_TYPES.has(field.type) || SYSTEM_KEYS.has(field.key);
+}
+
+export function isSortable(field: FieldDef): boolean {
+  return !UNSORTABLE_TYPES.has(field.type);
+}
+
+export function findEntity(definition: AppDefinition, key: string): EntityDef | undefined {
+  return definition.entities.find((entity) => entity.key === key);
+}
+
+function fieldsByKeys(entity: EntityDef, keys: string[]): FieldDef[] {
+  return keys.flatMap((key) => entity.fields.find((field) => field.key === key) ?? []);
+}
+
+function tableView(definition: AppDefinition, entity: EntityDef) {
+  return definition.views?.find((view) => view.entity === entity.key && view.type === "table" && view.columns?.length);
+}
+
+/** Columns of the entity's list: its table view's, else its first fields. */
+export function listColumns(definition: AppDefinition, entity: EntityDef): FieldDef[] {
+  const view = tableView(definition, entity);
+  if (view?.columns) return fieldsByKeys(entity, view.columns);
+  return entity.fields.filter((field) => field.type !== "subtable").slice(0, DEFAULT_COLUMN_COUNT);
+}
+
+/** The table view's first sort key (`field` or `-field`), if it names one. */
+export function defaultSort(definition: AppDefinition, entity: EntityDef): string | undefined {
+  return tableView(definition, entity)?.sort?.[0];
+}
+
+export interface Section {
+  title?: Label;
+  columns: number;
+  fields: FieldDef[];
+}
+
+/** Columns of the one section of an entity without a form layout. */
+const DEFAULT_FORM_COLUMNS = 2;
+
+/** Sections of the entity's form layout, or all fields in one section. */
+export function formSections(definition: AppDefinition, entity: EntityDef): Section[] {
+  const form = definition.forms?.find((candidate) => candidate.entity === entity.key);
+  if (!form) return [{ columns: DEFAULT_FORM_COLUMNS, fields: entity.fields }];
+  return form.layout.map((section) => ({
+    title: section.section,
+    columns: Math.max(1, section.columns ?? 1),
+    fields: fieldsByKeys(entity, section.fields),
+  }));
+}
+
+/** The field whose value names a record of `entityKey`, if the definition says. */
+export function titleField(definition: AppDefinition, entityKey: string): string | undefined {
+  return findEntity(definition, entityKey)?.title_field;
+}

@@ -1,0 +1,17 @@
+import { createContext, useContext } from "react";
+import type { AppDefinition } from "../api/types";
+
+/** What inputs need beyond their own value: the app, and titles of current link/user values. */
+export interface FieldEnvironment {
+  app: string;
+  definition: AppDefinition;
+  display: Record<string, string>;
+}
+
+export const FieldEnvironmentContext = createContext<FieldEnvironment | null>(null);
+
+export function useFieldEnvironment(): FieldEnvironment {
+  const env = useContext(FieldEnvironmentContext);
+  if (!env) throw new Error("field input outside FieldEnvironmentContext");
+  return env;
+}

@@ -1,0 +1,45 @@
+/** Narrowing of JSON values whose shape the field type promises but the wire does not. */
+
+export type Row = Record<string, unknown>;
+
+export function isRow(value: unknown): value is Row {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function asString(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  return undefined;
+}
+
+export function asNumber(value: unknown): number | null {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+  return null;
+}
+
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function asRows(value: unknown): Row[] {
+  return asArray(value).filter(isRow);
+}
+
+export function isEmpty(value: unknown): boolean {
+  return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
+}
+
+/** Locale-aware number with a fixed number of decimals when `precision` is set. */
+export function formatNumber(value: number, precision?: number): string {
+  return value.toLocaleString(undefined, {
+    minimumFractionDigits: precision,
+    maximumFractionDigits: precision ?? 10,
+  });
+}
+
+/** The string-valued entries of a JSON object, e.g. a record's `_display`. */
+export function asStringMap(value: unknown): Record<string, string> {
+  if (!isRow(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+}

@@ -1,0 +1,167 @@
+/**
+ * UI strings in zh-CN and en, the current language (persisted in
+ * localStorage, default zh-CN) and `label()` for definition texts.
+ */
+import dayjs from "dayjs";
+import "dayjs/locale/zh-cn";
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import type { Label } from "./api/types";
+
+export const LANGS = ["zh-CN", "en"] as const;
+export type Lang = (typeof LANGS)[number];
+
+const LANG_KEY = "formwork.lang";
+
+const en = {
+  appTitle: "Formwork",
+  language: "Language",
+  logout: "Log out",
+  loginTitle: "Sign in",
+  tenant: "Tenant",
+  username: "Username",
+  password: "Password",
+  login: "Sign in",
+  loginFailed: "Sign-in failed",
+  pleaseEnter: "Please enter {field}",
+  apps: "Apps",
+  noApps: "No apps installed yet",
+  entities: "entities",
+  newRecord: "New",
+  editRecord: "Edit",
+  search: "Search",
+  total: "{n} records",
+  save: "Save",
+  cancel: "Cancel",
+  back: "Back",
+  saved: "Saved",
+  saveFailed: "Could not save",
+  loadFailed: "Could not load",
+  fixErrors: "Please correct the highlighted fields",
+  recordChanged: "Someone else changed this record; it has been reloaded. Please apply your edits again.",
+  notFound: "Not found",
+  addRow: "Add row",
+  deleteRow: "Delete",
+  upload: "Upload",
+  province: "Province",
+  city: "City",
+  district: "District",
+  detail: "Detail address",
+  yes: "Yes",
+  no: "No",
+  rows: "{n} rows",
+  files: "{n} files",
+  searchPlaceholder: "Type to search",
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const zhCN: Record<MessageKey, string> = {
+  appTitle: "Formwork",
+  language: "语言",
+  logout: "退出登录",
+  loginTitle: "登录",
+  tenant: "租户",
+  username: "用户名",
+  password: "密码",
+  login: "登录",
+  loginFailed: "登录失败",
+  pleaseEnter: "请输入{field}",
+  apps: "应用",
+  noApps: "尚未安装应用",
+  entities: "个实体",
+  newRecord: "新建",
+  editRecord: "编辑",
+  search: "搜索",
+  total: "共 {n} 条",
+  save: "保存",
+  cancel: "取消",
+  back: "返回",
+  saved: "已保存",
+  saveFailed: "保存失败",
+  loadFailed: "加载失败",
+  fixErrors: "请修正标出的字段",
+  recordChanged: "该记录已被他人修改，已重新加载，请重新填写您的修改。",
+  notFound: "未找到",
+  addRow: "添加行",
+  deleteRow: "删除",
+  upload: "上传",
+  province: "省",
+  city: "市",
+  district: "区",
+  detail: "详细地址",
+  yes: "是",
+  no: "否",
+  rows: "{n} 行",
+  files: "{n} 个文件",
+  searchPlaceholder: "输入以搜索",
+};
+
+const MESSAGES: Record<Lang, Record<MessageKey, string>> = { "zh-CN": zhCN, en };
+
+function isLang(value: string | null): value is Lang {
+  return value !== null && (LANGS as readonly string[]).includes(value);
+}
+
+/** The persisted UI language; also sent to the API as Accept-Language. */
+export function currentLang(): Lang {
+  const stored = localStorage.getItem(LANG_KEY);
+  return isLang(stored) ? stored : "zh-CN";
+}
+
+/**
+ * Pick the text for `lang` from a definition label, falling back to en, then
+ * zh-CN, then `fallback` (usually the key of the thing labelled).
+ */
+export function pickLabel(text: Label | undefined, lang: Lang, fallback: string): string {
+  if (typeof text === "string") return text || fallback;
+  return text?.[lang] || text?.en || text?.["zh-CN"] || fallback;
+}
+
+export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+export type LabelOf = (text: Label | undefined, fallback: string) => string;
+
+interface I18n {
+  lang: Lang;
+  setLang: (lang: Lang) => void;
+  t: Translate;
+  label: LabelOf;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+/** Makes dates (dayjs, hence antd pickers) and the document follow the UI language. */
+function applyLang(lang: Lang): Lang {
+  dayjs.locale(lang === "zh-CN" ? "zh-cn" : "en");
+  document.documentElement.lang = lang;
+  return lang;
+}
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [lang, setLangState] = useState<Lang>(() => applyLang(currentLang()));
+
+  const setLang = useCallback((next: Lang) => {
+    localStorage.setItem(LANG_KEY, next);
+    setLangState(applyLang(next));
+  }, []);
+
+  const value = useMemo<I18n>(
+    () => ({
+      lang,
+      setLang,
+      t: (key, vars) =>
+        MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+          vars && name in vars ? String(vars[name]) : whole,
+        ),
+      label: (text, fallback) => pickLabel(text, lang, fallback),
+    }),
+    [lang, setLang],
+  );
+
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const i18n = useContext(I18nContext);
+  if (!i18n) throw new Error("useI18n outside I18nProvider");
+  return i18n;
+}
