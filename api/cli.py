@@ -121,3 +121,7 @@ def app_install(
     with platform.store.write(tenant) as conn:
         version_id = install_app(conn, definition)
     typer.echo(json.dumps({"app": definition.key, "version": definition.version, "id": version_id}))
+
+
+if __name__ == "__main__":
+    app()

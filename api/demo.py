@@ -78,5 +78,5 @@ def set_up_demo(platform: Platform, app_file: Path = EXAMPLE_APP) -> list[str]:
     definition = load_definition_file(app_file)
     with store.write(DEMO_TENANT) as conn:
         install_app(conn, definition)
-    done.append(f"app {definition.key!r} {definition.version} installed")
+    done.append(f"app {definition.key!r} {definition.version} is installed")
     return done

@@ -90,8 +90,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StaleVersion)
     async def stale(_: Request, err: StaleVersion) -> JSONResponse:
-        return problem(409, str(err), [{"field": "version", "message": str(err)}],
-                       current_version=err.current)
+        return problem(
+            409, str(err), [{"field": "version", "message": str(err)}], current_version=err.current
+        )
 
     @app.exception_handler(Conflict)
     @app.exception_handler(AppAlreadyInstalled)

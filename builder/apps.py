@@ -46,12 +46,14 @@ def install_app(conn: Connection, definition: AppDefinition, user_id: int | None
     can run twice); a different one needs an upgrade, which is refused here.
     """
     document = definition_json(definition)
-    existing = conn.execute(select(apps.c.id, apps.c.published_version_id).where(
-        apps.c.key == definition.key
-    )).first()
+    existing = conn.execute(
+        select(apps.c.id, apps.c.published_version_id).where(apps.c.key == definition.key)
+    ).first()
     if existing is not None:
         current = conn.scalar(
-            select(app_versions.c.definition).where(app_versions.c.id == existing.published_version_id)
+            select(app_versions.c.definition).where(
+                app_versions.c.id == existing.published_version_id
+            )
         )
         if current == document:
             return int(existing.published_version_id)
@@ -96,10 +98,12 @@ def published_version_id(conn: Connection, key: str) -> int:
 
 
 def version_definition(conn: Connection, version_id: int) -> dict[str, Any]:
-    definition: dict[str, Any] = conn.scalar(
+    definition = conn.scalar(
         select(app_versions.c.definition).where(app_versions.c.id == version_id)
     )
-    return definition
+    if definition is None:
+        raise LookupError(f"there is no app version {version_id}")
+    return dict(definition)
 
 
 def published_app(conn: Connection, key: str) -> PublishedApp:
@@ -124,3 +128,57 @@ def list_apps(conn: Connection) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def save_draft(
+    conn: Connection, key: str, definition: AppDefinition, user_id: int | None = None
+) -> int:
+    """Keep a validated, unpublished edit of an installed app (one draft per app).
+
+    Publishing a draft (with its migration plan) is the schema-evolution
+    step of the form engine; saving one never touches the app's tables.
+    """
+    if definition.key != key:
+        raise ValueError(f"the definition's key {definition.key!r} is not {key!r}")
+    app_id = conn.scalar(select(apps.c.id).where(apps.c.key == key))
+    if app_id is None:
+        raise AppNotFound(key)
+    now = datetime.now(UTC)
+    values = {
+        "version": definition.version,
+        "definition": definition_json(definition),
+        "created_at": now,
+        "created_by": user_id,
+    }
+    draft_id = conn.scalar(
+        select(app_versions.c.id).where(
+            app_versions.c.app_id == app_id, app_versions.c.status == "draft"
+        )
+    )
+    if draft_id is None:
+        draft_id = conn.execute(
+            insert(app_versions).values(app_id=app_id, status="draft", **values)
+        ).inserted_primary_key[0]  # type: ignore[index]
+    else:
+        conn.execute(update(app_versions).where(app_versions.c.id == draft_id).values(values))
+    conn.execute(
+        insert(audit_log).values(
+            at=now,
+            user_id=user_id,
+            action="app.draft",
+            app_key=key,
+            after={"version": definition.version},
+        )
+    )
+    return int(draft_id)
+
+
+def draft_definition(conn: Connection, key: str) -> dict[str, Any]:
+    row = conn.execute(
+        select(app_versions.c.definition)
+        .join(apps, apps.c.id == app_versions.c.app_id)
+        .where(apps.c.key == key, app_versions.c.status == "draft")
+    ).first()
+    if row is None:
+        raise AppNotFound(f"{key} (draft)")
+    return dict(row.definition)

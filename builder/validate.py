@@ -196,7 +196,9 @@ def _check_views(app: AppDefinition) -> Iterator[DefinitionIssue]:
                 yield DefinitionIssue(f"$.views[{i}].group_by", f"unknown field {view.group_by!r}")
             for ci, key in enumerate(view.card_fields):
                 if key not in known:
-                    yield DefinitionIssue(f"$.views[{i}].card_fields[{ci}]", f"unknown field {key!r}")
+                    yield DefinitionIssue(
+                        f"$.views[{i}].card_fields[{ci}]", f"unknown field {key!r}"
+                    )
 
 
 def _check_roles(app: AppDefinition) -> Iterator[DefinitionIssue]:
@@ -212,5 +214,3 @@ def _check_roles(app: AppDefinition) -> Iterator[DefinitionIssue]:
             for key in permission.fields:
                 if key not in fields:
                     yield DefinitionIssue(f"{path}.fields.{key}", f"unknown field {key!r}")
-
-

@@ -23,9 +23,7 @@ from api.platform import Platform
 from api.settings import Settings
 from engine.accounts.users import create_user
 
-PG_URL = os.environ.get(
-    "FORMWORK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("FORMWORK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("FORMWORK_REQUIRE_PG") == "1"
 EXAMPLE = Path(__file__).resolve().parents[1] / "templates" / "examples" / "mini_crm.json"
 
@@ -82,9 +80,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def platform(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Platform]:
+def platform(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     prefix = f"fwt{secrets.token_hex(3)}_"
     settings = make_settings(backend, tmp_path_factory.mktemp(backend), prefix)
     platform = Platform(settings)
@@ -144,3 +140,59 @@ def mini_crm(client: TestClient, auth: dict[str, str], example_definition: dict[
     response = client.post("/api/apps", json=example_definition, headers=auth)
     assert response.status_code == 201, response.text
     return "mini_crm"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `formwork serve` on loopback with the demo set up, as `make run` does."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from api.settings import REPO
+
+    if not (REPO / "web" / "dist" / "index.html").is_file():
+        pytest.fail("web/dist is not built: run `make web` (make test does)")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FORMWORK_DATA_DIR": str(tmp_path_factory.mktemp("live")),
+        "FORMWORK_PORT": str(port),
+        "FORMWORK_PASSWORD_PROFILE": "fast",
+    }
+    env.pop("FORMWORK_DATABASE_URL", None)
+    command = [sys.executable, "-m", "api.cli"]
+    subprocess.run([*command, "demo"], env=env, check=True, capture_output=True, timeout=120)
+    server = subprocess.Popen(
+        [*command, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                output = server.stdout.read().decode() if server.stdout else ""
+                pytest.fail(f"formwork serve did not come up:\n{output}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()

@@ -147,5 +147,3 @@ def delete(
     with _writing(platform, principal, app, entity) as (ctx, target):
         delete_record(ctx, target, record_id)
     return Response(status_code=204)
-
-

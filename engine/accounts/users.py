@@ -45,8 +45,9 @@ def _user(row: Any) -> User:
 
 def create_department(conn: Connection, name: str, parent_id: int | None = None) -> int:
     return int(
-        conn.execute(insert(departments).values(name=name, parent_id=parent_id))
-        .inserted_primary_key[0]  # type: ignore[index]
+        conn.execute(
+            insert(departments).values(name=name, parent_id=parent_id)
+        ).inserted_primary_key[0]  # type: ignore[index]
     )
 
 
@@ -77,13 +78,15 @@ def create_user(
             created_at=datetime.now(UTC),
         )
     ).inserted_primary_key[0]  # type: ignore[index]
-    return User(int(user_id), username, display_name or username, is_admin, department_id, manager_id)
+    return User(
+        int(user_id), username, display_name or username, is_admin, department_id, manager_id
+    )
 
 
-def authenticate(conn: Connection, passwords: Passwords, username: str, password: str) -> User | None:
-    row = conn.execute(
-        select(users).where(users.c.username == username, users.c.is_active)
-    ).first()
+def authenticate(
+    conn: Connection, passwords: Passwords, username: str, password: str
+) -> User | None:
+    row = conn.execute(select(users).where(users.c.username == username, users.c.is_active)).first()
     if row is None or row.password_hash is None:
         # Same work as a real check, so response time does not reveal user names.
         passwords.verify(_DUMMY_HASH.get(passwords), password)

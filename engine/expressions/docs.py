@@ -131,7 +131,7 @@ computes or decides something:
 | formula field | `"expr": "ROUND(amount * (1 - discount), 2)"` | on every write |
 | sub-table formula | `"expr": "qty * price"` | per row, on every write |
 | visibility / requirement | `"visible_when": "stage == 'lost'"` | in the form and on the server |
-| rollup / report filter | `"where": "stage not in ['won', 'lost']"` | as SQL ([below](#database-filters)) |
+| rollup / report filter | `"where": "stage not in ['won', 'lost']"` | as SQL (see below) |
 | rule and flow conditions | `amount > 100000 and discount > 0.2` | when the rule or branch runs |
 
 An expression is checked when the definition is saved or published: a syntax
@@ -152,7 +152,7 @@ The syntax is a small, safe subset of Python's expression syntax.
 | fields | `amount`, `close_date`, `lines` | the field's key; a missing field is blank |
 | arithmetic | `+ - * / // %` and `**` | `+` also joins texts; `*` repeats a text |
 | comparison | `== != < <= > >=` | may be chained: `0 < discount <= 0.3` |
-| membership | `stage in ['won', 'lost']`, `'vip' in tags`, `'@' in email` | in a list, or in a text |
+| membership | `stage in ['won', 'lost']`, `'vip' in tags`, `'@' in email` | list or text |
 | blank test | `x is None`, `x is not None` | same as `== None` / `!= None` |
 | logic | `and`, `or`, `not` | short-circuit; always give `True` or `False` |
 | choice | `'big' if amount > 1000 else 'small'` | only the chosen side is evaluated |

@@ -25,6 +25,13 @@ from engine.forms.errors import (
     RecordNotFound,
     StaleVersion,
 )
+from engine.forms.field_types.abilities import (
+    ChildRows,
+    Generated,
+    QueryTime,
+    References,
+    ability,
+)
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import resolve_references, validate_values
 from engine.store.tables import audit_log
@@ -39,7 +46,7 @@ def _json_scalar(value: Any) -> Any:
     return value
 
 
-def record_json(entity: EntityRuntime, row: Mapping[str, Any]) -> dict[str, Any]:
+def record_json(entity: EntityRuntime, row: Mapping[Any, Any]) -> dict[str, Any]:
     """The API shape of one stored row (child rows and titles are added by callers)."""
     record = {key: _json_scalar(row[key]) for key in SYSTEM_COLUMNS}
     for key, bound in entity.fields.items():
@@ -71,7 +78,7 @@ def _selectable(entity: EntityRuntime, ctx: ReadContext) -> dict[str, ColumnElem
     for bound in entity.stored:
         columns[bound.key] = entity.table.c[bound.key]
     for bound in entity.query_time:
-        expression = bound.type.select_expression(bound, entity, ctx.app)  # type: ignore[attr-defined]
+        expression = ability(bound, QueryTime).select_expression(bound, entity, ctx.app)
         columns[bound.key] = expression.label(bound.key)
     return columns
 
@@ -163,18 +170,16 @@ def add_display(ctx: ReadContext, entity: EntityRuntime, items: list[dict[str, A
         keys = {item[bound.key] for item in items if isinstance(item.get(bound.key), int)}
         if not keys:
             continue
-        titles = bound.type.display_titles(bound, list(keys), ctx)  # type: ignore[attr-defined]
+        titles = ability(bound, References).display_titles(bound, list(keys), ctx)
         for item in items:
             value = item.get(bound.key)
             if value in titles:
                 item["_display"][bound.key] = titles[value]
 
 
-def _fetch(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> Mapping[str, Any]:
+def _fetch(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> Mapping[Any, Any]:
     columns = _selectable(entity, ctx)
-    row = ctx.conn.execute(
-        select(*columns.values()).where(entity.table.c.id == record_id)
-    ).first()
+    row = ctx.conn.execute(select(*columns.values()).where(entity.table.c.id == record_id)).first()
     if row is None:
         raise RecordNotFound(f"there is no {entity.key} with id {record_id}")
     return row._mapping
@@ -183,7 +188,7 @@ def _fetch(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> Mapping[s
 def get_record(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> dict[str, Any]:
     record = record_json(entity, _fetch(ctx, entity, record_id))
     for bound in entity.child_rows:
-        rows = bound.type.read_rows(bound, [record_id], ctx)  # type: ignore[attr-defined]
+        rows = ability(bound, ChildRows).read_rows(bound, [record_id], ctx)
         record[bound.key] = bound.type.to_json(rows[record_id], bound)
     add_display(ctx, entity, [record])
     return record
@@ -207,7 +212,9 @@ def _check_unique(
             if value is None:
                 continue
             if value in wanted:
-                errors.append(FieldError(prefixes[i] + bound.key, "must be unique within the batch"))
+                errors.append(
+                    FieldError(prefixes[i] + bound.key, "must be unique within the batch")
+                )
             wanted[value] = i
         if not wanted:
             continue
@@ -260,7 +267,7 @@ def create_records(
     children = [_split_child_rows(entity, values) for values in rows]
     for values in rows:
         for bound in entity.generated:
-            values[bound.key] = bound.type.generate(bound, values, ctx)  # type: ignore[attr-defined]
+            values[bound.key] = ability(bound, Generated).generate(bound, values, ctx)
         values.update(
             version=1,
             created_at=ctx.now,
@@ -272,7 +279,7 @@ def create_records(
     for record_id, child_values in zip(ids, children, strict=True):
         for key, child_rows in child_values.items():
             bound = entity.fields[key]
-            bound.type.write_rows(bound, record_id, child_rows, ctx)  # type: ignore[attr-defined]
+            ability(bound, ChildRows).write_rows(bound, record_id, child_rows, ctx)
     ctx.conn.execute(
         insert(audit_log),
         [
@@ -309,7 +316,9 @@ def _insert(ctx: WriteContext, entity: EntityRuntime, rows: list[dict[str, Any]]
             ids.extend(ctx.conn.scalars(statement, rows[start : start + 1000]))
         return ids
     except IntegrityError as err:
-        raise Conflict(f"the {entity.key} could not be saved: it conflicts with existing data") from err
+        raise Conflict(
+            f"the {entity.key} could not be saved: it conflicts with existing data"
+        ) from err
 
 
 def create_record(
@@ -331,7 +340,7 @@ def update_record(
         raise StaleVersion(current["version"])
     existing = {b.key: current[b.key] for b in entity.stored}
     for bound in entity.child_rows:
-        rows = bound.type.read_rows(bound, [record_id], ctx)  # type: ignore[attr-defined]
+        rows = ability(bound, ChildRows).read_rows(bound, [record_id], ctx)
         existing[bound.key] = rows[record_id]
     values, errors = validate_values(entity.fields, data, ctx, existing=existing)
     errors += resolve_references(entity.writable, [values], ctx, [""])
@@ -344,13 +353,15 @@ def update_record(
     result = ctx.conn.execute(
         update(entity.table)
         .where(entity.table.c.id == record_id, entity.table.c.version == version)
-        .values({**changed, "version": version + 1, "updated_at": ctx.now, "updated_by": ctx.user_id})
+        .values(
+            {**changed, "version": version + 1, "updated_at": ctx.now, "updated_by": ctx.user_id}
+        )
     )
     if result.rowcount != 1:
         raise StaleVersion(version + 1)
-    for key, rows in changed_children.items():
+    for key, child_rows in changed_children.items():
         bound = entity.fields[key]
-        bound.type.write_rows(bound, record_id, rows, ctx)  # type: ignore[attr-defined]
+        ability(bound, ChildRows).write_rows(bound, record_id, child_rows, ctx)
     before = {k: existing[k] for k in changed if k in existing}
     ctx.conn.execute(
         insert(audit_log).values(
@@ -398,9 +409,7 @@ def _check_restricting_links(ctx: WriteContext, entity: EntityRuntime, record_id
             ):
                 column = other.table.c[bound.key]
                 ids = list(
-                    ctx.conn.scalars(
-                        select(other.table.c.id).where(column == record_id).limit(5)
-                    )
+                    ctx.conn.scalars(select(other.table.c.id).where(column == record_id).limit(5))
                 )
                 if ids:
                     listed = ", ".join(f"#{i}" for i in ids)

@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, UniqueConstraint
 
 from builder.model import AppDefinition, EntityDef, FieldDef
-from engine.forms.field_types.abilities import ChildRows, Computed, Generated, QueryTime, References
+from engine.forms.field_types.abilities import (
+    ChildRows,
+    Computed,
+    Generated,
+    QueryTime,
+    References,
+    ability,
+)
 from engine.forms.field_types.base import BoundField
 from engine.forms.naming import entity_table_name, physical_name
 from engine.forms.registry import field_types
@@ -68,10 +75,7 @@ class EntityRuntime:
 def computation_order(fields: list[BoundField]) -> list[BoundField]:
     """Order computed fields so each runs after the computed fields it reads."""
     by_key = {f.key: f for f in fields}
-    graph = {
-        f.key: {d for d in f.type.depends_on(f) if d in by_key}  # type: ignore[attr-defined]
-        for f in fields
-    }
+    graph = {f.key: {d for d in ability(f, Computed).depends_on(f) if d in by_key} for f in fields}
     try:
         return [by_key[key] for key in TopologicalSorter(graph).static_order()]
     except CycleError as err:
@@ -143,7 +147,9 @@ def build_runtime(definition: AppDefinition, version_id: int | None = None) -> A
                 Index(physical_name("ix", table.name, *columns), *(table.c[c] for c in columns))
             )
         for bound in entity.child_rows:
-            entity.child_tables[bound.key] = bound.type.child_table(bound, entity, metadata)  # type: ignore[attr-defined]
+            entity.child_tables[bound.key] = ability(bound, ChildRows).child_table(
+                bound, entity, metadata
+            )
     return AppRuntime(definition, version_id, entities, metadata)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from engine.expressions import ExpressionError
 from engine.forms.context import WriteContext
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
-from engine.forms.field_types.abilities import ChildRows, Computed, References
+from engine.forms.field_types.abilities import ChildRows, Computed, References, ability
 from engine.forms.field_types.base import BoundField, is_blank
 from engine.forms.field_types.formula import compiled
 
@@ -81,7 +81,9 @@ def validate_values(
     errors.extend(check_required(fields, merged, ctx, prefix, skip={e.field for e in errors}))
     if not errors:
         compute(fields, merged, ctx)
-        values.update({f.key: merged[f.key] for f in fields.values() if isinstance(f.type, Computed)})
+        values.update(
+            {f.key: merged[f.key] for f in fields.values() if isinstance(f.type, Computed)}
+        )
     return values, errors
 
 
@@ -114,7 +116,7 @@ def compute(fields: Mapping[str, BoundField], values: dict[str, Any], ctx: Write
     from engine.forms.runtime import computation_order
 
     for bound in computation_order([f for f in fields.values() if isinstance(f.type, Computed)]):
-        values[bound.key] = bound.type.compute(bound, values, ctx)  # type: ignore[attr-defined]
+        values[bound.key] = ability(bound, Computed).compute(bound, values, ctx)
 
 
 def resolve_references(

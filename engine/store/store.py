@@ -142,9 +142,7 @@ class Store:
             self._create_schema(self.tenant_schema(key))
         migrate.upgrade(self._engine_for(key), "tenant")
         with self.catalog.begin() as conn:
-            conn.execute(
-                insert(tenants).values(key=key, name=name, created_at=datetime.now(UTC))
-            )
+            conn.execute(insert(tenants).values(key=key, name=name, created_at=datetime.now(UTC)))
 
     def drop_tenant(self, key: str) -> None:
         """Remove a tenant and all its data (used by tests and `tenant delete`)."""

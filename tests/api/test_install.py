@@ -74,3 +74,24 @@ def test_failed_ddl_rolls_back_the_metadata(
     assert client.get("/api/apps", headers=auth).json() == []
     with platform.store.read(tenant) as conn:
         assert "a_mini_crm__customer" not in inspect(conn).get_table_names()
+
+
+def test_drafts_are_validated_and_kept_apart(
+    client: TestClient, auth: dict[str, str], mini_crm: str, example_definition: dict[str, Any]
+) -> None:
+    url = "/api/apps/mini_crm/definition/draft"
+    assert client.get(url, headers=auth).status_code == 404
+    draft = copy.deepcopy(example_definition)
+    draft["version"] = "1.1.0"
+    draft["entities"][0]["fields"].append({"key": "website", "type": "text"})
+    saved = client.put(url, json=draft, headers=auth)
+    assert saved.status_code == 200 and saved.json()["status"] == "draft"
+    assert client.get(url, headers=auth).json()["version"] == "1.1.0"
+    published = client.get("/api/apps/mini_crm/definition", headers=auth).json()
+    assert published["version"] == "1.0.0"
+    draft["entities"][0]["fields"].append({"key": "website", "type": "text"})
+    invalid = client.put(url, json=draft, headers=auth)
+    assert invalid.status_code == 422
+    assert client.get(url, headers=auth).json()["entities"][0]["fields"][-1]["key"] == "website"
+    other_key = {**draft, "key": "other"}
+    assert client.put(url, json=other_key, headers=auth).status_code == 422

@@ -58,9 +58,12 @@ def test_create_read_list(client: TestClient, auth: dict[str, str], mini_crm: st
     assert fetched == created
     page = client.get(f"{BASE}/customer", params={"industry": "retail"}, headers=auth).json()
     assert page["total"] == 1 and page["items"][0]["name"] == "Acme"
-    assert client.get(f"{BASE}/customer", params={"industry": "software"}, headers=auth).json()[
-        "total"
-    ] == 0
+    assert (
+        client.get(f"{BASE}/customer", params={"industry": "software"}, headers=auth).json()[
+            "total"
+        ]
+        == 0
+    )
 
 
 def test_serial_numbers_continue(client: TestClient, auth: dict[str, str], mini_crm: str) -> None:
@@ -73,7 +76,9 @@ def test_paging_sorting_search(client: TestClient, auth: dict[str, str], mini_cr
     for i, name in enumerate(["Delta", "alpha", "Charlie", "bravo", "Echo"]):
         make_customer(client, auth, name=name, credit_limit=i * 100)
     page = client.get(
-        f"{BASE}/customer", params={"sort": "-credit_limit", "page": 2, "page_size": 2}, headers=auth
+        f"{BASE}/customer",
+        params={"sort": "-credit_limit", "page": 2, "page_size": 2},
+        headers=auth,
     ).json()
     assert [r["name"] for r in page["items"]] == ["Charlie", "alpha"]
     assert page["total"] == 5
@@ -110,7 +115,15 @@ def test_bad_input_names_each_field_and_writes_nothing(
     assert response.status_code == 422
     errors = errors_of(response)
     assert set(errors) == {
-        "name", "email", "phone", "industry", "credit_limit", "tags", "nickname", "code", "owner"
+        "name",
+        "email",
+        "phone",
+        "industry",
+        "credit_limit",
+        "tags",
+        "nickname",
+        "code",
+        "owner",
     }
     assert "not an option" in errors["industry"]
     assert errors["name"] == "must be unique: record #1 already has this value"
@@ -119,7 +132,9 @@ def test_bad_input_names_each_field_and_writes_nothing(
     assert "at most 200" in errors_of(too_long)["name"]
     missing = client.post(f"{BASE}/customer", json={}, headers=auth)
     assert errors_of(missing) == {"name": "is required"}
-    wrong_type = client.post(f"{BASE}/customer", json={"name": 5, "credit_limit": "x"}, headers=auth)
+    wrong_type = client.post(
+        f"{BASE}/customer", json={"name": 5, "credit_limit": "x"}, headers=auth
+    )
     assert set(errors_of(wrong_type)) == {"name", "credit_limit"}
     malformed = client.post(
         f"{BASE}/customer",
@@ -156,7 +171,9 @@ def test_links_formulas_subtables_rollups(
     assert deal["stage"] == "initial"
     assert deal["_display"]["customer"] == "Acme"
     assert [line["subtotal"] for line in deal["lines"]] == [31.5, 99.0]
-    assert client.get(f"{BASE}/customer/{customer['id']}", headers=auth).json()["open_amount"] == 1000
+    assert (
+        client.get(f"{BASE}/customer/{customer['id']}", headers=auth).json()["open_amount"] == 1000
+    )
     won = client.patch(
         f"{BASE}/opportunity/{deal['id']}", json={"version": 1, "stage": "won"}, headers=auth
     )
@@ -208,7 +225,9 @@ def test_stale_version_is_409_and_loses_nothing(
     assert errors_of(missing).keys() == {"version"}
 
 
-def test_delete_restricted_by_links(client: TestClient, auth: dict[str, str], mini_crm: str) -> None:
+def test_delete_restricted_by_links(
+    client: TestClient, auth: dict[str, str], mini_crm: str
+) -> None:
     customer = make_customer(client, auth)
     deal = client.post(
         f"{BASE}/opportunity", json={"name": "D", "customer": customer["id"]}, headers=auth

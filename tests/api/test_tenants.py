@@ -38,7 +38,9 @@ def test_records_of_another_tenant_are_invisible(
     ).json()
     ours = client.get("/api/apps/mini_crm/customer", headers=auth).json()
     assert ours["total"] == 0
-    assert client.get(f"/api/apps/mini_crm/customer/{theirs['id']}", headers=auth).status_code == 404
+    assert (
+        client.get(f"/api/apps/mini_crm/customer/{theirs['id']}", headers=auth).status_code == 404
+    )
     linked = client.post(
         "/api/apps/mini_crm/opportunity",
         json={"name": "Cross", "customer": theirs["id"]},

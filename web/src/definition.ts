@@ -68,3 +68,17 @@ export function formSections(definition: AppDefinition, entity: EntityDef): Sect
 export function titleField(definition: AppDefinition, entityKey: string): string | undefined {
   return findEntity(definition, entityKey)?.title_field;
 }
+
+/**
+ * Values a new record starts with: literal defaults. Expression defaults
+ * (`=CURRENT_USER()`) are left to the server, which fills what is not sent.
+ */
+export function literalDefaults(fields: FieldDef[]): Record<string, unknown> {
+  return Object.fromEntries(
+    fields.flatMap((field) => {
+      const value = field.default;
+      const expression = typeof value === "string" && value.startsWith("=");
+      return value === undefined || expression || isReadOnly(field) ? [] : [[field.key, value]];
+    }),
+  );
+}

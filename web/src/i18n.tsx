@@ -49,6 +49,7 @@ const en = {
   yes: "Yes",
   no: "No",
   rows: "{n} rows",
+  rowN: "Row {n}",
   files: "{n} files",
   searchPlaceholder: "Type to search",
 } as const;
@@ -92,6 +93,7 @@ const zhCN: Record<MessageKey, string> = {
   yes: "是",
   no: "否",
   rows: "{n} 行",
+  rowN: "第 {n} 行",
   files: "{n} 个文件",
   searchPlaceholder: "输入以搜索",
 };

@@ -1,6 +1,7 @@
 /** Between the record form and the API: what a save sends, and where server errors go. */
 import type { FieldDef, FieldError, RecordData } from "./api/types";
 import { isEditable, wireValue } from "./fields/registry";
+import type { LabelOf, Translate } from "./i18n";
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
@@ -27,21 +28,36 @@ export interface PlacedErrors {
   general: string[];
 }
 
+const ROW_PATH = /^(?:\[(\d+)\]|\.(\d+))(?:\.(.+))?$/;
+
+/** `[1].product` under a sub-table → "Row 2 · Product: message". */
+function nestedText(field: FieldDef, path: string, message: string, label: LabelOf, t: Translate): string {
+  const match = ROW_PATH.exec(path);
+  if (!match) return `${path.replace(/^\./, "")}: ${message}`;
+  const row = t("rowN", { n: Number(match[1] ?? match[2]) + 1 });
+  const subKey = match[3];
+  if (!subKey) return `${row}: ${message}`;
+  const sub = field.fields?.find((candidate) => candidate.key === subKey);
+  return `${row} · ${label(sub?.label, subKey)}: ${message}`;
+}
+
 /**
  * Assigns problem `errors[]` to the form's fields. A nested path such as
- * `lines[0].qty` or `lines.0.qty` lands on `lines`, keeping the path in the text.
+ * `lines[0].qty` or `lines.0.qty` lands on `lines`, its text naming row and column.
  */
-export function placeErrors(errors: FieldError[], fieldKeys: Set<string>): PlacedErrors {
+export function placeErrors(errors: FieldError[], fields: FieldDef[], label: LabelOf, t: Translate): PlacedErrors {
+  const byKey = new Map(fields.map((field) => [field.key, field]));
   const byField = new Map<string, string[]>();
   const general: string[] = [];
-  for (const { field, message } of errors) {
-    const top = field?.split(/[.[]/, 1)[0];
-    if (!field || !top || !fieldKeys.has(top)) {
-      general.push(field ? `${field}: ${message}` : message);
+  for (const { field: path, message } of errors) {
+    const top = path?.split(/[.[]/, 1)[0];
+    const field = top ? byKey.get(top) : undefined;
+    if (!path || !field) {
+      general.push(path ? `${path}: ${message}` : message);
       continue;
     }
-    const text = field === top ? message : `${field.slice(top.length).replace(/^\./, "")}: ${message}`;
-    byField.set(top, [...(byField.get(top) ?? []), text]);
+    const text = path === field.key ? message : nestedText(field, path.slice(field.key.length), message, label, t);
+    byField.set(field.key, [...(byField.get(field.key) ?? []), text]);
   }
   return { byField, general };
 }

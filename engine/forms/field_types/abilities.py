@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, MetaData, Table
 
@@ -27,9 +27,7 @@ class References(ABC):
     """
 
     @abstractmethod
-    def resolve(
-        self, field: BoundField, values: Sequence[Any], ctx: WriteContext
-    ) -> list[Any]:
+    def resolve(self, field: BoundField, values: Sequence[Any], ctx: WriteContext) -> list[Any]:
         """Return, per value, the value to store or a ``FieldInvalid`` to report."""
         ...
 
@@ -44,20 +42,17 @@ class Generated(ABC):
     """Values produced once when a record is created (serial numbers)."""
 
     @abstractmethod
-    def generate(self, field: BoundField, values: Mapping[str, Any], ctx: WriteContext) -> Any:
-        ...
+    def generate(self, field: BoundField, values: Mapping[str, Any], ctx: WriteContext) -> Any: ...
 
 
 class Computed(ABC):
     """Values derived from the record's other values on every write (formulas)."""
 
     @abstractmethod
-    def depends_on(self, field: BoundField) -> frozenset[str]:
-        ...
+    def depends_on(self, field: BoundField) -> frozenset[str]: ...
 
     @abstractmethod
-    def compute(self, field: BoundField, values: Mapping[str, Any], ctx: WriteContext) -> Any:
-        ...
+    def compute(self, field: BoundField, values: Mapping[str, Any], ctx: WriteContext) -> Any: ...
 
 
 class QueryTime(ABC):
@@ -66,16 +61,16 @@ class QueryTime(ABC):
     @abstractmethod
     def select_expression(
         self, field: BoundField, entity: EntityRuntime, app: AppRuntime
-    ) -> ColumnElement[Any]:
-        ...
+    ) -> ColumnElement[Any]: ...
 
 
 class ChildRows(ABC):
     """Values stored as rows of a child table (sub-tables)."""
 
     @abstractmethod
-    def child_table(self, field: BoundField, entity: EntityRuntime, metadata: MetaData) -> Table:
-        ...
+    def child_table(
+        self, field: BoundField, entity: EntityRuntime, metadata: MetaData
+    ) -> Table: ...
 
     @abstractmethod
     def coerce_rows(self, field: BoundField, value: Any, ctx: WriteContext) -> list[dict[str, Any]]:
@@ -85,11 +80,19 @@ class ChildRows(ABC):
     @abstractmethod
     def write_rows(
         self, field: BoundField, record_id: int, rows: list[dict[str, Any]], ctx: WriteContext
-    ) -> None:
-        ...
+    ) -> None: ...
 
     @abstractmethod
     def read_rows(
         self, field: BoundField, record_ids: Sequence[int], ctx: ReadContext
-    ) -> dict[int, list[dict[str, Any]]]:
-        ...
+    ) -> dict[int, list[dict[str, Any]]]: ...
+
+
+Ability = TypeVar("Ability", References, Generated, Computed, QueryTime, ChildRows)
+
+
+def ability(field: BoundField, kind: type[Ability]) -> Ability:
+    """The field's type seen as one of its abilities (checked, so typed)."""
+    if not isinstance(field.type, kind):
+        raise TypeError(f"a {field.type.key} field has no {kind.__name__} ability")
+    return field.type

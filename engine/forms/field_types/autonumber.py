@@ -67,9 +67,9 @@ class AutonumberType(FieldType, Generated):
         period = PLACEHOLDER.sub(lambda m: parts.get(m.group(1), "#"), pattern)
         value = self._next(ctx, field.key, period)
         return PLACEHOLDER.sub(
-            lambda m: parts[m.group(1)]
-            if m.group(1) in parts
-            else str(value).zfill(int(m.group(2) or 1)),
+            lambda m: (
+                parts[m.group(1)] if m.group(1) in parts else str(value).zfill(int(m.group(2) or 1))
+            ),
             pattern,
         )
 
@@ -78,8 +78,8 @@ class AutonumberType(FieldType, Generated):
         statement = insert(sequences).values(
             app_key=ctx.app.key, entity=ctx.entity_key, field=field_key, period=period, value=1
         )
-        statement = statement.on_conflict_do_update(
+        upsert = statement.on_conflict_do_update(
             index_elements=["app_key", "entity", "field", "period"],
             set_={"value": sequences.c.value + 1},
         ).returning(sequences.c.value)
-        return int(ctx.conn.execute(statement).scalar_one())
+        return int(ctx.conn.execute(upsert).scalar_one())

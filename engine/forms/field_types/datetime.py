@@ -33,7 +33,9 @@ class DatetimeType(FieldType):
             try:
                 moment = dt.datetime.fromisoformat(value)
             except ValueError:
-                raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00") from None
+                raise FieldInvalid(
+                    "must be a date and time like 2026-01-31T09:30:00+08:00"
+                ) from None
         else:
             raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
         if moment.tzinfo is None:

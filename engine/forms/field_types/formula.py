@@ -71,7 +71,13 @@ def convert(value: Any, options: FormulaOptions) -> Any:
         if kind == "boolean":
             return bool(value)
         if kind == "date":
-            return value.date() if isinstance(value, datetime) else value if isinstance(value, date) else None
+            return (
+                value.date()
+                if isinstance(value, datetime)
+                else value
+                if isinstance(value, date)
+                else None
+            )
         if kind == "datetime":
             return value if isinstance(value, datetime) and value.tzinfo else None
     except (InvalidOperation, ValueError, OverflowError):

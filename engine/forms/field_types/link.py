@@ -78,7 +78,9 @@ class LinkType(FieldType, References):
     def resolve(self, field: BoundField, values: Sequence[Any], ctx: WriteContext) -> list[Any]:
         target = ctx.app.entities[field.options.target]
         wanted = set(values)
-        found = set(ctx.conn.scalars(select(target.table.c.id).where(target.table.c.id.in_(wanted))))
+        found = set(
+            ctx.conn.scalars(select(target.table.c.id).where(target.table.c.id.in_(wanted)))
+        )
         return [
             v if v in found else FieldInvalid(f"there is no {target.key} with id {v}")
             for v in values

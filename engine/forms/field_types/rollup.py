@@ -89,7 +89,10 @@ class RollupType(FieldType, QueryTime):
             if target is None:
                 yield ".field", f"unknown field {options.field!r} of {options.source}"
             elif options.agg in ("sum", "avg") and target.type not in NUMERIC_TYPES:
-                yield ".field", f"{options.agg} needs a number field, {options.field} is {target.type}"
+                yield (
+                    ".field",
+                    f"{options.agg} needs a number field, {options.field} is {target.type}",
+                )
         if options.where:
             try:
                 expression = compile_expression(options.where, names=set(source_fields))

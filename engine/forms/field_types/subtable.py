@@ -90,9 +90,13 @@ class SubtableType(FieldType, ChildRows):
         if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
             raise RecordInvalid([FieldError(field.key, "must be a list of rows")])
         if len(value) > options.max_rows:
-            raise RecordInvalid([FieldError(field.key, f"must have at most {options.max_rows} rows")])
+            raise RecordInvalid(
+                [FieldError(field.key, f"must have at most {options.max_rows} rows")]
+            )
         if len(value) < options.min_rows:
-            raise RecordInvalid([FieldError(field.key, f"must have at least {options.min_rows} rows")])
+            raise RecordInvalid(
+                [FieldError(field.key, f"must have at least {options.min_rows} rows")]
+            )
         fields = sub_fields(field)
         rows: list[dict[str, Any]] = []
         errors: list[FieldError] = []

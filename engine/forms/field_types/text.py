@@ -42,7 +42,6 @@ class TextType(FieldType):
 
     def coerce(self, value: Any, field: BoundField) -> Any:
 
-
         text = check_text(value, field.options.max_length, field.options.min_length)
         if field.options.pattern and not re.fullmatch(field.options.pattern, text):
             raise FieldInvalid("does not have the expected format")

@@ -50,7 +50,10 @@ class UserType(FieldType, References):
                 select(users.c.id).where(users.c.id.in_(set(values)), users.c.is_active)
             )
         )
-        return [v if v in found else FieldInvalid(f"there is no active user with id {v}") for v in values]
+        return [
+            v if v in found else FieldInvalid(f"there is no active user with id {v}")
+            for v in values
+        ]
 
     def display_titles(
         self, field: BoundField, values: Sequence[Any], ctx: ReadContext

@@ -17,6 +17,8 @@ export interface FieldDef {
   type: string;
   label?: Label;
   required?: boolean;
+  /** A literal default, or an expression when it is a string starting with "=". */
+  default?: unknown;
   visible_when?: string;
   precision?: number;
   min?: number;

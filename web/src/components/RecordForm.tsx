@@ -2,7 +2,7 @@ import { Alert, App as AntApp, Button, Card, Col, Flex, Form, Row, Space, Typogr
 import { useMemo, useState } from "react";
 import { api, ApiError } from "../api/client";
 import type { EntityDef, FieldDef, RecordData } from "../api/types";
-import { formSections, type Section } from "../definition";
+import { formSections, literalDefaults, type Section } from "../definition";
 import { FieldEnvironmentContext, type FieldEnvironment } from "../fields/context";
 import { FieldInput } from "../fields/FieldInput";
 import { isEditable } from "../fields/registry";
@@ -78,12 +78,12 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict 
     [app, definition, record],
   );
   const initialValues = useMemo(
-    () => (record ? Object.fromEntries(fields.map((field) => [field.key, record[field.key]])) : {}),
+    () => (record ? Object.fromEntries(fields.map((field) => [field.key, record[field.key]])) : literalDefaults(fields)),
     [fields, record],
   );
 
   const showProblem = (failure: ApiError) => {
-    const { byField, general } = placeErrors(failure.problem.errors ?? [], new Set(fields.map((field) => field.key)));
+    const { byField, general } = placeErrors(failure.problem.errors ?? [], fields, label, t);
     form.setFields(fields.map((field) => ({ name: field.key, errors: byField.get(field.key) ?? [] })));
     const items = general.length || byField.size ? general : [failure.message];
     setProblem(items.length ? { title: t("fixErrors"), items } : null);

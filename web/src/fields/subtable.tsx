@@ -1,5 +1,5 @@
 import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
-import { Button, Table } from "antd";
+import { Button, Form, Table } from "antd";
 import type { ColumnsType } from "antd/es/table";
 import { useRef } from "react";
 import type { FieldDef } from "../api/types";
@@ -44,7 +44,10 @@ function Cell({ field, row, onChange }: { field: FieldDef; row: Row; onChange: (
   const env = useFieldEnvironment();
   return (
     <FieldEnvironmentContext.Provider value={{ ...env, display: asStringMap(row._display) }}>
-      <FieldInput field={field} value={row[field.key]} onChange={onChange} />
+      {/* Cells do not inherit the error state of the whole sub-table field. */}
+      <Form.Item noStyle validateStatus="">
+        <FieldInput field={field} value={row[field.key]} onChange={onChange} />
+      </Form.Item>
     </FieldEnvironmentContext.Provider>
   );
 }
