@@ -29,7 +29,7 @@ const en = {
   newRecord: "New",
   editRecord: "Edit",
   search: "Search",
-  total: "{n} records",
+  total: "Total {n}",
   save: "Save",
   cancel: "Cancel",
   back: "Back",

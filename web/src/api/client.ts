@@ -121,3 +121,17 @@ export const api = {
 
 /** Where antd Upload posts attachments. */
 export const FILES_URL = "/api/files";
+
+const OBJECT_URL_LIFETIME_MS = 60_000;
+
+/** File URLs need the bearer token, which a plain link cannot send: fetch the file, then save it. */
+export async function downloadFile(url: string, name: string): Promise<void> {
+  const res = await fetch(url, { headers: authHeaders() });
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  const href = URL.createObjectURL(await res.blob());
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = name;
+  link.click();
+  window.setTimeout(() => URL.revokeObjectURL(href), OBJECT_URL_LIFETIME_MS);
+}

@@ -1,8 +1,8 @@
 import { UploadOutlined } from "@ant-design/icons";
-import { Button, Space, Upload } from "antd";
+import { App, Button, Space, Typography, Upload } from "antd";
 import type { UploadChangeParam, UploadFile } from "antd/es/upload/interface";
 import { useRef, useState } from "react";
-import { authHeaders, FILES_URL } from "../api/client";
+import { authHeaders, downloadFile, FILES_URL } from "../api/client";
 import type { StoredFile } from "../api/types";
 import { useI18n } from "../i18n";
 import type { FieldInputProps, FieldRenderer } from "./types";
@@ -20,12 +20,25 @@ function toStoredFiles(value: unknown): StoredFile[] {
 }
 
 
+function useDownload() {
+  const { message } = App.useApp();
+  return (file: { url?: string; name: string }) => {
+    if (file.url) downloadFile(file.url, file.name).catch((error: Error) => message.error(error.message));
+  };
+}
+
+function FileLink({ file }: { file: StoredFile }) {
+  const download = useDownload();
+  return <Typography.Link onClick={() => download(file)}>{file.name}</Typography.Link>;
+}
+
 /**
  * The form value holds the uploaded files; files still uploading (or failed)
  * live only here until the server answers with their stored description.
  */
 function AttachmentInput({ field, value, onChange, id, ...aria }: FieldInputProps) {
   const { t } = useI18n();
+  const download = useDownload();
   const stored = toStoredFiles(value);
   const [pending, setPending] = useState<UploadFile<StoredFile>[]>([]);
   // A file keeps the uid it was uploaded under, so the list shows one item going from uploading to done.
@@ -61,6 +74,7 @@ function AttachmentInput({ field, value, onChange, id, ...aria }: FieldInputProp
       headers={authHeaders()}
       fileList={[...stored.map(toUploadFile), ...pending]}
       onChange={handleChange}
+      onPreview={download}
     >
       {full ? null : (
         <Button icon={<UploadOutlined />} {...aria}>
@@ -76,9 +90,7 @@ export const attachment: FieldRenderer = {
   display: (value) => (
     <Space wrap size={4}>
       {toStoredFiles(value).map((file) => (
-        <a key={file.id} href={file.url} target="_blank" rel="noreferrer noopener">
-          {file.name}
-        </a>
+        <FileLink key={file.id} file={file} />
       ))}
     </Space>
   ),

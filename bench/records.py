@@ -1,0 +1,588 @@
+"""Record writes through the real HTTP API, against the physical limit.
+
+Run: ``.venv/bin/python bench/records.py [--backend sqlite|postgresql|all]
+[--creates 2000] [--bulk 10000]`` (``make bench``).
+
+For each backend it sets up a throwaway data directory (and, on PostgreSQL,
+schemas with a prefix of its own), runs ``formwork demo`` and ``formwork
+serve`` on a free loopback port, logs in as ``admin`` and, with one
+keep-alive ``httpx.Client``, measures
+
+* **single create**: ``--creates`` sequential ``POST /api/apps/mini_crm/customer``
+  of distinct, realistic customers (seeded generator): records/s, median and
+  p95 latency of each request;
+* **bulk**: ``--bulk`` customers through ``POST …/customer/bulk`` in chunks of
+  at most 10,000 (one transaction each): records/s.
+
+The physical limit is measured in the same run on the same database: a scratch
+table ``bench_raw_customer`` with the columns, keys, unique constraint, indexes
+and foreign keys of ``a_mini_crm__customer`` is created next to it (the tenant's
+SQLite file with WAL, synchronous=NORMAL, foreign_keys=ON and BEGIN IMMEDIATE
+like the server; or the tenant's PostgreSQL schema), and the very rows the API
+stored are inserted again with SQLAlchemy Core:
+
+* one single-row ``INSERT`` + ``COMMIT`` per row (one transaction each, as the
+  API does), timed per row;
+* ``executemany`` ``INSERT`` of the bulk rows, one transaction per chunk.
+
+It prints a table per backend with the ratios API/raw (how many times slower
+the API is than the bare database) and a summary against the targets. The
+server is stopped, the data directory removed and the schemas dropped even on
+error. Warm-up requests (``--warmup``) are made but not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _server import PG_URL, Server, ServerError, postgres_problem, running_server
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
+
+APP, ENTITY = "mini_crm", "customer"
+SOURCE_TABLE = "a_mini_crm__customer"
+RAW_TABLE = "bench_raw_customer"
+CHUNK = 10_000  # the API's limit per bulk request
+MAX_CREATES = 100_000
+MAX_BULK = 500_000
+REQUEST_TIMEOUT_S = 300.0
+
+# Targets and peers (docs/performance.md).
+TARGET_SINGLE_MEDIAN_MS = 5.0  # SQLite (WAL)
+TARGET_BULK_PER_S = 10_000.0
+PEER_SINGLE_MEDIAN_MS = (10.0, 12.0)
+PEER_SINGLE_PER_S = (80.0, 95.0)
+PEER_BULK_PER_S = (600.0, 1_200.0)
+
+
+# -- realistic customers ------------------------------------------------------
+PLACES = [
+    ("浙江省", "杭州市", ["西湖区", "滨江区", "余杭区", "拱墅区"]),
+    ("江苏省", "苏州市", ["工业园区", "姑苏区", "吴中区", "昆山市"]),
+    ("广东省", "深圳市", ["南山区", "福田区", "宝安区", "龙岗区"]),
+    ("广东省", "广州市", ["天河区", "黄埔区", "番禺区"]),
+    ("上海市", "上海市", ["浦东新区", "闵行区", "徐汇区", "嘉定区"]),
+    ("北京市", "北京市", ["海淀区", "朝阳区", "亦庄开发区"]),
+    ("四川省", "成都市", ["高新区", "武侯区", "双流区"]),
+    ("山东省", "青岛市", ["黄岛区", "崂山区", "城阳区"]),
+    ("湖北省", "武汉市", ["东湖高新区", "江汉区", "汉阳区"]),
+]
+BRANDS = [
+    ("恒信", "hengxin"), ("华澳", "huaao"), ("启明", "qiming"), ("远航", "yuanhang"),
+    ("瑞丰", "ruifeng"), ("嘉禾", "jiahe"), ("博远", "boyuan"), ("众合", "zhonghe"),
+    ("新锐", "xinrui"), ("宏图", "hongtu"), ("云帆", "yunfan"), ("天成", "tiancheng"),
+    ("联创", "lianchuang"), ("金桥", "jinqiao"), ("正泰", "zhengtai"), ("安达", "anda"),
+]  # fmt: skip
+TRADES = {
+    "manufacturing": ["精密制造", "机械设备", "汽车零部件", "新材料"],
+    "retail": ["商贸", "连锁超市", "电子商务", "百货"],
+    "software": ["信息技术", "软件", "数据科技", "网络科技"],
+}
+ROADS = ["文一西路", "科技大道", "人民路", "中山路", "长江路", "建设路", "解放大道", "创业路"]
+TAGS = ["vip", "key_account", "churn_risk"]
+
+
+class CustomerGenerator:
+    """Distinct, plausible customers; the same seed gives the same records."""
+
+    def __init__(self, seed: int, owner_ids: Sequence[int]) -> None:
+        self.rng = random.Random(seed)
+        self.owner_ids = list(owner_ids)
+
+    def record(self, batch: str, i: int) -> dict[str, Any]:
+        rng = self.rng
+        province, city, districts = rng.choice(PLACES)
+        brand, pinyin = rng.choice(BRANDS)
+        industry = rng.choice(list(TRADES))
+        trade = rng.choice(TRADES[industry])
+        record: dict[str, Any] = {
+            # The batch letter and serial keep names unique (the field is unique).
+            "name": f"{city[:-1]}{brand}{trade}有限公司 {batch}{i:06d}",
+            "region": {
+                "province": province,
+                "city": city,
+                "district": rng.choice(districts),
+                "detail": f"{rng.choice(ROADS)}{rng.randint(1, 999)}号",
+            },
+            "phone": f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+            "email": f"contact.{batch.lower()}{i}@{pinyin}.com.cn",
+            "credit_limit": rng.randrange(0, 500_000_000, 100) / 100,  # up to 5M, whole yuan
+        }
+        if rng.random() < 0.9:
+            record["industry"] = industry
+        tags = rng.sample(TAGS, rng.choice([0, 0, 1, 1, 2]))
+        if tags:
+            record["tags"] = tags
+        if self.owner_ids and rng.random() < 0.5:
+            record["owner"] = rng.choice(self.owner_ids)
+        return record
+
+
+# -- measurements -------------------------------------------------------------
+@dataclass
+class Phase:
+    records: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+    note: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.records / self.seconds if self.seconds > 0 else math.nan
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else math.nan
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.latencies_ms, 95)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "seconds": round(self.seconds, 4),
+            "per_second": round(self.per_second, 1),
+            "median_ms": round(self.median_ms, 3) if self.latencies_ms else None,
+            "p95_ms": round(self.p95_ms, 3) if self.latencies_ms else None,
+            "note": self.note,
+        }
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class BackendResult:
+    backend: str
+    database: str
+    single_api: Phase
+    single_raw: Phase
+    bulk_api: Phase
+    bulk_raw: Phase
+
+    @property
+    def single_ratio(self) -> float:
+        return self.single_raw.per_second / self.single_api.per_second
+
+    @property
+    def single_median_ratio(self) -> float:
+        return self.single_api.median_ms / self.single_raw.median_ms
+
+    @property
+    def bulk_ratio(self) -> float:
+        return self.bulk_raw.per_second / self.bulk_api.per_second
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "database": self.database,
+            "single_api": self.single_api.summary(),
+            "single_raw": self.single_raw.summary(),
+            "bulk_api": self.bulk_api.summary(),
+            "bulk_raw": self.bulk_raw.summary(),
+            "single_ratio_rate": round(self.single_ratio, 2),
+            "single_ratio_median": round(self.single_median_ratio, 2),
+            "bulk_ratio": round(self.bulk_ratio, 2),
+        }
+
+
+class BenchError(RuntimeError):
+    """The product answered something a benchmark cannot go on from."""
+
+
+def _expect(response: httpx.Response, status: int, what: str) -> Any:
+    if response.status_code != status:
+        raise BenchError(
+            f"{what}: expected HTTP {status}, got {response.status_code}: {response.text[:2000]}"
+        )
+    return response.json()
+
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def api_single(client: httpx.Client, bodies: Sequence[bytes], deadline: float) -> Phase:
+    url = f"/api/apps/{APP}/{ENTITY}"
+    latencies: list[float] = []
+    clock = time.perf_counter
+    start = clock()
+    for body in bodies:
+        t0 = clock()
+        response = client.post(url, content=body, headers=JSON_HEADERS)
+        t1 = clock()
+        if response.status_code != 201:
+            _expect(response, 201, f"single create #{len(latencies) + 1}")
+        latencies.append((t1 - t0) * 1000)
+        if t1 > deadline:
+            break
+    elapsed = clock() - start
+    note = "" if len(latencies) == len(bodies) else f"time limit: {len(latencies)} done"
+    return Phase(len(latencies), elapsed, latencies, note)
+
+
+def api_bulk(client: httpx.Client, chunks: Sequence[bytes], sizes: Sequence[int], deadline: float) -> Phase:
+    url = f"/api/apps/{APP}/{ENTITY}/bulk"
+    done = 0
+    elapsed = 0.0
+    for body, size in zip(chunks, sizes, strict=True):
+        t0 = time.perf_counter()
+        response = client.post(url, content=body, headers=JSON_HEADERS)
+        elapsed += time.perf_counter() - t0
+        answer = _expect(response, 201, f"bulk create of {size} records")
+        if answer.get("created") != size or len(answer.get("ids", ())) != size:
+            raise BenchError(f"bulk create of {size} records answered {str(answer)[:300]}")
+        done += size
+        if time.perf_counter() > deadline:
+            break
+    note = "" if done == sum(sizes) else f"time limit: {done} done"
+    return Phase(done, elapsed, note=note)
+
+
+# -- the bare database --------------------------------------------------------
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The same settings as the server's tenant engines.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def raw_engine(server: Server) -> Engine:
+    if server.backend == "sqlite":
+        engine = create_engine(f"sqlite:///{server.tenant_file}")
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(
+        server.database_url,
+        connect_args={"options": f"-csearch_path={server.tenant_schema()}"},
+    )
+
+
+def scratch_table(conn: Connection) -> tuple[Table, Table]:
+    """Reflect the customer table and create an empty twin with its own names."""
+    metadata = MetaData()
+    source = Table(SOURCE_TABLE, metadata, autoload_with=conn)  # pulls in `users` too
+    twin = source.to_metadata(metadata, name=RAW_TABLE)
+    for column in twin.columns:
+        column.server_default = None  # PostgreSQL: the source's nextval(); SERIAL again
+    for item in [*twin.constraints, *twin.indexes]:
+        if isinstance(item.name, str):
+            item.name = item.name.replace(SOURCE_TABLE, RAW_TABLE)
+            if RAW_TABLE not in item.name:
+                item.name = f"{RAW_TABLE}_{item.name}"
+    twin.drop(conn, checkfirst=True)
+    twin.create(conn)
+    return source, twin
+
+
+def stored_rows(conn: Connection, source: Table) -> list[dict[str, Any]]:
+    """The rows the API wrote, in order, without their ids."""
+    columns = [c for c in source.columns if c.name != "id"]
+    return [dict(row._mapping) for row in conn.execute(select(*columns).order_by(source.c.id))]
+
+
+def raw_single(engine: Engine, table: Table, rows: Sequence[dict[str, Any]]) -> Phase:
+    statement = insert(table)
+    latencies: list[float] = []
+    clock = time.perf_counter
+    with engine.connect() as conn:
+        start = clock()
+        for row in rows:
+            t0 = clock()
+            with conn.begin():
+                conn.execute(statement, row)
+            latencies.append((clock() - t0) * 1000)
+        elapsed = clock() - start
+    return Phase(len(rows), elapsed, latencies)
+
+
+def raw_bulk(engine: Engine, table: Table, rows: Sequence[dict[str, Any]], chunk: int) -> Phase:
+    statement = insert(table)
+    with engine.connect() as conn:
+        start = time.perf_counter()
+        for at in range(0, len(rows), chunk):
+            with conn.begin():
+                conn.execute(statement, list(rows[at : at + chunk]))
+        elapsed = time.perf_counter() - start
+    return Phase(len(rows), elapsed)
+
+
+def raw_warmup(engine: Engine, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        raw_single(engine, table, rows)
+
+
+def database_version(engine: Engine, backend: str) -> str:
+    if backend == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)"
+    with engine.connect() as conn:
+        return f"PostgreSQL {conn.scalar(text('SHOW server_version'))}"
+
+
+# -- one backend --------------------------------------------------------------
+def run_backend(backend: str, args: argparse.Namespace, log: Callable[[str], None]) -> BackendResult:
+    with (
+        tempfile.TemporaryDirectory(prefix=f"formwork-bench-{backend}-") as tmp,
+        running_server(backend, Path(tmp), pg_url=args.pg_url) as server,
+    ):
+        log(f"[{backend}] server up at {server.base_url} (data dir {tmp})")
+        deadline = time.perf_counter() + args.time_limit
+        with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client:
+            login = client.post(
+                "/api/auth/login", json={"tenant": "demo", "username": "admin", "password": "demo"}
+            )
+            token = _expect(login, 200, "log in as admin")["access_token"]
+            client.headers["Authorization"] = f"Bearer {token}"
+            owners = [u["id"] for u in _expect(client.get("/api/users"), 200, "list users")]
+            generator = CustomerGenerator(args.seed, owners)
+
+            def encode(batch: str, n: int) -> list[bytes]:
+                return [
+                    json.dumps(generator.record(batch, i), ensure_ascii=False).encode()
+                    for i in range(n)
+                ]
+
+            warm = encode("W", args.warmup)
+            singles = encode("S", args.creates)
+            bulk_records = [generator.record("B", i) for i in range(args.bulk)]
+            sizes = [len(bulk_records[at : at + CHUNK]) for at in range(0, args.bulk, CHUNK)]
+            chunks = [
+                json.dumps(bulk_records[at : at + CHUNK], ensure_ascii=False).encode()
+                for at in range(0, args.bulk, CHUNK)
+            ]
+
+            log(f"[{backend}] {args.warmup} warm-up creates, then {args.creates} timed creates")
+            api_single(client, warm, math.inf)
+            single_api = api_single(client, singles, deadline)
+            log(f"[{backend}] bulk: {args.bulk} records in {len(chunks)} request(s)")
+            bulk_api = api_bulk(client, chunks, sizes, deadline)
+            listing = _expect(
+                client.get(f"/api/apps/{APP}/{ENTITY}", params={"page_size": 50}), 200, "list"
+            )
+            expected = args.warmup + single_api.records + bulk_api.records
+            if listing.get("total") != expected or len(listing.get("items", ())) != min(50, expected):
+                raise BenchError(
+                    f"the list shows total={listing.get('total')} and "
+                    f"{len(listing.get('items', ()))} items; expected total {expected}"
+                )
+
+        log(f"[{backend}] raw SQLAlchemy Core inserts into {RAW_TABLE}")
+        engine = raw_engine(server)
+        try:
+            with warnings.catch_warnings():
+                # SQLite stores NUMERIC as REAL-ish; SQLAlchemy warns once about Decimal.
+                warnings.filterwarnings("ignore", message=".*Decimal objects natively.*")
+                with engine.begin() as conn:
+                    source, twin = scratch_table(conn)
+                    rows = stored_rows(conn, source)
+                if len(rows) != expected:
+                    raise BenchError(f"{SOURCE_TABLE} holds {len(rows)} rows, expected {expected}")
+                w, n = args.warmup, single_api.records
+                raw_warmup(engine, twin, rows[:w])
+                single_raw = raw_single(engine, twin, rows[w : w + n])
+                bulk_raw = raw_bulk(engine, twin, rows[w + n :], CHUNK)
+                database = database_version(engine, backend)
+                with engine.begin() as conn:
+                    copied = conn.scalar(select(func.count()).select_from(twin))
+                    twin.drop(conn)
+                if copied != expected:
+                    raise BenchError(f"{RAW_TABLE} got {copied} rows, expected {expected}")
+        finally:
+            engine.dispose()
+    return BackendResult(backend, database, single_api, single_raw, bulk_api, bulk_raw)
+
+
+# -- output -------------------------------------------------------------------
+def _fmt(value: float, digits: int = 1) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:,.{digits}f}"
+
+
+def table(result: BackendResult) -> str:
+    rows = [
+        ("single create  API", result.single_api),
+        ("single create  raw", result.single_raw),
+        ("bulk           API", result.bulk_api),
+        ("bulk           raw", result.bulk_raw),
+    ]
+    lines = [
+        f"== {result.backend}: {result.database}",
+        f"{'':20}{'records':>9}{'records/s':>12}{'median ms':>11}{'p95 ms':>9}",
+    ]
+    for label, phase in rows:
+        median = _fmt(phase.median_ms, 3) if phase.latencies_ms else ""
+        p95 = _fmt(phase.p95_ms, 3) if phase.latencies_ms else ""
+        note = f"  ({phase.note})" if phase.note else ""
+        lines.append(
+            f"{label:20}{phase.records:>9,}{_fmt(phase.per_second):>12}{median:>11}{p95:>9}{note}"
+        )
+    lines.append(
+        f"ratio API/raw: single create {result.single_ratio:.1f}x slower "
+        f"(median latency {result.single_median_ratio:.1f}x), bulk {result.bulk_ratio:.1f}x slower"
+    )
+    return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "MISSES"
+
+
+def summary(results: Sequence[BackendResult]) -> str:
+    lines = ["== summary"]
+    for r in results:
+        lines.append(
+            f"{r.backend:10} single {r.single_api.median_ms:.2f} ms median, "
+            f"{r.single_api.per_second:,.0f}/s ({r.single_ratio:.1f}x raw); "
+            f"bulk {r.bulk_api.per_second:,.0f}/s ({r.bulk_ratio:.1f}x raw)"
+        )
+    for r in results:
+        if r.backend == "sqlite":
+            lines.append(
+                f"target: single create < {TARGET_SINGLE_MEDIAN_MS:g} ms median on SQLite: "
+                f"{verdict(r.single_api.median_ms < TARGET_SINGLE_MEDIAN_MS)} "
+                f"({r.single_api.median_ms:.2f} ms; peers {PEER_SINGLE_MEDIAN_MS[0]:g}–"
+                f"{PEER_SINGLE_MEDIAN_MS[1]:g} ms, {PEER_SINGLE_PER_S[0]:g}–"
+                f"{PEER_SINGLE_PER_S[1]:g}/s)"
+            )
+        lines.append(
+            f"target: bulk > {TARGET_BULK_PER_S:,.0f} records/s on {r.backend}: "
+            f"{verdict(r.bulk_api.per_second > TARGET_BULK_PER_S)} "
+            f"({r.bulk_api.per_second:,.0f}/s; peers {PEER_BULK_PER_S[0]:,.0f}–"
+            f"{PEER_BULK_PER_S[1]:,.0f}/s)"
+        )
+    return "\n".join(lines)
+
+
+def environment() -> str:
+    return (
+        f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), {platform.system()} "
+        f"{platform.release()}; Python {platform.python_version()}, httpx {httpx.__version__}"
+    )
+
+
+# -- main ---------------------------------------------------------------------
+def bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
+    parser.add_argument("--creates", type=bounded(1, MAX_CREATES), default=2000)
+    parser.add_argument("--bulk", type=bounded(1, MAX_BULK), default=10_000)
+    parser.add_argument("--warmup", type=bounded(0, 1000), default=50)
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=600.0,
+        help="seconds per backend for the API phases; stops early and reports what was done",
+    )
+    parser.add_argument("--pg-url", default=PG_URL, help="default: FORMWORK_BENCH_PG_URL or local")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    # A SIGTERM unwinds like Ctrl-C, so the server is stopped and schemas dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
+    print(environment())
+    print(
+        f"workload: mini_crm customer, {args.creates} sequential single creates "
+        f"(+{args.warmup} warm-up), {args.bulk} bulk records in chunks of <= {CHUNK:,}; "
+        f"seed {args.seed}"
+    )
+    results: list[BackendResult] = []
+    skipped: list[str] = []
+    for backend in backends:
+        if backend == "postgresql":
+            problem = postgres_problem(args.pg_url)
+            if problem:
+                if args.backend == "postgresql":
+                    print(f"error: {problem}", file=sys.stderr)
+                    return 2
+                skipped.append(f"postgresql skipped: {problem}")
+                log(skipped[-1])
+                continue
+        try:
+            result = run_backend(backend, args, log)
+        except (ServerError, BenchError) as err:
+            print(f"error on {backend}: {err}", file=sys.stderr)
+            return 1
+        results.append(result)
+        print()
+        print(table(result), flush=True)
+    print()
+    print(summary(results))
+    for line in skipped:
+        print(line)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "environment": environment(),
+                    "args": {k: str(v) for k, v in vars(args).items()},
+                    "results": [r.summary() for r in results],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
