@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from api import problems
 from api.platform import Platform
 from api.problems import ApiError
-from api.routes import apps, auth, files, health, records, users
+from api.routes import apps, auth, catalog, files, health, records, users
 from api.settings import Settings
 
 NO_WEB_BUILD = """<!doctype html><meta charset="utf-8"><title>Formwork</title>
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app = FastAPI(title="Formwork", version="0.1.0", lifespan=lifespan)
     app.state.platform = platform
     problems.install(app)
-    for module in (health, auth, users, apps, files, records):
+    for module in (health, auth, users, catalog, apps, files, records):
         app.include_router(module.router)
     _serve_web(app, settings)
     return app

@@ -18,7 +18,11 @@ export default defineConfig({
       output: {
         codeSplitting: {
           groups: [
-            { name: "react", priority: 2, test: /node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler)[\\/]/ },
+            {
+              name: "react",
+              priority: 2,
+              test: /node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler)[\\/]/,
+            },
             { name: "antd", priority: 1, test: /node_modules[\\/](antd|@ant-design|@rc-component|rc-[\w-]+)[\\/]/ },
           ],
         },

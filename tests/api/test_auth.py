@@ -54,3 +54,13 @@ def test_installing_apps_needs_an_admin(client: TestClient, tenant: str) -> None
 
 def test_health(client: TestClient) -> None:
     assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_catalogue_lists_field_types_and_functions(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    types = {t["type"]: t for t in client.get("/api/catalog/field-types", headers=auth).json()}
+    assert types["formula"]["writable"] is False and types["text"]["writable"] is True
+    assert "max_length" in types["text"]["options_schema"]["properties"]
+    functions = client.get("/api/catalog/functions", headers=auth).json()
+    assert len(functions) >= 40 and all(f["example"] for f in functions)

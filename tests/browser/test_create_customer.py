@@ -26,9 +26,14 @@ NON_EMPTY = re.compile(r"\S")
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        # A failure, not a skip: a skipped browser test would hide a missing install step in CI.
+        pytest.fail(
+            f"{CHROMIUM} is missing: apt-get install chromium (or deselect: -m 'not browser')"
+        )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -67,7 +72,9 @@ def sign_in(page: Page, base_url: str) -> None:
     page.get_by_test_id("login-submit").click()
 
 
-def test_create_customer_shows_field_errors_then_saves(page: Page, live_server: str, tmp_path: Path) -> None:
+def test_create_customer_shows_field_errors_then_saves(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
     name = f"Browser Test Co {uuid.uuid4().hex[:8]}"
     with screenshot_on_failure(page, tmp_path):
         sign_in(page, live_server)

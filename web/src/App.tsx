@@ -4,7 +4,7 @@ import zhCN from "antd/locale/zh_CN";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
 import { RequireAuth } from "./components/RequireAuth";
 import { Shell } from "./components/Shell";
-import { I18nProvider, useI18n } from "./i18n";
+import { I18nProvider, useI18n } from "./hooks/useI18n";
 import { AppListPage } from "./pages/AppListPage";
 import { AppPage, FirstEntityRedirect } from "./pages/AppPage";
 import { EntityListPage } from "./pages/EntityListPage";

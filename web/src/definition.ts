@@ -5,7 +5,15 @@ import type { AppDefinition, EntityDef, FieldDef, Label } from "./api/types";
 const COMPUTED_TYPES = new Set(["autonumber", "formula", "rollup", "lookup"]);
 
 /** Columns every record carries besides its fields. */
-export const SYSTEM_KEYS = new Set(["id", "version", "created_at", "created_by", "updated_at", "updated_by", "_display"]);
+export const SYSTEM_KEYS = new Set([
+  "id",
+  "version",
+  "created_at",
+  "created_by",
+  "updated_at",
+  "updated_by",
+  "_display",
+]);
 
 /** Types that make no sense as a sortable table column. */
 const UNSORTABLE_TYPES = new Set(["subtable", "attachment", "address", "multiselect"]);

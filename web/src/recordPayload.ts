@@ -9,7 +9,11 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON
  * The body of a create (every editable field the user filled) or of an update
  * (the editable fields that changed, plus the version the edit started from).
  */
-export function buildPayload(fields: FieldDef[], values: Record<string, unknown>, record?: RecordData): Record<string, unknown> {
+export function buildPayload(
+  fields: FieldDef[],
+  values: Record<string, unknown>,
+  record?: RecordData,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const field of fields) {
     if (!isEditable(field)) continue;

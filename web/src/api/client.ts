@@ -3,16 +3,7 @@
  * JSON in and out, problem+json errors raised as ApiError.
  */
 import { currentLang } from "../i18n";
-import type {
-  AppDefinition,
-  AppSummary,
-  CurrentUser,
-  LoginResponse,
-  Page,
-  Problem,
-  RecordData,
-  User,
-} from "./types";
+import type { AppDefinition, AppSummary, CurrentUser, LoginResponse, Page, Problem, RecordData, User } from "./types";
 
 const TOKEN_KEY = "formwork.token";
 const USER_KEY = "formwork.user";
@@ -80,7 +71,11 @@ async function readProblem(res: Response): Promise<Problem> {
 }
 
 async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json", "Accept-Language": currentLang(), ...authHeaders() };
+  const headers: Record<string, string> = {
+    Accept: "application/json",
+    "Accept-Language": currentLang(),
+    ...authHeaders(),
+  };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(withQuery(path, query), {
     method,
@@ -107,8 +102,7 @@ export const api = {
     request<LoginResponse>("POST", "/api/auth/login", { tenant, username, password }),
   users: () => request<User[]>("GET", "/api/users"),
   apps: () => request<AppSummary[]>("GET", "/api/apps"),
-  definition: (app: string) =>
-    request<AppDefinition>("GET", `/api/apps/${encodeURIComponent(app)}/definition`),
+  definition: (app: string) => request<AppDefinition>("GET", `/api/apps/${encodeURIComponent(app)}/definition`),
   listRecords: (app: string, entity: string, query: Query) =>
     request<Page<RecordData>>("GET", recordsPath(app, entity), undefined, query),
   getRecord: (app: string, entity: string, id: number) =>

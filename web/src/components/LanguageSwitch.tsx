@@ -1,5 +1,6 @@
 import { Segmented } from "antd";
-import { useI18n, type Lang } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
+import type { Lang } from "../i18n";
 
 const OPTIONS: { value: Lang; label: string }[] = [
   { value: "zh-CN", label: "中文" },
@@ -8,5 +9,13 @@ const OPTIONS: { value: Lang; label: string }[] = [
 
 export function LanguageSwitch() {
   const { lang, setLang, t } = useI18n();
-  return <Segmented<Lang> aria-label={t("language")} data-testid="language-switch" options={OPTIONS} value={lang} onChange={setLang} />;
+  return (
+    <Segmented<Lang>
+      aria-label={t("language")}
+      data-testid="language-switch"
+      options={OPTIONS}
+      value={lang}
+      onChange={setLang}
+    />
+  );
 }

@@ -1,6 +1,6 @@
 import { Result } from "antd";
 import { ApiError } from "../api/client";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 
 export function LoadError({ error }: { error: Error }) {
   const { t } = useI18n();

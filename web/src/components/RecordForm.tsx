@@ -7,7 +7,7 @@ import { FieldEnvironmentContext, type FieldEnvironment } from "../fields/contex
 import { FieldInput } from "../fields/FieldInput";
 import { isEditable } from "../fields/registry";
 import { useAppDefinition } from "../hooks/useAppDefinition";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 import { buildPayload, placeErrors } from "../recordPayload";
 
 type Values = Record<string, unknown>;
@@ -20,7 +20,10 @@ function spanOf(field: FieldDef, columns: number): number {
   return FULL_WIDTH_TYPES.has(field.type) ? GRID : Math.max(1, Math.floor(GRID / columns));
 }
 
-/** One field: label, required marker, input, and the errors the server reported for it. */
+/**
+ * One field: label, required marker, input, and the errors the server reported for it.
+ * `visible_when` is not evaluated yet (every field shows); live evaluation belongs here.
+ */
 function FieldItem({ field }: { field: FieldDef }) {
   const { label } = useI18n();
   return (
@@ -56,7 +59,7 @@ interface RecordFormProps {
   entity: EntityDef;
   /** The record being edited; absent when creating. */
   record?: RecordData;
-  onSaved: (record: RecordData) => void;
+  onSaved: () => void;
   onCancel: () => void;
   /** Called after a 409: the record changed on the server and should be reloaded. */
   onConflict?: () => void;
@@ -78,7 +81,8 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict 
     [app, definition, record],
   );
   const initialValues = useMemo(
-    () => (record ? Object.fromEntries(fields.map((field) => [field.key, record[field.key]])) : literalDefaults(fields)),
+    () =>
+      record ? Object.fromEntries(fields.map((field) => [field.key, record[field.key]])) : literalDefaults(fields),
     [fields, record],
   );
 
@@ -95,11 +99,9 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict 
     setProblem(null);
     try {
       const body = buildPayload(fields, values, record);
-      const saved = record
-        ? await api.updateRecord(app, entity.key, record.id, body)
-        : await api.createRecord(app, entity.key, body);
+      await (record ? api.updateRecord(app, entity.key, record.id, body) : api.createRecord(app, entity.key, body));
       message.success(t("saved"));
-      onSaved(saved);
+      onSaved();
     } catch (failure) {
       setSaving(false);
       if (failure instanceof ApiError && failure.status === 422) {
@@ -109,14 +111,26 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict 
         onConflict();
       } else {
         const title = failure instanceof ApiError ? failure.problem.title : undefined;
-        setProblem({ title: title || t("saveFailed"), items: [failure instanceof Error ? failure.message : String(failure)] });
+        setProblem({
+          title: title || t("saveFailed"),
+          items: [failure instanceof Error ? failure.message : String(failure)],
+        });
       }
     }
   };
 
   return (
     <FieldEnvironmentContext.Provider value={environment}>
-      <Form<Values> form={form} name="record" layout="vertical" initialValues={initialValues} onFinish={save} data-testid="record-form">
+      <Form<Values>
+        form={form}
+        name="record"
+        layout="vertical"
+        initialValues={initialValues}
+        onFinish={save}
+        // A server error no longer applies once its field is edited.
+        onValuesChange={(changed: Values) => form.setFields(Object.keys(changed).map((name) => ({ name, errors: [] })))}
+        data-testid="record-form"
+      >
         <Flex justify="space-between" align="center" wrap className="fw-gap">
           <Typography.Title level={4} className="fw-flush" data-testid="form-title">
             {label(entity.label, entity.key)} · {record ? t("editRecord") : t("newRecord")}

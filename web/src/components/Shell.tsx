@@ -2,7 +2,7 @@ import { LogoutOutlined, UserOutlined } from "@ant-design/icons";
 import { Button, Layout, Space, Typography } from "antd";
 import { Link, Outlet, useNavigate } from "react-router-dom";
 import { session } from "../api/client";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 import { LanguageSwitch } from "./LanguageSwitch";
 
 function UserBox() {

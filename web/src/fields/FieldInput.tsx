@@ -1,4 +1,4 @@
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 import { useFieldEnvironment } from "./context";
 import { displayValue, isEditable, rendererFor } from "./registry";
 import type { FieldInputProps } from "./types";
@@ -12,7 +12,12 @@ export function FieldInput(props: FieldInputProps) {
   const Input = rendererFor(field).Input;
   if (Input && isEditable(field)) return <Input {...props} />;
   return (
-    <span id={id} aria-describedby={props["aria-describedby"]} className="fw-readonly" data-testid={`readonly-${field.key}`}>
+    <span
+      id={id}
+      aria-describedby={props["aria-describedby"]}
+      className="fw-readonly"
+      data-testid={`readonly-${field.key}`}
+    >
       {isEmpty(value) ? "—" : displayValue(field, value, { t, label, title: display[field.key] })}
     </span>
   );

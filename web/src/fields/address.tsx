@@ -1,5 +1,5 @@
 import { Input, Space } from "antd";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 import type { FieldInputProps, FieldRenderer } from "./types";
 import { asString, isRow } from "./values";
 

@@ -4,7 +4,7 @@ import type { UploadChangeParam, UploadFile } from "antd/es/upload/interface";
 import { useRef, useState } from "react";
 import { authHeaders, downloadFile, FILES_URL } from "../api/client";
 import type { StoredFile } from "../api/types";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 import type { FieldInputProps, FieldRenderer } from "./types";
 import { asArray, asString, isRow } from "./values";
 
@@ -19,7 +19,6 @@ function toStoredFiles(value: unknown): StoredFile[] {
   });
 }
 
-
 function useDownload() {
   const { message } = App.useApp();
   return (file: { url?: string; name: string }) => {
@@ -29,7 +28,16 @@ function useDownload() {
 
 function FileLink({ file }: { file: StoredFile }) {
   const download = useDownload();
-  return <Typography.Link onClick={() => download(file)}>{file.name}</Typography.Link>;
+  return (
+    <Typography.Link
+      onClick={(event) => {
+        event.stopPropagation(); // inside a table row, which opens the record on click
+        download(file);
+      }}
+    >
+      {file.name}
+    </Typography.Link>
+  );
 }
 
 /**
@@ -44,7 +52,12 @@ function AttachmentInput({ field, value, onChange, id, ...aria }: FieldInputProp
   // A file keeps the uid it was uploaded under, so the list shows one item going from uploading to done.
   const uploadUids = useRef(new Map<StoredFile["id"], string>());
   const uidOf = (file: StoredFile) => uploadUids.current.get(file.id) ?? `stored-${file.id}`;
-  const toUploadFile = (file: StoredFile): UploadFile => ({ uid: uidOf(file), name: file.name, status: "done", url: file.url });
+  const toUploadFile = (file: StoredFile): UploadFile => ({
+    uid: uidOf(file),
+    name: file.name,
+    status: "done",
+    url: file.url,
+  });
   const maxFiles = field.max_files;
 
   const handleChange = ({ file }: UploadChangeParam<UploadFile<StoredFile>>) => {

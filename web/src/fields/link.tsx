@@ -41,8 +41,12 @@ function useTargetSearch(target: string) {
           const field = titleField(definition, target);
           setOptions(page.items.map((item) => ({ value: item.id, label: recordTitle(item, field) })));
         })
-        .catch(() => ticket === latest.current && setOptions([]))
-        .finally(() => ticket === latest.current && setLoading(false));
+        .catch(() => {
+          if (ticket === latest.current) setOptions([]);
+        })
+        .finally(() => {
+          if (ticket === latest.current) setLoading(false);
+        });
     }, SEARCH_DELAY_MS);
   };
 

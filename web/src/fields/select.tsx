@@ -1,6 +1,7 @@
 import { Select, Tag } from "antd";
 import type { FieldDef } from "../api/types";
-import { useI18n, type LabelOf } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
+import type { LabelOf } from "../i18n";
 import type { FieldInputProps, FieldRenderer } from "./types";
 import { asArray, asString } from "./values";
 

@@ -3,7 +3,7 @@ import { Button, Form, Table } from "antd";
 import type { ColumnsType } from "antd/es/table";
 import { useRef } from "react";
 import type { FieldDef } from "../api/types";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 import { FieldEnvironmentContext, useFieldEnvironment } from "./context";
 // FieldInput and the registry include this module: the cycle is the recursion of sub-tables.
 import { FieldInput } from "./FieldInput";

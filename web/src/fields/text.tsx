@@ -39,7 +39,7 @@ export const url: FieldRenderer = {
   display: (value) => {
     const href = asString(value);
     return href && /^https?:\/\//i.test(href) ? (
-      <a href={href} target="_blank" rel="noreferrer noopener">
+      <a href={href} target="_blank" rel="noreferrer noopener" onClick={(event) => event.stopPropagation()}>
         {href}
       </a>
     ) : (

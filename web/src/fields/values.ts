@@ -41,5 +41,7 @@ export function formatNumber(value: number, precision?: number): string {
 /** The string-valued entries of a JSON object, e.g. a record's `_display`. */
 export function asStringMap(value: unknown): Record<string, string> {
   if (!isRow(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }

@@ -5,13 +5,17 @@ import { api } from "../api/client";
 import type { AppSummary } from "../api/types";
 import { LoadError } from "../components/LoadError";
 import { useLoader } from "../hooks/useLoader";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 
 function AppCard({ app }: { app: AppSummary }) {
   const { t, label } = useI18n();
   const navigate = useNavigate();
   return (
-    <Card hoverable data-testid={`app-card-${app.key}`} onClick={() => navigate(`/apps/${encodeURIComponent(app.key)}`)}>
+    <Card
+      hoverable
+      data-testid={`app-card-${app.key}`}
+      onClick={() => navigate(`/apps/${encodeURIComponent(app.key)}`)}
+    >
       <Card.Meta
         avatar={<AppstoreOutlined className="fw-app-icon" />}
         title={label(app.label, app.key)}

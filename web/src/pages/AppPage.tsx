@@ -4,7 +4,7 @@ import { api } from "../api/client";
 import { LoadError, NotFound } from "../components/LoadError";
 import { useAppDefinition } from "../hooks/useAppDefinition";
 import { useLoader } from "../hooks/useLoader";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 
 /** `/apps/:app` alone opens the app's first entity. */
 export function FirstEntityRedirect() {

@@ -9,7 +9,7 @@ import { defaultSort, findEntity, isSortable, listColumns } from "../definition"
 import { displayValue } from "../fields/registry";
 import { useAppDefinition } from "../hooks/useAppDefinition";
 import { useLoader } from "../hooks/useLoader";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 
 const DEFAULT_PAGE_SIZE = 20;
 
@@ -58,13 +58,18 @@ function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
       displayValue(field, value, { t, label, title: record._display?.[field.key] }),
   }));
 
-  const onChange = (pagination: TablePaginationConfig, _filters: unknown, sorter: SorterResult<RecordData> | SorterResult<RecordData>[]) => {
+  const onChange = (
+    pagination: TablePaginationConfig,
+    _filters: unknown,
+    sorter: SorterResult<RecordData> | SorterResult<RecordData>[],
+  ) => {
     const single = Array.isArray(sorter) ? sorter[0] : sorter;
     const key = typeof single?.columnKey === "string" && single.order ? single.columnKey : undefined;
+    const sort = key && (single?.order === "descend" ? `-${key}` : key);
     list.update({
-      page: pagination.current ?? 1,
+      page: sort === list.sort ? (pagination.current ?? 1) : 1,
       pageSize: pagination.pageSize ?? DEFAULT_PAGE_SIZE,
-      sort: key && (single?.order === "descend" ? `-${key}` : key),
+      sort,
     });
   };
 
@@ -99,6 +104,8 @@ function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
           dataSource={data?.items ?? []}
           scroll={{ x: "max-content" }}
           onChange={onChange}
+          // No "unsorted" step: without a sort the list falls back to the view's default order anyway.
+          sortDirections={["ascend", "descend", "ascend"]}
           onRow={(record) => ({ onClick: () => navigate(String(record.id)), className: "fw-clickable" })}
           pagination={{
             current: list.page,

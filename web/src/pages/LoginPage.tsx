@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { api, session } from "../api/client";
 import type { LoginRedirectState } from "../components/RequireAuth";
-import { useI18n } from "../i18n";
+import { useI18n } from "../hooks/useI18n";
 
 interface Credentials {
   tenant: string;
@@ -35,16 +35,35 @@ export function LoginPage() {
     <div className="fw-login">
       <Card title={t("loginTitle")} className="fw-login-card">
         {error && (
-          <Alert type="error" showIcon className="fw-gap" data-testid="login-error" title={t("loginFailed")} description={error} />
+          <Alert
+            type="error"
+            showIcon
+            className="fw-gap"
+            data-testid="login-error"
+            title={t("loginFailed")}
+            description={error}
+          />
         )}
         <Form<Credentials> layout="vertical" initialValues={{ tenant: "demo" }} onFinish={submit} requiredMark={false}>
-          <Form.Item name="tenant" label={t("tenant")} rules={[{ required: true, message: t("pleaseEnter", { field: t("tenant") }) }]}>
+          <Form.Item
+            name="tenant"
+            label={t("tenant")}
+            rules={[{ required: true, message: t("pleaseEnter", { field: t("tenant") }) }]}
+          >
             <Input autoComplete="organization" />
           </Form.Item>
-          <Form.Item name="username" label={t("username")} rules={[{ required: true, message: t("pleaseEnter", { field: t("username") }) }]}>
+          <Form.Item
+            name="username"
+            label={t("username")}
+            rules={[{ required: true, message: t("pleaseEnter", { field: t("username") }) }]}
+          >
             <Input autoComplete="username" autoFocus />
           </Form.Item>
-          <Form.Item name="password" label={t("password")} rules={[{ required: true, message: t("pleaseEnter", { field: t("password") }) }]}>
+          <Form.Item
+            name="password"
+            label={t("password")}
+            rules={[{ required: true, message: t("pleaseEnter", { field: t("password") }) }]}
+          >
             <Input.Password autoComplete="current-password" />
           </Form.Item>
           <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">

@@ -13,7 +13,17 @@ function EditRecord({ app, entity, id, onDone }: { app: string; entity: EntityDe
   if (error) return <LoadError error={error} />;
   if (!record || record.id !== id) return <Spin className="fw-center" />;
   // Keyed by version: a reload after a conflict starts the form again from the stored values.
-  return <RecordForm key={record.version} app={app} entity={entity} record={record} onSaved={onDone} onConflict={reload} onCancel={onDone} />;
+  return (
+    <RecordForm
+      key={record.version}
+      app={app}
+      entity={entity}
+      record={record}
+      onSaved={onDone}
+      onConflict={reload}
+      onCancel={onDone}
+    />
+  );
 }
 
 /** `/apps/:app/:entity/new` creates a record, `/apps/:app/:entity/:id` edits one. */

@@ -1,10 +1,10 @@
 /**
  * UI strings in zh-CN and en, the current language (persisted in
- * localStorage, default zh-CN) and `label()` for definition texts.
+ * localStorage, default zh-CN) and `pickLabel()` for definition texts.
+ * React components reach these through `useI18n()`.
  */
 import dayjs from "dayjs";
 import "dayjs/locale/zh-cn";
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 import type { Label } from "./api/types";
 
 export const LANGS = ["zh-CN", "en"] as const;
@@ -32,7 +32,6 @@ const en = {
   total: "Total {n}",
   save: "Save",
   cancel: "Cancel",
-  back: "Back",
   saved: "Saved",
   saveFailed: "Could not save",
   loadFailed: "Could not load",
@@ -50,8 +49,6 @@ const en = {
   no: "No",
   rows: "{n} rows",
   rowN: "Row {n}",
-  files: "{n} files",
-  searchPlaceholder: "Type to search",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -76,7 +73,6 @@ const zhCN: Record<MessageKey, string> = {
   total: "共 {n} 条",
   save: "保存",
   cancel: "取消",
-  back: "返回",
   saved: "已保存",
   saveFailed: "保存失败",
   loadFailed: "加载失败",
@@ -94,8 +90,6 @@ const zhCN: Record<MessageKey, string> = {
   no: "否",
   rows: "{n} 行",
   rowN: "第 {n} 行",
-  files: "{n} 个文件",
-  searchPlaceholder: "输入以搜索",
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { "zh-CN": zhCN, en };
@@ -110,6 +104,24 @@ export function currentLang(): Lang {
   return isLang(stored) ? stored : "zh-CN";
 }
 
+/** Makes dates (dayjs, hence antd pickers) and the document follow `lang`, remembering it when asked. */
+export function applyLang(lang: Lang, { persist }: { persist: boolean }): Lang {
+  if (persist) localStorage.setItem(LANG_KEY, lang);
+  dayjs.locale(lang === "zh-CN" ? "zh-cn" : "en");
+  document.documentElement.lang = lang;
+  return lang;
+}
+
+export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+export type LabelOf = (text: Label | undefined, fallback: string) => string;
+
+/** The UI string `key` in `lang`, with `{name}` placeholders filled from `vars`. */
+export function translate(lang: Lang, key: MessageKey, vars?: Record<string, string | number>): string {
+  return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    vars && name in vars ? String(vars[name]) : whole,
+  );
+}
+
 /**
  * Pick the text for `lang` from a definition label, falling back to en, then
  * zh-CN, then `fallback` (usually the key of the thing labelled).
@@ -117,53 +129,4 @@ export function currentLang(): Lang {
 export function pickLabel(text: Label | undefined, lang: Lang, fallback: string): string {
   if (typeof text === "string") return text || fallback;
   return text?.[lang] || text?.en || text?.["zh-CN"] || fallback;
-}
-
-export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
-export type LabelOf = (text: Label | undefined, fallback: string) => string;
-
-interface I18n {
-  lang: Lang;
-  setLang: (lang: Lang) => void;
-  t: Translate;
-  label: LabelOf;
-}
-
-const I18nContext = createContext<I18n | null>(null);
-
-/** Makes dates (dayjs, hence antd pickers) and the document follow the UI language. */
-function applyLang(lang: Lang): Lang {
-  dayjs.locale(lang === "zh-CN" ? "zh-cn" : "en");
-  document.documentElement.lang = lang;
-  return lang;
-}
-
-export function I18nProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(() => applyLang(currentLang()));
-
-  const setLang = useCallback((next: Lang) => {
-    localStorage.setItem(LANG_KEY, next);
-    setLangState(applyLang(next));
-  }, []);
-
-  const value = useMemo<I18n>(
-    () => ({
-      lang,
-      setLang,
-      t: (key, vars) =>
-        MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-          vars && name in vars ? String(vars[name]) : whole,
-        ),
-      label: (text, fallback) => pickLabel(text, lang, fallback),
-    }),
-    [lang, setLang],
-  );
-
-  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
-}
-
-export function useI18n(): I18n {
-  const i18n = useContext(I18nContext);
-  if (!i18n) throw new Error("useI18n outside I18nProvider");
-  return i18n;
 }

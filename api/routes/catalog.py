@@ -1,0 +1,33 @@
+"""The catalogue of what definitions may use, so the UI never hard-codes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import CurrentPrincipal
+from engine.expressions import FUNCTIONS
+from engine.forms.registry import field_types
+
+router = APIRouter(prefix="/api/catalog", tags=["catalog"])
+
+
+@router.get("/field-types")
+def list_field_types(_: CurrentPrincipal) -> list[dict[str, Any]]:
+    return [field_type.describe() for _, field_type in field_types.items()]
+
+
+@router.get("/functions")
+def list_functions(_: CurrentPrincipal) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": spec.name,
+            "category": spec.category,
+            "signature": spec.signature,
+            "doc": spec.doc,
+            "example": spec.example,
+            "arity": spec.describe_arity(),
+        }
+        for spec in FUNCTIONS.values()
+    ]
