@@ -572,8 +572,11 @@ class Expression:
             )
         except ExpressionError:
             raise
-        except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
-            raise ExpressionError(f"cannot evaluate {self.source!r:.60}: {exc}") from exc
+        except ArithmeticError as exc:  # e.g. Decimal precision or range exceeded
+            message = f"cannot evaluate: a number is out of range ({exc!r:.80})"
+            raise ExpressionError(message) from exc
+        except (TypeError, ValueError, LookupError, AttributeError) as exc:
+            raise ExpressionError(f"cannot evaluate: {exc}") from exc
 
     def to_sql(
         self, columns: Mapping[str, sa.ColumnElement[Any]], ctx: EvalContext | None = None
@@ -624,4 +627,6 @@ def compile_expression(source: str, names: Collection[str] | None = None) -> Exp
     """
     if not isinstance(source, str):
         raise ExpressionError(f"an expression must be text, got {type(source).__name__}")
+    if isinstance(names, str):
+        raise TypeError("names must be a collection of field keys, not one str")
     return _compile_cached(source, None if names is None else frozenset(names))

@@ -251,7 +251,11 @@ Rollup and report filters run in the database. `Expression.to_sql(columns)`
 translates this subset to SQLAlchemy Core: literals, fields, `+ - * /`,
 unary `-`, comparisons (chained too), `in`/`not in` a list of literals,
 `and`/`or`/`not`, `is None`, and `ISBLANK`, `NOT`, `AND`, `OR`, `TODAY()`,
-`CURRENT_USER()`. Anything else is refused with "… cannot be used in a
+`CURRENT_USER()`. A part without fields is computed in Python and bound as a
+value, so `close_date >= DATEADD(TODAY(), -1, 'month')` and
+`close_date >= TODAY() - 7` work when the context is given; date arithmetic
+on a field (`close_date + 30`) is not translated, because every database
+spells it differently. Anything else is refused with "… cannot be used in a
 database filter".
 
 The SQL matches the Python evaluation row for row, including blanks, which

@@ -23,9 +23,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .compiler import CONSTANT_NAMES
-from .context import EvalContext
+from .compiler import _EMPTY, CONSTANT_NAMES, _Compiler
+from .context import DEFAULT_CONTEXT, EvalContext
 from .errors import ExpressionError
+from .functions import FUNCTIONS
 
 ColumnElement = sa.ColumnElement[Any]
 
@@ -83,13 +84,25 @@ class SqlTranslator:
         ):
             value = node.operand.value
             return -value if isinstance(node.op, ast.USub) else value
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and self.ctx is not None:
-            name = node.func.id.upper()
-            if name == "TODAY":
-                return self.ctx.today()
-            if name == "CURRENT_USER":
-                return self.ctx.user_id
+        if not isinstance(node, ast.Name | ast.List | ast.Tuple) and self.computable(node):
+            # No field in it: compute it here (``TODAY() - 7``, ``DATE(2024, 1, 1)``).
+            return _Compiler(None, 0, "").compile(node).fn(_EMPTY, self.ctx or DEFAULT_CONTEXT)
         return _NO_VALUE
+
+    def computable(self, node: ast.expr) -> bool:
+        """No field in it, and no clock or user unless the context is given."""
+        calls = [c for c in ast.walk(node) if isinstance(c, ast.Call)]
+        function_names = {id(c.func) for c in calls}
+        for call in calls:
+            assert isinstance(call.func, ast.Name)
+            if not FUNCTIONS[call.func.id.upper()].pure and self.ctx is None:
+                return False
+        return not any(
+            isinstance(child, ast.Name)
+            and id(child) not in function_names
+            and child.id not in CONSTANT_NAMES
+            for child in ast.walk(node)
+        )
 
     @staticmethod
     def bind(value: Any) -> ColumnElement:
@@ -118,6 +131,10 @@ class SqlTranslator:
             if symbol is None:
                 raise self.error(f"operator '{_SYMBOL.get(type(node.op), '?')}'", node)
             left, right = self.value(node.left), self.value(node.right)
+            if symbol in "+-" and any(
+                isinstance(side.type, sa.Date | sa.DateTime) for side in (left, right)
+            ):
+                raise self.error("date arithmetic on a field or the database's date", node)
             if symbol == "+":
                 return left + right
             if symbol == "-":

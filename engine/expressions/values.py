@@ -263,7 +263,9 @@ def mul(a: Any, b: Any) -> Any:
 
 def _repeat(text: str, times: Any) -> str:
     count = as_int(times, "the number of repetitions")
-    check_text_size(len(text) * max(count, 0))
+    if count <= 0:
+        return ""
+    check_text_size(len(text) * count)
     return text * count
 
 

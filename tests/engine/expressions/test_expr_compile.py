@@ -212,3 +212,8 @@ def test_dunder_names_are_just_missing_fields() -> None:
     # Names are looked up in the record only, never in Python's namespaces.
     assert compile_expression("__builtins__").evaluate() is None
     assert compile_expression("__import__", names=None).evaluate({}) is None
+
+
+def test_names_must_be_a_collection_not_a_string() -> None:
+    with pytest.raises(TypeError):
+        compile_expression("amount", names="amount")

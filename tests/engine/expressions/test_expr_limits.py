@@ -142,3 +142,27 @@ def test_text_limits_are_not_caught_by_iferror() -> None:
 def test_doubling_cannot_escape_the_text_limit() -> None:
     source = "s" + " + s" * 40
     refused(lambda: compile_expression(source).evaluate({"s": "a" * 3000}), "longer than")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "().__class__.__mro__",
+        "().__class__.__mro__[1].__subclasses__()",
+        "''.__class__.__base__",
+        "(lambda: 1).__globals__",
+        "[c for c in ().__class__.__base__.__subclasses__()]",
+        "__import__('os').system('id')",
+        "getattr(1, '__class__')",
+        "type(1)",
+        "format('{0.__class__}', 1)",
+        "'{0.__class__}'.format(1)",
+        "f'{().__class__}'",
+        "globals()",
+        "vars()",
+        "exec('1')",
+        "compile('1', '', 'eval')",
+    ],
+)
+def test_known_sandbox_escapes_are_refused_at_compile_time(source: str) -> None:
+    refused(compiled(source), "", ExpressionError)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ VALUES: dict[str, Any] = {
     "stage": "lost",
     "tags": ["vip", "key_account"],
     "close_date": date(2024, 3, 15),
-    "created": datetime(2024, 3, 15, 9, 0, tzinfo=timezone.utc),
+    "created": datetime(2024, 3, 15, 9, 0, tzinfo=UTC),
     "naive": datetime(2024, 3, 15, 9, 0),
     "lines": [{"subtotal": Decimal("1.50")}],
 }
