@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentPrincipal, PlatformDep
+from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.problems import ApiError
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
@@ -21,6 +21,9 @@ from engine.forms.records import (
     delete_record,
     get_record,
     list_records,
+    purge_record,
+    record_history,
+    restore_record,
     update_record,
 )
 from engine.forms.runtime import AppRuntime, EntityRuntime
@@ -111,6 +114,46 @@ def bulk_create(
     with _writing(platform, principal, app, entity) as (ctx, target):
         ids = create_records(ctx, target, body)
     return JSONResponse({"ids": ids, "created": len(ids)}, 201)
+
+
+@router.get("/deleted")
+def recycle_bin(
+    app: str, entity: str, request: Request, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    """The recycle bin: deleted records, newest deletion first."""
+    query = ListQuery(
+        page=_int_param(request, "page", 1),
+        page_size=_int_param(request, "page_size", 20),
+        sort=["-deleted_at"],
+        deleted=True,
+    )
+    with _reading(platform, principal, app, entity) as (ctx, target):
+        return JSONResponse(list_records(ctx, target, query))
+
+
+@router.delete("/deleted/{record_id}", status_code=204)
+def purge(
+    app: str, entity: str, record_id: int, principal: AdminPrincipal, platform: PlatformDep
+) -> Response:
+    with _writing(platform, principal, app, entity) as (ctx, target):
+        purge_record(ctx, target, record_id)
+    return Response(status_code=204)
+
+
+@router.post("/{record_id}/restore")
+def restore(
+    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    with _writing(platform, principal, app, entity) as (ctx, target):
+        return JSONResponse(restore_record(ctx, target, record_id))
+
+
+@router.get("/{record_id}/history")
+def history(
+    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    with _reading(platform, principal, app, entity) as (ctx, target):
+        return JSONResponse(record_history(ctx, target, record_id))
 
 
 @router.get("/{record_id}")

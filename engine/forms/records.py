@@ -34,7 +34,7 @@ from engine.forms.field_types.abilities import (
 )
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import resolve_references, validate_values
-from engine.store.tables import audit_log
+from engine.store.tables import audit_log, users
 
 SYSTEM_COLUMNS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
 MAX_PAGE_SIZE = 500
@@ -71,10 +71,14 @@ class ListQuery:
     filters: dict[str, str] = field(default_factory=dict)
     q: str | None = None
     with_total: bool = True
+    #: List the recycle bin (soft-deleted records) instead of the live records.
+    deleted: bool = False
 
 
 def _selectable(entity: EntityRuntime, ctx: ReadContext) -> dict[str, ColumnElement[Any]]:
-    columns: dict[str, ColumnElement[Any]] = {key: entity.table.c[key] for key in SYSTEM_COLUMNS}
+    columns: dict[str, ColumnElement[Any]] = {
+        key: entity.table.c[key] for key in (*SYSTEM_COLUMNS, "deleted_at", "deleted_by")
+    }
     for bound in entity.stored:
         columns[bound.key] = entity.table.c[bound.key]
     for bound in entity.query_time:
@@ -138,13 +142,18 @@ def _order(
     return order
 
 
+def _live(entity: EntityRuntime, live: bool = True) -> ColumnElement[bool]:
+    deleted_at = entity.table.c.deleted_at
+    return deleted_at.is_(None) if live else deleted_at.is_not(None)
+
+
 def list_records(ctx: ReadContext, entity: EntityRuntime, query: ListQuery) -> dict[str, Any]:
     if query.page < 1:
         raise RecordInvalid([FieldError("page", "must be 1 or more")])
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise RecordInvalid([FieldError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")])
     columns = _selectable(entity, ctx)
-    conditions = _conditions(entity, columns, query)
+    conditions = [_live(entity, not query.deleted), *_conditions(entity, columns, query)]
     statement = (
         select(*columns.values())
         .where(and_(True, *conditions))
@@ -154,6 +163,10 @@ def list_records(ctx: ReadContext, entity: EntityRuntime, query: ListQuery) -> d
     )
     rows = [row._mapping for row in ctx.conn.execute(statement)]
     items = [record_json(entity, row) for row in rows]
+    if query.deleted:
+        for item, row in zip(items, rows, strict=True):
+            item["deleted_at"] = _json_scalar(row["deleted_at"])
+            item["deleted_by"] = row["deleted_by"]
     add_display(ctx, entity, items)
     result: dict[str, Any] = {"items": items, "page": query.page, "page_size": query.page_size}
     if query.with_total:
@@ -177,11 +190,16 @@ def add_display(ctx: ReadContext, entity: EntityRuntime, items: list[dict[str, A
                 item["_display"][bound.key] = titles[value]
 
 
-def _fetch(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> Mapping[Any, Any]:
+def _fetch(
+    ctx: ReadContext, entity: EntityRuntime, record_id: int, *, deleted: bool = False
+) -> Mapping[Any, Any]:
     columns = _selectable(entity, ctx)
-    row = ctx.conn.execute(select(*columns.values()).where(entity.table.c.id == record_id)).first()
+    row = ctx.conn.execute(
+        select(*columns.values()).where(entity.table.c.id == record_id, _live(entity, not deleted))
+    ).first()
     if row is None:
-        raise RecordNotFound(f"there is no {entity.key} with id {record_id}")
+        where = " in the recycle bin" if deleted else ""
+        raise RecordNotFound(f"there is no {entity.key} with id {record_id}{where}")
     return row._mapping
 
 
@@ -201,6 +219,7 @@ def _check_unique(
     rows: Sequence[Mapping[str, Any]],
     prefixes: Sequence[str],
     exclude_id: int | None = None,
+    live_only: bool = False,
 ) -> list[FieldError]:
     errors: list[FieldError] = []
     for bound in entity.stored:
@@ -219,14 +238,19 @@ def _check_unique(
         if not wanted:
             continue
         column = entity.table.c[bound.key]
-        query = select(column, entity.table.c.id).where(column.in_(list(wanted)))
+        query = select(column, entity.table.c.id, entity.table.c.deleted_at).where(
+            column.in_(list(wanted))
+        )
         if exclude_id is not None:
             query = query.where(entity.table.c.id != exclude_id)
-        for value, other_id in ctx.conn.execute(query):
+        if live_only:
+            query = query.where(_live(entity))
+        for value, other_id, deleted_at in ctx.conn.execute(query):
+            where = " (in the recycle bin)" if deleted_at is not None else ""
             errors.append(
                 FieldError(
                     prefixes[wanted[value]] + bound.key,
-                    f"must be unique: record #{other_id} already has this value",
+                    f"must be unique: record #{other_id}{where} already has this value",
                 )
             )
     return errors
@@ -363,42 +387,129 @@ def update_record(
         bound = entity.fields[key]
         ability(bound, ChildRows).write_rows(bound, record_id, child_rows, ctx)
     before = {k: existing[k] for k in changed if k in existing}
-    ctx.conn.execute(
-        insert(audit_log).values(
-            at=ctx.now,
-            user_id=ctx.user_id,
-            action="update",
-            app_key=ctx.app.key,
-            entity=entity.key,
-            record_id=record_id,
-            before=_audit_values(entity, before),
-            after=_audit_values(entity, changed | changed_children),
-        )
+    _audit(
+        ctx,
+        entity,
+        "update",
+        record_id,
+        _audit_values(entity, before),
+        _audit_values(entity, changed | changed_children),
     )
     return get_record(ctx, entity, record_id)
 
 
-def delete_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> None:
-    before = get_record(ctx, entity, record_id)
-    _check_restricting_links(ctx, entity, record_id)
-    ctx.conn.execute(sql_delete(entity.table).where(entity.table.c.id == record_id))
-    before.pop("_display", None)
+def _audit(
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    action: str,
+    record_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
     ctx.conn.execute(
         insert(audit_log).values(
             at=ctx.now,
             user_id=ctx.user_id,
-            action="delete",
+            action=action,
             app_key=ctx.app.key,
             entity=entity.key,
             record_id=record_id,
             before=before,
-            after=None,
+            after=after,
         )
     )
 
 
-def _check_restricting_links(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> None:
-    """Say which records still link here, instead of a bare foreign-key error."""
+def delete_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> None:
+    """Move a record to the recycle bin; restorable until purged."""
+    current = _fetch(ctx, entity, record_id)
+    _check_restricting_links(ctx, entity, record_id)
+    ctx.conn.execute(
+        update(entity.table)
+        .where(entity.table.c.id == record_id)
+        .values(
+            deleted_at=ctx.now,
+            deleted_by=ctx.user_id,
+            version=current["version"] + 1,
+            updated_at=ctx.now,
+            updated_by=ctx.user_id,
+        )
+    )
+    _audit(ctx, entity, "delete", record_id, None, None)
+
+
+def restore_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> dict[str, Any]:
+    """Bring a record back from the recycle bin, unless its unique values were taken since."""
+    current = _fetch(ctx, entity, record_id, deleted=True)
+    values = {b.key: current[b.key] for b in entity.stored}
+    errors = _check_unique(ctx, entity, [values], [""], exclude_id=record_id, live_only=True)
+    if errors:
+        raise Conflict(f"{entity.key} #{record_id} cannot be restored", errors)
+    ctx.conn.execute(
+        update(entity.table)
+        .where(entity.table.c.id == record_id)
+        .values(
+            deleted_at=None,
+            deleted_by=None,
+            version=current["version"] + 1,
+            updated_at=ctx.now,
+            updated_by=ctx.user_id,
+        )
+    )
+    _audit(ctx, entity, "restore", record_id, None, None)
+    return get_record(ctx, entity, record_id)
+
+
+def purge_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> None:
+    """Delete a record of the recycle bin for good; its audit history stays."""
+    before = record_json(entity, _fetch(ctx, entity, record_id, deleted=True))
+    _check_restricting_links(ctx, entity, record_id, include_deleted=True)
+    ctx.conn.execute(sql_delete(entity.table).where(entity.table.c.id == record_id))
+    _audit(ctx, entity, "purge", record_id, before, None)
+
+
+def record_history(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> list[dict[str, Any]]:
+    """Who changed which field from what to what, and when: oldest first."""
+    rows = ctx.conn.execute(
+        select(audit_log, users.c.display_name)
+        .outerjoin(users, users.c.id == audit_log.c.user_id)
+        .where(
+            audit_log.c.app_key == ctx.app.key,
+            audit_log.c.entity == entity.key,
+            audit_log.c.record_id == record_id,
+        )
+        .order_by(audit_log.c.id)
+    ).all()
+    if not rows:
+        raise RecordNotFound(f"there is no history of {entity.key} #{record_id}")
+    history = []
+    for row in rows:
+        before, after = row.before or {}, row.after or {}
+        changes = [
+            {"field": key, "from": before.get(key), "to": after.get(key)}
+            for key in dict.fromkeys([*after, *before])
+            if row.action in ("create", "update")
+        ]
+        history.append(
+            {
+                "at": row.at.isoformat(),
+                "user_id": row.user_id,
+                "user": row.display_name,
+                "action": row.action,
+                "changes": changes,
+            }
+        )
+    return history
+
+
+def _check_restricting_links(
+    ctx: WriteContext, entity: EntityRuntime, record_id: int, *, include_deleted: bool = False
+) -> None:
+    """Say which records still link here, instead of a bare foreign-key error.
+
+    Moving to the recycle bin is blocked by live records only; purging for
+    good also by records in the recycle bin, as the foreign key would be.
+    """
     for other in ctx.app.entities.values():
         for bound in other.fields.values():
             options = bound.options
@@ -408,9 +519,10 @@ def _check_restricting_links(ctx: WriteContext, entity: EntityRuntime, record_id
                 and options.on_delete == "restrict"
             ):
                 column = other.table.c[bound.key]
-                ids = list(
-                    ctx.conn.scalars(select(other.table.c.id).where(column == record_id).limit(5))
-                )
+                query = select(other.table.c.id).where(column == record_id).limit(5)
+                if not include_deleted:
+                    query = query.where(_live(other))
+                ids = list(ctx.conn.scalars(query))
                 if ids:
                     listed = ", ".join(f"#{i}" for i in ids)
                     raise Conflict(
@@ -426,5 +538,8 @@ __all__ = [
     "delete_record",
     "get_record",
     "list_records",
+    "purge_record",
+    "record_history",
+    "restore_record",
     "update_record",
 ]

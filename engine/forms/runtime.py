@@ -112,6 +112,9 @@ def system_columns() -> list[Column[Any]]:
         Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
         Column("updated_at", UTCDateTime(), nullable=False),
         Column("updated_by", Integer, ForeignKey("users.id"), nullable=True),
+        # Soft delete: a deleted record waits in the recycle bin until restored or purged.
+        Column("deleted_at", UTCDateTime(), nullable=True),
+        Column("deleted_by", Integer, ForeignKey("users.id"), nullable=True),
     ]
 
 

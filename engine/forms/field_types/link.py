@@ -77,12 +77,17 @@ class LinkType(FieldType, References):
 
     def resolve(self, field: BoundField, values: Sequence[Any], ctx: WriteContext) -> list[Any]:
         target = ctx.app.entities[field.options.target]
-        wanted = set(values)
-        found = set(
-            ctx.conn.scalars(select(target.table.c.id).where(target.table.c.id.in_(wanted)))
+        table = target.table
+        rows = ctx.conn.execute(
+            select(table.c.id, table.c.deleted_at).where(table.c.id.in_(set(values)))
         )
+        deleted = {row.id: row.deleted_at is not None for row in rows}
         return [
-            v if v in found else FieldInvalid(f"there is no {target.key} with id {v}")
+            FieldInvalid(f"there is no {target.key} with id {v}")
+            if v not in deleted
+            else FieldInvalid(f"{target.key} #{v} is in the recycle bin")
+            if deleted[v]
+            else v
             for v in values
         ]
 

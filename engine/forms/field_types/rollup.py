@@ -52,7 +52,9 @@ class RollupType(FieldType, QueryTime):
             aggregate = getattr(func, options.agg)(column)
             if options.agg == "sum":
                 aggregate = func.coalesce(aggregate, 0)
-        query = select(aggregate).where(source.c[options.via] == entity.table.c.id)
+        query = select(aggregate).where(
+            source.c[options.via] == entity.table.c.id, source.c.deleted_at.is_(None)
+        )
         if options.where:
             condition = compile_expression(options.where).to_sql(dict(source.c.items()))
             query = query.where(condition)
