@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from api.platform import Platform
 from api.settings import REPO
-from builder.apps import install_app
+from builder.apps import AppAlreadyInstalled, install_app, save_draft
+from builder.publish import publish
 from builder.validate import load_definition_file
+from engine.accounts.departments import set_head
 from engine.accounts.users import create_department, create_user, grant_role
 from engine.store.tables import users
 
@@ -33,11 +35,11 @@ class DemoUser:
 
 DEMO_USERS = (
     DemoUser("admin", "管理员 Admin", None, None),
-    DemoUser("director1", "赵总监 Director Zhao", None, "sales_manager"),
+    DemoUser("director1", "赵总监 Director Zhao", None, "sales_director"),
     DemoUser("manager1", "钱经理 Manager Qian", "director1", "sales_manager"),
     DemoUser("rep1", "孙销售 Rep Sun", "manager1", "sales_rep"),
     DemoUser("rep2", "李销售 Rep Li", "manager1", "sales_rep"),
-    DemoUser("finance1", "周财务 Finance Zhou", "director1", None),
+    DemoUser("finance1", "周财务 Finance Zhou", "director1", "finance"),
 )
 
 
@@ -64,6 +66,10 @@ def create_demo_users(platform: Platform, tenant: str, app_key: str = "mini_crm"
             ids[person.username] = user.id
             if person.role:
                 grant_role(conn, user.id, app_key, person.role)
+        # So "head of my department" resolves: the team reports to manager1, Sales to director1.
+        set_head(conn, sales, ids["director1"])
+        set_head(conn, team, ids["manager1"])
+        set_head(conn, finance, ids["finance1"])
 
 
 def set_up_demo(platform: Platform, app_file: Path = EXAMPLE_APP) -> list[str]:
@@ -77,6 +83,13 @@ def set_up_demo(platform: Platform, app_file: Path = EXAMPLE_APP) -> list[str]:
     create_demo_users(platform, DEMO_TENANT)
     definition = load_definition_file(app_file)
     with store.write(DEMO_TENANT) as conn:
-        install_app(conn, definition)
-    done.append(f"app {definition.key!r} {definition.version} is installed")
+        try:
+            install_app(conn, definition)
+        except AppAlreadyInstalled:
+            # The bundled example changed since this data dir was set up:
+            # publish it as a new version, keeping the demo's records.
+            save_draft(conn, definition.key, definition)
+            published = publish(conn, definition.key, None)
+            done.append(f"app {definition.key!r} upgraded to {published.version}")
+    done.append(f"app {definition.key!r} is installed")
     return done

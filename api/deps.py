@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from api.platform import Platform
 from api.problems import ApiError
+from engine.accounts.principals import Principal
 from engine.accounts.tokens import InvalidToken, api_token_tenant, verify_api_token
-from engine.accounts.users import User, get_user
+from engine.accounts.users import get_user
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 
@@ -21,18 +21,22 @@ def get_platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-@dataclass(frozen=True)
-class Principal:
-    tenant: str
-    user: User
-
-
-def current_principal(
+async def current_principal(
     platform: PlatformDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
+    """Who is calling. Async so a cache hit costs no thread-pool hop."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise ApiError(401, "send 'Authorization: Bearer <token>' (log in or create an API token)")
     token = authorization[7:].strip()
+    cached = platform.principals.get(token)
+    if cached is not None:
+        return cached
+    principal = _verify(platform, token)
+    platform.principals.put(token, principal)
+    return principal
+
+
+def _verify(platform: Platform, token: str) -> Principal:
     tenant = api_token_tenant(token)
     if tenant is not None:
         if not platform.store.tenant_exists(tenant):
@@ -54,7 +58,7 @@ def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_admin(principal: CurrentPrincipal) -> Principal:
+async def require_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.user.is_admin:
         raise ApiError(403, "only a tenant administrator may do this")
     return principal

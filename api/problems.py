@@ -14,6 +14,7 @@ from builder.apps import AppAlreadyInstalled, AppNotFound
 from builder.validate import DefinitionError
 from engine.accounts.tokens import InvalidToken
 from engine.forms.errors import Conflict, RecordInvalid, RecordNotFound, StaleVersion
+from engine.forms.permissions import AccessDenied
 from engine.store import TenantNotFound
 
 log = logging.getLogger("formwork.api")
@@ -99,6 +100,10 @@ def install(app: FastAPI) -> None:
     async def conflict(_: Request, err: Exception) -> JSONResponse:
         errors = [{"field": e.field, "message": e.message} for e in getattr(err, "errors", [])]
         return problem(409, str(err), errors or None)
+
+    @app.exception_handler(AccessDenied)
+    async def forbidden(_: Request, err: AccessDenied) -> JSONResponse:
+        return problem(403, str(err))
 
     @app.exception_handler(InvalidToken)
     async def unauthenticated(_: Request, err: InvalidToken) -> JSONResponse:

@@ -60,6 +60,21 @@ finally:
 """
 
 
+# The least any Python HTTP server on uvicorn can do: a bare ASGI app, no framework.
+BARE_ASGI_APP = """
+import sys, uvicorn
+
+async def app(scope, receive, send):
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b'{"status":"ok"}'})
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), lifespan="off",
+            log_level="warning", access_log=False)
+"""
+
+
 class ServerError(RuntimeError):
     """The server could not be set up or answered unexpectedly."""
 
@@ -243,3 +258,36 @@ def running_server(
                     f"drop them by hand (DROP SCHEMA ... CASCADE)",
                     file=sys.stderr,
                 )
+
+
+@contextmanager
+def running_bare_server(log_path: Path) -> Iterator[str]:
+    """A bare uvicorn ASGI app on a free loopback port: the HTTP floor. Yields its URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-c", BARE_ASGI_APP, str(port)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        with httpx.Client(base_url=base_url, timeout=2.0) as client:
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    tail = log_path.read_text(errors="replace")[-2000:]
+                    raise ServerError(f"the bare uvicorn app did not start:\n{tail}")
+                try:
+                    if client.get("/").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        if process is not None:
+            _stop(process)

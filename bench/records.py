@@ -19,11 +19,19 @@ table ``bench_raw_customer`` with the columns, keys, unique constraint, indexes
 and foreign keys of ``a_mini_crm__customer`` is created next to it (the tenant's
 SQLite file with WAL, synchronous=NORMAL, foreign_keys=ON and BEGIN IMMEDIATE
 like the server; or the tenant's PostgreSQL schema), and the very rows the API
-stored are inserted again with SQLAlchemy Core:
+stored are read back (untimed) and inserted again with SQLAlchemy Core:
 
 * one single-row ``INSERT`` + ``COMMIT`` per row (one transaction each, as the
   API does), timed per row;
 * ``executemany`` ``INSERT`` of the bulk rows, one transaction per chunk.
+
+API and raw alternate (blocks of 200 single creates, then the same rows raw;
+each bulk chunk, then the same rows raw), so that both see the same load on
+the machine; the server is idle while the raw inserts run.
+
+For context it also times ``GET /api/health`` (Formwork's HTTP round trip
+with one ``SELECT 1``) and ``GET /`` of a bare uvicorn ASGI app in its own
+process (the HTTP round trip of this machine, no framework).
 
 It prints a table per backend with the ratios API/raw (how many times slower
 the API is than the bare database) and a summary against the targets. The
@@ -42,20 +50,30 @@ import random
 import signal
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from _server import PG_URL, Server, ServerError, postgres_problem, running_server
+from _server import (
+    PG_URL,
+    Server,
+    ServerError,
+    postgres_problem,
+    running_bare_server,
+    running_server,
+)
 from sqlalchemy import (
     Connection,
+    Constraint,
     Engine,
+    Index,
     MetaData,
     Table,
     create_engine,
@@ -73,6 +91,8 @@ CHUNK = 10_000  # the API's limit per bulk request
 MAX_CREATES = 100_000
 MAX_BULK = 500_000
 REQUEST_TIMEOUT_S = 300.0
+HEALTH_REQUESTS = 200
+BLOCK = 200  # single creates per API block, each followed by the same rows raw
 
 # Targets and peers (docs/performance.md).
 TARGET_SINGLE_MEDIAN_MS = 5.0  # SQLite (WAL)
@@ -193,6 +213,8 @@ class BackendResult:
     single_raw: Phase
     bulk_api: Phase
     bulk_raw: Phase
+    health: Phase  # GET /api/health: Formwork's HTTP round trip with one trivial query
+    floor: Phase  # GET / of a bare uvicorn ASGI app: the HTTP round trip on this machine
 
     @property
     def single_ratio(self) -> float:
@@ -214,6 +236,8 @@ class BackendResult:
             "single_raw": self.single_raw.summary(),
             "bulk_api": self.bulk_api.summary(),
             "bulk_raw": self.bulk_raw.summary(),
+            "health": self.health.summary(),
+            "http_floor": self.floor.summary(),
             "single_ratio_rate": round(self.single_ratio, 2),
             "single_ratio_median": round(self.single_median_ratio, 2),
             "bulk_ratio": round(self.bulk_ratio, 2),
@@ -254,7 +278,22 @@ def api_single(client: httpx.Client, bodies: Sequence[bytes], deadline: float) -
     return Phase(len(latencies), elapsed, latencies, note)
 
 
-def api_bulk(client: httpx.Client, chunks: Sequence[bytes], sizes: Sequence[int], deadline: float) -> Phase:
+def http_gets(client: httpx.Client, path: str, n: int) -> Phase:
+    latencies: list[float] = []
+    clock = time.perf_counter
+    start = clock()
+    for _ in range(n):
+        t0 = clock()
+        response = client.get(path)
+        latencies.append((clock() - t0) * 1000)
+        if response.status_code != 200:
+            _expect(response, 200, f"GET {path}")
+    return Phase(n, clock() - start, latencies)
+
+
+def api_bulk(
+    client: httpx.Client, chunks: Sequence[bytes], sizes: Sequence[int], deadline: float
+) -> Phase:
     url = f"/api/apps/{APP}/{ENTITY}/bulk"
     done = 0
     elapsed = 0.0
@@ -307,20 +346,14 @@ def scratch_table(conn: Connection) -> tuple[Table, Table]:
     twin = source.to_metadata(metadata, name=RAW_TABLE)
     for column in twin.columns:
         column.server_default = None  # PostgreSQL: the source's nextval(); SERIAL again
-    for item in [*twin.constraints, *twin.indexes]:
+    named: list[Constraint | Index] = [*twin.constraints, *twin.indexes]
+    for item in named:  # index and constraint names must not clash with the source's
         if isinstance(item.name, str):
-            item.name = item.name.replace(SOURCE_TABLE, RAW_TABLE)
-            if RAW_TABLE not in item.name:
-                item.name = f"{RAW_TABLE}_{item.name}"
+            name = item.name.replace(SOURCE_TABLE, RAW_TABLE)
+            item.name = name if RAW_TABLE in name else f"{RAW_TABLE}_{name}"
     twin.drop(conn, checkfirst=True)
     twin.create(conn)
     return source, twin
-
-
-def stored_rows(conn: Connection, source: Table) -> list[dict[str, Any]]:
-    """The rows the API wrote, in order, without their ids."""
-    columns = [c for c in source.columns if c.name != "id"]
-    return [dict(row._mapping) for row in conn.execute(select(*columns).order_by(source.c.id))]
 
 
 def raw_single(engine: Engine, table: Table, rows: Sequence[dict[str, Any]]) -> Phase:
@@ -349,11 +382,6 @@ def raw_bulk(engine: Engine, table: Table, rows: Sequence[dict[str, Any]], chunk
     return Phase(len(rows), elapsed)
 
 
-def raw_warmup(engine: Engine, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        raw_single(engine, table, rows)
-
-
 def database_version(engine: Engine, backend: str) -> str:
     if backend == "sqlite":
         return f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)"
@@ -362,76 +390,130 @@ def database_version(engine: Engine, backend: str) -> str:
 
 
 # -- one backend --------------------------------------------------------------
-def run_backend(backend: str, args: argparse.Namespace, log: Callable[[str], None]) -> BackendResult:
+def merged(phases: Sequence[Phase]) -> Phase:
+    notes = [p.note for p in phases if p.note]
+    return Phase(
+        sum(p.records for p in phases),
+        sum(p.seconds for p in phases),
+        [ms for p in phases for ms in p.latencies_ms],
+        notes[-1] if notes else "",
+    )
+
+
+class NewRows:
+    """Reads back the rows the API wrote since the last call (untimed)."""
+
+    def __init__(self, engine: Engine, source: Table) -> None:
+        self.engine, self.source, self.last_id = engine, source, 0
+
+    def __call__(self) -> list[dict[str, Any]]:
+        columns = [c for c in self.source.columns if c.name != "id"]
+        with self.engine.connect() as conn:
+            result = conn.execute(
+                select(self.source.c.id, *columns)
+                .where(self.source.c.id > self.last_id)
+                .order_by(self.source.c.id)
+            )
+            rows = [dict(row._mapping) for row in result]
+        if rows:
+            self.last_id = rows[-1]["id"]
+        for row in rows:
+            del row["id"]
+        return rows
+
+
+def run_backend(
+    backend: str, args: argparse.Namespace, log: Callable[[str], None]
+) -> BackendResult:
     with (
         tempfile.TemporaryDirectory(prefix=f"formwork-bench-{backend}-") as tmp,
         running_server(backend, Path(tmp), pg_url=args.pg_url) as server,
+        running_bare_server(Path(tmp) / "bare-uvicorn.log") as bare_url,
+        httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client,
+        httpx.Client(base_url=bare_url, timeout=REQUEST_TIMEOUT_S) as bare,
+        warnings.catch_warnings(),
     ):
+        # SQLAlchemy warns that SQLite has no native Decimal; the server stores them alike.
+        warnings.filterwarnings("ignore", message=".*Decimal objects natively.*")
         log(f"[{backend}] server up at {server.base_url} (data dir {tmp})")
         deadline = time.perf_counter() + args.time_limit
-        with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client:
-            login = client.post(
-                "/api/auth/login", json={"tenant": "demo", "username": "admin", "password": "demo"}
-            )
-            token = _expect(login, 200, "log in as admin")["access_token"]
-            client.headers["Authorization"] = f"Bearer {token}"
-            owners = [u["id"] for u in _expect(client.get("/api/users"), 200, "list users")]
-            generator = CustomerGenerator(args.seed, owners)
+        login = client.post(
+            "/api/auth/login", json={"tenant": "demo", "username": "admin", "password": "demo"}
+        )
+        token = _expect(login, 200, "log in as admin")["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        owners = [u["id"] for u in _expect(client.get("/api/users"), 200, "list users")]
+        generator = CustomerGenerator(args.seed, owners)
 
-            def encode(batch: str, n: int) -> list[bytes]:
-                return [
-                    json.dumps(generator.record(batch, i), ensure_ascii=False).encode()
-                    for i in range(n)
-                ]
-
-            warm = encode("W", args.warmup)
-            singles = encode("S", args.creates)
-            bulk_records = [generator.record("B", i) for i in range(args.bulk)]
-            sizes = [len(bulk_records[at : at + CHUNK]) for at in range(0, args.bulk, CHUNK)]
-            chunks = [
-                json.dumps(bulk_records[at : at + CHUNK], ensure_ascii=False).encode()
-                for at in range(0, args.bulk, CHUNK)
+        def encode(batch: str, n: int) -> list[bytes]:
+            return [
+                json.dumps(generator.record(batch, i), ensure_ascii=False).encode()
+                for i in range(n)
             ]
 
+        warm = encode("W", args.warmup)
+        singles = encode("S", args.creates)
+        bulk_records = [generator.record("B", i) for i in range(args.bulk)]
+        sizes = [len(bulk_records[at : at + CHUNK]) for at in range(0, args.bulk, CHUNK)]
+        chunks = [
+            json.dumps(bulk_records[at : at + CHUNK], ensure_ascii=False).encode()
+            for at in range(0, args.bulk, CHUNK)
+        ]
+
+        engine = raw_engine(server)
+        try:
+            with engine.begin() as conn:
+                source, twin = scratch_table(conn)
+            new_rows = NewRows(engine, source)
+            database = database_version(engine, backend)
+            floor = http_gets(bare, "/", HEALTH_REQUESTS)
+            health = http_gets(client, "/api/health", HEALTH_REQUESTS)
+
+            # API and raw run in alternating blocks, so that both see the same
+            # conditions on the machine; the server is idle while raw runs.
             log(f"[{backend}] {args.warmup} warm-up creates, then {args.creates} timed creates")
             api_single(client, warm, math.inf)
-            single_api = api_single(client, singles, deadline)
+            raw_single(engine, twin, new_rows())
+            api_blocks: list[Phase] = []
+            raw_blocks: list[Phase] = []
+            for at in range(0, len(singles), BLOCK):
+                api_blocks.append(api_single(client, singles[at : at + BLOCK], deadline))
+                raw_blocks.append(raw_single(engine, twin, new_rows()))
+                if api_blocks[-1].note:
+                    break
+            single_api, single_raw = merged(api_blocks), merged(raw_blocks)
+
             log(f"[{backend}] bulk: {args.bulk} records in {len(chunks)} request(s)")
-            bulk_api = api_bulk(client, chunks, sizes, deadline)
+            api_chunks: list[Phase] = []
+            raw_chunks: list[Phase] = []
+            for body, size in zip(chunks, sizes, strict=True):
+                api_chunks.append(api_bulk(client, [body], [size], math.inf))
+                raw_chunks.append(raw_bulk(engine, twin, new_rows(), CHUNK))
+                if time.perf_counter() > deadline:
+                    api_chunks[-1].note = "time limit"
+                    break
+            bulk_api, bulk_raw = merged(api_chunks), merged(raw_chunks)
+
+            expected = args.warmup + single_api.records + bulk_api.records
             listing = _expect(
                 client.get(f"/api/apps/{APP}/{ENTITY}", params={"page_size": 50}), 200, "list"
             )
-            expected = args.warmup + single_api.records + bulk_api.records
-            if listing.get("total") != expected or len(listing.get("items", ())) != min(50, expected):
+            shown = len(listing.get("items", ()))
+            if listing.get("total") != expected or shown != min(50, expected):
                 raise BenchError(
-                    f"the list shows total={listing.get('total')} and "
-                    f"{len(listing.get('items', ()))} items; expected total {expected}"
+                    f"the list shows total={listing.get('total')} and {shown} items; "
+                    f"expected total {expected}"
                 )
-
-        log(f"[{backend}] raw SQLAlchemy Core inserts into {RAW_TABLE}")
-        engine = raw_engine(server)
-        try:
-            with warnings.catch_warnings():
-                # SQLite stores NUMERIC as REAL-ish; SQLAlchemy warns once about Decimal.
-                warnings.filterwarnings("ignore", message=".*Decimal objects natively.*")
-                with engine.begin() as conn:
-                    source, twin = scratch_table(conn)
-                    rows = stored_rows(conn, source)
-                if len(rows) != expected:
-                    raise BenchError(f"{SOURCE_TABLE} holds {len(rows)} rows, expected {expected}")
-                w, n = args.warmup, single_api.records
-                raw_warmup(engine, twin, rows[:w])
-                single_raw = raw_single(engine, twin, rows[w : w + n])
-                bulk_raw = raw_bulk(engine, twin, rows[w + n :], CHUNK)
-                database = database_version(engine, backend)
-                with engine.begin() as conn:
-                    copied = conn.scalar(select(func.count()).select_from(twin))
-                    twin.drop(conn)
-                if copied != expected:
-                    raise BenchError(f"{RAW_TABLE} got {copied} rows, expected {expected}")
+            with engine.begin() as conn:
+                copied = conn.scalar(select(func.count()).select_from(twin))
+                twin.drop(conn)
+            if copied != expected:
+                raise BenchError(f"{RAW_TABLE} got {copied} rows, expected {expected}")
         finally:
             engine.dispose()
-    return BackendResult(backend, database, single_api, single_raw, bulk_api, bulk_raw)
+    return BackendResult(
+        backend, database, single_api, single_raw, bulk_api, bulk_raw, health, floor
+    )
 
 
 # -- output -------------------------------------------------------------------
@@ -456,6 +538,14 @@ def table(result: BackendResult) -> str:
         note = f"  ({phase.note})" if phase.note else ""
         lines.append(
             f"{label:20}{phase.records:>9,}{_fmt(phase.per_second):>12}{median:>11}{p95:>9}{note}"
+        )
+    for label, phase, what in [
+        ("GET /api/health", result.health, "Formwork, one SELECT 1"),
+        ("HTTP floor", result.floor, "bare uvicorn ASGI app, no framework"),
+    ]:
+        lines.append(
+            f"{label:20}{'':>9}{_fmt(phase.per_second):>12}{_fmt(phase.median_ms, 3):>11}"
+            f"{_fmt(phase.p95_ms, 3):>9}  ({what})"
         )
     lines.append(
         f"ratio API/raw: single create {result.single_ratio:.1f}x slower "
@@ -501,6 +591,29 @@ def environment() -> str:
     )
 
 
+def revision() -> str:
+    """The checked-out commit, and whether the work tree has changes on top."""
+    try:
+        git = ["git", "-C", str(Path(__file__).resolve().parents[1])]
+        commit = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown revision"
+    return f"{commit or 'unknown'}{' + uncommitted changes' if dirty else ''}"
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
 # -- main ---------------------------------------------------------------------
 def bounded(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
@@ -539,7 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr, flush=True)
 
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
-    print(environment())
+    print(f"{environment()}; {load_average()} at start")
+    print(f"formwork revision: {revision()}")
     print(
         f"workload: mini_crm customer, {args.creates} sequential single creates "
         f"(+{args.warmup} warm-up), {args.bulk} bulk records in chunks of <= {CHUNK:,}; "
@@ -567,6 +681,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(table(result), flush=True)
     print()
     print(summary(results))
+    print(f"{load_average()} at end (other processes on the machine skew the figures)")
     for line in skipped:
         print(line)
     if args.json:
@@ -574,6 +689,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dumps(
                 {
                     "environment": environment(),
+                    "revision": revision(),
+                    "load_at_end": load_average(),
                     "args": {k: str(v) for k, v in vars(args).items()},
                     "results": [r.summary() for r in results],
                 },

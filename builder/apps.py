@@ -39,6 +39,10 @@ def definition_json(definition: AppDefinition) -> dict[str, Any]:
     return definition.model_dump(mode="json", exclude_none=True)
 
 
+def _content(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "version"}
+
+
 def install_app(conn: Connection, definition: AppDefinition, user_id: int | None = None) -> int:
     """Install ``definition`` as a published app; returns its version id.
 
@@ -55,7 +59,9 @@ def install_app(conn: Connection, definition: AppDefinition, user_id: int | None
                 app_versions.c.id == existing.published_version_id
             )
         )
-        if current == document:
+        # The same content is the same app, whatever its version number says
+        # (a publish may have raised the patch number of a bundled definition).
+        if current is not None and _content(current) == _content(document):
             return int(existing.published_version_id)
         raise AppAlreadyInstalled(
             f"app {definition.key!r} is already installed with another definition; upgrade it"

@@ -41,6 +41,12 @@ class FieldDef(BaseModel):
     visible_when: str | None = None
     required_when: str | None = None
     readonly_when: str | None = None
+    #: The key this field had in the published version: publishing renames the
+    #: column and keeps its data (see docs/schema-evolution.md).
+    renamed_from: Key | None = None
+    #: The key of a removed (archived) field whose data this field brings back;
+    #: re-adding a field under its old key restores it without this.
+    restore_from: Key | None = None
 
     @property
     def options(self) -> dict[str, Any]:
@@ -51,6 +57,10 @@ class EntityDef(Strict):
     key: Key
     label: Label | None = None
     title_field: Key | None = None
+    #: Whose record it is, for the ``own``/``department`` scopes of roles: a
+    #: ``user`` field (or ``created_by``). Unset: the ``user`` field keyed
+    #: ``owner`` if there is one, else ``created_by``.
+    owner_field: Key | None = None
     fields: list[FieldDef] = Field(min_length=1)
     indexes: list[list[Key]] = Field(default_factory=list)
 

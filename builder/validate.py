@@ -119,11 +119,27 @@ def _check_entity(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[
         yield DefinitionIssue(f"{base}.fields", str(err))
     if entity.title_field is not None and entity.title_field not in keys:
         yield DefinitionIssue(f"{base}.title_field", f"unknown field {entity.title_field!r}")
+    yield from _check_owner_field(entity, base)
     for ii, index in enumerate(entity.indexes):
         for column in index:
             field = bound_by_key.get(column)
             if column not in SYSTEM_FIELDS and (field is None or not field.type.stored):
                 yield DefinitionIssue(f"{base}.indexes[{ii}]", f"{column!r} is not a stored field")
+
+
+def _check_owner_field(entity: EntityDef, base: str) -> Iterator[DefinitionIssue]:
+    """The owner decides the ``own``/``department`` scopes: it must name one person."""
+    owner = entity.owner_field
+    if owner is None or owner == "created_by":
+        return
+    field = next((f for f in entity.fields if f.key == owner), None)
+    if field is None:
+        yield DefinitionIssue(f"{base}.owner_field", f"unknown field {owner!r}")
+    elif field.type != "user":
+        yield DefinitionIssue(
+            f"{base}.owner_field",
+            f"{owner!r} is a {field.type} field; the owner must be a user field or created_by",
+        )
 
 
 def _check_field_expressions(

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import CurrentPrincipal
 from engine.expressions import FUNCTIONS
+from engine.forms.filters import catalogue as filter_catalogue
 from engine.forms.registry import field_types
 
 router = APIRouter(prefix="/api/catalog", tags=["catalog"])
@@ -31,3 +32,9 @@ def list_functions(_: CurrentPrincipal) -> list[dict[str, Any]]:
         }
         for spec in FUNCTIONS.values()
     ]
+
+
+@router.get("/filters")
+def list_filter_operators(_: CurrentPrincipal) -> Any:
+    """Which filter operators apply to which field types (docs/filters.md)."""
+    return filter_catalogue()

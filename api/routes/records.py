@@ -1,4 +1,8 @@
-"""Records of an app's entities: list, create, read, update, delete."""
+"""Records of an app's entities: list, create, read, update, delete.
+
+Every call goes through the caller's access (``engine.forms.guard``): the
+routes only open the unit of work and hand the guarded service the request.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +18,15 @@ from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.problems import ApiError
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
-from engine.forms.records import (
-    ListQuery,
-    create_record,
-    create_records,
-    delete_record,
-    get_record,
-    list_records,
-    purge_record,
-    record_history,
-    restore_record,
-    update_record,
-)
+from engine.forms.filters import parse_filter
+from engine.forms.guard import GuardedReads, GuardedWrites
+from engine.forms.permissions import load_entity_access
+from engine.forms.records import ListQuery
 from engine.forms.runtime import AppRuntime, EntityRuntime
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
-LIST_PARAMS = {"page", "page_size", "sort", "q", "count"}
+LIST_PARAMS = {"page", "page_size", "sort", "q", "count", "filter"}
 MAX_BULK = 10_000
 
 
@@ -44,21 +40,24 @@ def _entity(runtime: AppRuntime, key: str) -> EntityRuntime:
 @contextmanager
 def _writing(
     platform: PlatformDep, principal: CurrentPrincipal, app: str, entity: str
-) -> Iterator[tuple[WriteContext, EntityRuntime]]:
+) -> Iterator[GuardedWrites]:
     with platform.store.write(principal.tenant) as conn:
         runtime = platform.runtime(conn, principal.tenant, app)
         target = _entity(runtime, entity)
-        yield WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC)), target
+        access = load_entity_access(conn, principal.user, runtime, target.key)
+        ctx = WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC))
+        yield GuardedWrites(ctx, target, access)
 
 
 @contextmanager
 def _reading(
     platform: PlatformDep, principal: CurrentPrincipal, app: str, entity: str
-) -> Iterator[tuple[ReadContext, EntityRuntime]]:
+) -> Iterator[GuardedReads]:
     with platform.store.read(principal.tenant) as conn:
         runtime = platform.runtime(conn, principal.tenant, app)
         target = _entity(runtime, entity)
-        yield ReadContext(conn, runtime, target.key), target
+        access = load_entity_access(conn, principal.user, runtime, target.key)
+        yield GuardedReads(ReadContext(conn, runtime, target.key), target, access)
 
 
 def _int_param(request: Request, name: str, default: int) -> int:
@@ -82,9 +81,10 @@ def list_(
         q=params.get("q") or None,
         with_total=params.get("count", "true").lower() != "false",
         filters={k: v for k, v in params.items() if k not in LIST_PARAMS},
+        filter=parse_filter(params.get("filter")),
     )
-    with _reading(platform, principal, app, entity) as (ctx, target):
-        return JSONResponse(list_records(ctx, target, query))
+    with _reading(platform, principal, app, entity) as records:
+        return JSONResponse(records.page(query))
 
 
 @router.post("", status_code=201)
@@ -95,8 +95,8 @@ def create(
     platform: PlatformDep,
     body: dict[str, Any] = Body(),
 ) -> Response:
-    with _writing(platform, principal, app, entity) as (ctx, target):
-        record = create_record(ctx, target, body)
+    with _writing(platform, principal, app, entity) as records:
+        record = records.create(body)
     return JSONResponse(record, 201)
 
 
@@ -111,8 +111,8 @@ def bulk_create(
     """Create many records in one transaction: all of them or, on any error, none."""
     if not 1 <= len(body) <= MAX_BULK:
         raise RecordInvalid([FieldError("body", f"send between 1 and {MAX_BULK} records")])
-    with _writing(platform, principal, app, entity) as (ctx, target):
-        ids = create_records(ctx, target, body)
+    with _writing(platform, principal, app, entity) as records:
+        ids = records.create_many(body)
     return JSONResponse({"ids": ids, "created": len(ids)}, 201)
 
 
@@ -127,16 +127,16 @@ def recycle_bin(
         sort=["-deleted_at"],
         deleted=True,
     )
-    with _reading(platform, principal, app, entity) as (ctx, target):
-        return JSONResponse(list_records(ctx, target, query))
+    with _reading(platform, principal, app, entity) as records:
+        return JSONResponse(records.page(query))
 
 
 @router.delete("/deleted/{record_id}", status_code=204)
 def purge(
     app: str, entity: str, record_id: int, principal: AdminPrincipal, platform: PlatformDep
 ) -> Response:
-    with _writing(platform, principal, app, entity) as (ctx, target):
-        purge_record(ctx, target, record_id)
+    with _writing(platform, principal, app, entity) as records:
+        records.purge(record_id)
     return Response(status_code=204)
 
 
@@ -144,24 +144,24 @@ def purge(
 def restore(
     app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
-    with _writing(platform, principal, app, entity) as (ctx, target):
-        return JSONResponse(restore_record(ctx, target, record_id))
+    with _writing(platform, principal, app, entity) as records:
+        return JSONResponse(records.restore(record_id))
 
 
 @router.get("/{record_id}/history")
 def history(
     app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
-    with _reading(platform, principal, app, entity) as (ctx, target):
-        return JSONResponse(record_history(ctx, target, record_id))
+    with _reading(platform, principal, app, entity) as records:
+        return JSONResponse(records.history(record_id))
 
 
 @router.get("/{record_id}")
 def read(
     app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
-    with _reading(platform, principal, app, entity) as (ctx, target):
-        return JSONResponse(get_record(ctx, target, record_id))
+    with _reading(platform, principal, app, entity) as records:
+        return JSONResponse(records.get(record_id))
 
 
 @router.patch("/{record_id}")
@@ -178,8 +178,8 @@ def patch(
         raise RecordInvalid(
             [FieldError("version", "is required: send the version you read, so no change is lost")]
         )
-    with _writing(platform, principal, app, entity) as (ctx, target):
-        record = update_record(ctx, target, record_id, body, version)
+    with _writing(platform, principal, app, entity) as records:
+        record = records.update(record_id, body, version)
     return JSONResponse(record)
 
 
@@ -187,6 +187,6 @@ def patch(
 def delete(
     app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
-    with _writing(platform, principal, app, entity) as (ctx, target):
-        delete_record(ctx, target, record_id)
+    with _writing(platform, principal, app, entity) as records:
+        records.delete(record_id)
     return Response(status_code=204)

@@ -51,6 +51,16 @@ def create_department(conn: Connection, name: str, parent_id: int | None = None)
     )
 
 
+def list_departments(conn: Connection) -> list[dict[str, Any]]:
+    """Every department of the tenant as ``{id, name, parent_id}``, ids ascending."""
+    rows = conn.execute(
+        select(departments.c.id, departments.c.name, departments.c.parent_id).order_by(
+            departments.c.id
+        )
+    )
+    return [{"id": row.id, "name": row.name, "parent_id": row.parent_id} for row in rows]
+
+
 def create_user(
     conn: Connection,
     passwords: Passwords,

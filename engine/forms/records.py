@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +21,6 @@ from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import (
     Conflict,
     FieldError,
-    FieldInvalid,
     RecordInvalid,
     RecordNotFound,
     StaleVersion,
@@ -31,6 +31,14 @@ from engine.forms.field_types.abilities import (
     QueryTime,
     References,
     ability,
+)
+from engine.forms.filters import (
+    FilterNode,
+    LinkedView,
+    equality_conditions,
+    filter_conditions,
+    order_by,
+    search_condition,
 )
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import resolve_references, validate_values
@@ -68,7 +76,10 @@ class ListQuery:
     page: int = 1
     page_size: int = 20
     sort: list[str] = field(default_factory=list)
+    #: ``?field=value`` query parameters: one equality each.
     filters: dict[str, str] = field(default_factory=dict)
+    #: The ``filter`` parameter, parsed (``engine.forms.filters.parse_filter``).
+    filter: FilterNode | None = None
     q: str | None = None
     with_total: bool = True
     #: List the recycle bin (soft-deleted records) instead of the live records.
@@ -76,6 +87,34 @@ class ListQuery:
 
 
 def _selectable(entity: EntityRuntime, ctx: ReadContext) -> dict[str, ColumnElement[Any]]:
+    """The columns a read selects, built once per entity runtime.
+
+    Roll-up subqueries are compiled from their expressions here; SQLAlchemy
+    also memoises a statement's cache key per object, so reusing these
+    objects keeps per-request work to binding values.
+    """
+    columns = _SELECTABLE.get(entity)
+    if columns is None:
+        columns = _SELECTABLE[entity] = _build_selectable(entity, ctx)
+    return columns
+
+
+_SELECTABLE: WeakKeyDictionary[EntityRuntime, dict[str, ColumnElement[Any]]] = WeakKeyDictionary()
+_BY_ID: WeakKeyDictionary[EntityRuntime, dict[bool, Select[Any]]] = WeakKeyDictionary()
+
+
+def _by_id(entity: EntityRuntime, ctx: ReadContext, deleted: bool) -> Select[Any]:
+    statements = _BY_ID.setdefault(entity, {})
+    statement = statements.get(deleted)
+    if statement is None:
+        columns = _selectable(entity, ctx)
+        statement = statements[deleted] = select(*columns.values()).where(
+            entity.table.c.id == bindparam("record_id"), _live(entity, not deleted)
+        )
+    return statement
+
+
+def _build_selectable(entity: EntityRuntime, ctx: ReadContext) -> dict[str, ColumnElement[Any]]:
     columns: dict[str, ColumnElement[Any]] = {
         key: entity.table.c[key] for key in (*SYSTEM_COLUMNS, "deleted_at", "deleted_by")
     }
@@ -88,58 +127,21 @@ def _selectable(entity: EntityRuntime, ctx: ReadContext) -> dict[str, ColumnElem
 
 
 def _conditions(
-    entity: EntityRuntime, columns: Mapping[str, ColumnElement[Any]], query: ListQuery
+    ctx: ReadContext, entity: EntityRuntime, query: ListQuery, linked_view: LinkedView | None
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    errors: list[FieldError] = []
-    for key, text in query.filters.items():
-        column = columns.get(key)
-        if column is None:
-            errors.append(FieldError(key, "is not a field that can be filtered"))
-            continue
-        bound = entity.fields.get(key)
-        try:
-            if bound is None:  # a system column: ids and versions are integers
-                if key in ("created_at", "updated_at"):
-                    raise FieldInvalid("use a range filter for timestamps")
-                if not text.isdigit():
-                    raise FieldInvalid("must be an integer")
-                value: Any = int(text)
-            else:
-                value = bound.type.parse_query(text, bound)
-        except FieldInvalid as err:
-            errors.append(FieldError(key, err.message))
-            continue
-        conditions.append(column == value)
-    if errors:
-        raise RecordInvalid(errors)
-    if query.q:
-        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        matches = [entity.table.c[f.key].ilike(pattern, escape="\\") for f in entity.searchable]
-        if matches:
-            conditions.append(or_(*matches))
+    """``?field=value`` equalities, the ``filter`` tree and ``q`` (engine/forms/filters)."""
+    conditions = filter_conditions(
+        entity,
+        ctx.app,
+        ctx.conn.dialect.name,
+        params=equality_conditions(query.filters),
+        tree=query.filter,
+        linked_view=linked_view,
+    )
+    search = search_condition(entity, query.q)
+    if search is not None:
+        conditions.append(search)
     return conditions
-
-
-def _order(
-    columns: Mapping[str, ColumnElement[Any]], sort: Sequence[str]
-) -> list[ColumnElement[Any]]:
-    order: list[ColumnElement[Any]] = []
-    errors = []
-    for item in sort:
-        descending = item.startswith("-")
-        key = item.lstrip("-+")
-        column = columns.get(key)
-        if column is None:
-            errors.append(FieldError("sort", f"cannot sort by {key!r}"))
-            continue
-        # NULL sorts as the smallest value on both databases.
-        order.append(column.desc().nulls_last() if descending else column.asc().nulls_first())
-    if errors:
-        raise RecordInvalid(errors)
-    last_descending = bool(sort) and sort[-1].startswith("-")
-    order.append(columns["id"].desc() if last_descending or not sort else columns["id"].asc())
-    return order
 
 
 def _live(entity: EntityRuntime, live: bool = True) -> ColumnElement[bool]:
@@ -147,20 +149,56 @@ def _live(entity: EntityRuntime, live: bool = True) -> ColumnElement[bool]:
     return deleted_at.is_(None) if live else deleted_at.is_not(None)
 
 
-def list_records(ctx: ReadContext, entity: EntityRuntime, query: ListQuery) -> dict[str, Any]:
+def list_records(
+    ctx: ReadContext,
+    entity: EntityRuntime,
+    query: ListQuery,
+    *,
+    scope: ColumnElement[bool] | None = None,
+    linked_view: LinkedView | None = None,
+) -> dict[str, Any]:
+    """A page of records; ``scope`` restricts them further (a permission's record scope).
+
+    ``linked_view`` is how the reader sees linked entities, so that filters
+    and sorts like ``customer.credit_limit`` cannot reach a field hidden from
+    them (``engine.forms.filters.LinkedView``); None means every field.
+    """
     if query.page < 1:
         raise RecordInvalid([FieldError("page", "must be 1 or more")])
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise RecordInvalid([FieldError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")])
     columns = _selectable(entity, ctx)
-    conditions = [_live(entity, not query.deleted), *_conditions(entity, columns, query)]
-    statement = (
-        select(*columns.values())
-        .where(and_(True, *conditions))
-        .order_by(*_order(columns, query.sort))
-        .limit(query.page_size)
-        .offset((query.page - 1) * query.page_size)
-    )
+    conditions = [
+        _live(entity, not query.deleted),
+        *_conditions(ctx, entity, query, linked_view),
+    ]
+    if scope is not None:
+        conditions.append(scope)
+    order = order_by(entity, ctx.app, columns, query.sort, linked_view)
+    query_time = {f.key for f in entity.query_time}
+    if query_time and not any(item.lstrip("+-") in query_time for item in query.sort):
+        # Pick the page first, then compute roll-ups for its rows only: a
+        # correlated subquery per matching row before LIMIT costs O(matches).
+        page_ids = (
+            select(entity.table.c.id)
+            .where(and_(True, *conditions))
+            .order_by(*order)
+            .limit(query.page_size)
+            .offset((query.page - 1) * query.page_size)
+        )
+        statement = (
+            select(*columns.values())
+            .where(entity.table.c.id.in_(page_ids.scalar_subquery()))
+            .order_by(*order)
+        )
+    else:
+        statement = (
+            select(*columns.values())
+            .where(and_(True, *conditions))
+            .order_by(*order)
+            .limit(query.page_size)
+            .offset((query.page - 1) * query.page_size)
+        )
     rows = [row._mapping for row in ctx.conn.execute(statement)]
     items = [record_json(entity, row) for row in rows]
     if query.deleted:
@@ -175,36 +213,63 @@ def list_records(ctx: ReadContext, entity: EntityRuntime, query: ListQuery) -> d
     return result
 
 
+def _reference_ids(value: Any) -> list[int]:
+    """The ids a reference holds: one (link, user) or a list (links, users)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, list) and all(type(v) is int for v in value):
+        return value
+    return []
+
+
 def add_display(ctx: ReadContext, entity: EntityRuntime, items: list[dict[str, Any]]) -> None:
-    """Add ``_display``: the titles of linked records and users, one query per field."""
+    """Add ``_display``: the titles of linked records and users, one query per field.
+
+    A list of ids (links, users) gets the list of their titles, in order.
+    """
     for item in items:
         item["_display"] = {}
     for bound in entity.references:
-        keys = {item[bound.key] for item in items if isinstance(item.get(bound.key), int)}
+        keys = {i for item in items for i in _reference_ids(item.get(bound.key))}
         if not keys:
             continue
         titles = ability(bound, References).display_titles(bound, list(keys), ctx)
         for item in items:
             value = item.get(bound.key)
-            if value in titles:
+            if isinstance(value, list):
+                if value and _reference_ids(value):
+                    item["_display"][bound.key] = [titles.get(i) for i in value]
+            elif value in titles:
                 item["_display"][bound.key] = titles[value]
 
 
 def _fetch(
-    ctx: ReadContext, entity: EntityRuntime, record_id: int, *, deleted: bool = False
+    ctx: ReadContext,
+    entity: EntityRuntime,
+    record_id: int,
+    *,
+    deleted: bool = False,
+    scope: ColumnElement[bool] | None = None,
 ) -> Mapping[Any, Any]:
-    columns = _selectable(entity, ctx)
-    row = ctx.conn.execute(
-        select(*columns.values()).where(entity.table.c.id == record_id, _live(entity, not deleted))
-    ).first()
+    statement = _by_id(entity, ctx, deleted)
+    if scope is not None:
+        statement = statement.where(scope)
+    row = ctx.conn.execute(statement, {"record_id": record_id}).first()
     if row is None:
         where = " in the recycle bin" if deleted else ""
         raise RecordNotFound(f"there is no {entity.key} with id {record_id}{where}")
     return row._mapping
 
 
-def get_record(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> dict[str, Any]:
-    record = record_json(entity, _fetch(ctx, entity, record_id))
+def get_record(
+    ctx: ReadContext,
+    entity: EntityRuntime,
+    record_id: int,
+    *,
+    scope: ColumnElement[bool] | None = None,
+) -> dict[str, Any]:
+    """One live record; outside ``scope`` it is not found, like a record that never was."""
+    record = record_json(entity, _fetch(ctx, entity, record_id, scope=scope))
     for bound in entity.child_rows:
         rows = ability(bound, ChildRows).read_rows(bound, [record_id], ctx)
         record[bound.key] = bound.type.to_json(rows[record_id], bound)
@@ -289,9 +354,11 @@ def create_records(
     if errors:
         raise RecordInvalid(_first_per_field(errors))
     children = [_split_child_rows(entity, values) for values in rows]
+    for bound in entity.generated:
+        generated = ability(bound, Generated).generate(bound, rows, ctx)
+        for values, value in zip(rows, generated, strict=True):
+            values[bound.key] = value
     for values in rows:
-        for bound in entity.generated:
-            values[bound.key] = ability(bound, Generated).generate(bound, values, ctx)
         values.update(
             version=1,
             created_at=ctx.now,
@@ -358,8 +425,10 @@ def update_record(
     record_id: int,
     data: Mapping[str, Any],
     version: int,
+    *,
+    scope: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
-    current = _fetch(ctx, entity, record_id)
+    current = _fetch(ctx, entity, record_id, scope=scope)
     if current["version"] != version:
         raise StaleVersion(current["version"])
     existing = {b.key: current[b.key] for b in entity.stored}
@@ -420,9 +489,15 @@ def _audit(
     )
 
 
-def delete_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> None:
+def delete_record(
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    record_id: int,
+    *,
+    scope: ColumnElement[bool] | None = None,
+) -> None:
     """Move a record to the recycle bin; restorable until purged."""
-    current = _fetch(ctx, entity, record_id)
+    current = _fetch(ctx, entity, record_id, scope=scope)
     _check_restricting_links(ctx, entity, record_id)
     ctx.conn.execute(
         update(entity.table)
@@ -438,9 +513,15 @@ def delete_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> N
     _audit(ctx, entity, "delete", record_id, None, None)
 
 
-def restore_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> dict[str, Any]:
+def restore_record(
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    record_id: int,
+    *,
+    scope: ColumnElement[bool] | None = None,
+) -> dict[str, Any]:
     """Bring a record back from the recycle bin, unless its unique values were taken since."""
-    current = _fetch(ctx, entity, record_id, deleted=True)
+    current = _fetch(ctx, entity, record_id, deleted=True, scope=scope)
     values = {b.key: current[b.key] for b in entity.stored}
     errors = _check_unique(ctx, entity, [values], [""], exclude_id=record_id, live_only=True)
     if errors:
@@ -466,6 +547,24 @@ def purge_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> No
     _check_restricting_links(ctx, entity, record_id, include_deleted=True)
     ctx.conn.execute(sql_delete(entity.table).where(entity.table.c.id == record_id))
     _audit(ctx, entity, "purge", record_id, before, None)
+
+
+def record_exists(
+    ctx: ReadContext,
+    entity: EntityRuntime,
+    record_id: int,
+    *,
+    deleted: bool | None = False,
+    scope: ColumnElement[bool] | None = None,
+) -> bool:
+    """Whether the record is there: live (``deleted=False``), in the recycle bin
+    (``True``) or either (``None``), within ``scope``."""
+    conditions = [entity.table.c.id == record_id]
+    if deleted is not None:
+        conditions.append(_live(entity, not deleted))
+    if scope is not None:
+        conditions.append(scope)
+    return ctx.conn.scalar(select(entity.table.c.id).where(*conditions)) is not None
 
 
 def record_history(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> list[dict[str, Any]]:
@@ -539,6 +638,7 @@ __all__ = [
     "get_record",
     "list_records",
     "purge_record",
+    "record_exists",
     "record_history",
     "restore_record",
     "update_record",

@@ -8,6 +8,7 @@ batch per field, then compute formulas on the completed values.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from engine.expressions import ExpressionError
@@ -87,6 +88,22 @@ def validate_values(
     return values, errors
 
 
+def condition(
+    source: str | None, values: Mapping[str, Any], ctx: WriteContext, *, otherwise: bool
+) -> bool:
+    """A field's ``visible_when``/``required_when``/``readonly_when`` on ``values``.
+
+    ``otherwise`` when the field has no such condition or it cannot be
+    evaluated: the person filling in a form cannot fix the designer's condition.
+    """
+    if source is None:
+        return otherwise
+    try:
+        return bool(compiled(source).evaluate(values, ctx.eval_context()))
+    except ExpressionError:
+        return otherwise
+
+
 def check_required(
     fields: Mapping[str, BoundField],
     merged: Mapping[str, Any],
@@ -94,28 +111,34 @@ def check_required(
     prefix: str,
     skip: set[str],
 ) -> list[FieldError]:
+    """Blank fields that are required, statically or by ``required_when``.
+
+    A field its ``visible_when`` hides is never required: the form does not
+    show it, so nobody could fill it in. A value sent for it anyway is kept.
+    """
     errors = []
     for key, bound in fields.items():
         if not bound.type.writable or prefix + key in skip or not is_blank(merged.get(key)):
             continue
-        required = bound.required
-        if not required and bound.defn.required_when:
-            try:
-                required = bool(
-                    compiled(bound.defn.required_when).evaluate(merged, ctx.eval_context())
-                )
-            except ExpressionError:
-                required = False
-        if required:
+        if not condition(bound.defn.visible_when, merged, ctx, otherwise=True):
+            continue
+        if bound.required or condition(bound.defn.required_when, merged, ctx, otherwise=False):
             errors.append(FieldError(prefix + key, "is required"))
     return errors
 
 
-def compute(fields: Mapping[str, BoundField], values: dict[str, Any], ctx: WriteContext) -> None:
-    """Run computed fields in dependency order, each seeing the ones before it."""
+@lru_cache(maxsize=1024)
+def _computed_in_order(fields: tuple[BoundField, ...]) -> tuple[BoundField, ...]:
+    # Bound fields hash by identity and live as long as their runtime: the
+    # order is worked out once per entity (or sub-table), not once per record.
     from engine.forms.runtime import computation_order
 
-    for bound in computation_order([f for f in fields.values() if isinstance(f.type, Computed)]):
+    return tuple(computation_order([f for f in fields if isinstance(f.type, Computed)]))
+
+
+def compute(fields: Mapping[str, BoundField], values: dict[str, Any], ctx: WriteContext) -> None:
+    """Run computed fields in dependency order, each seeing the ones before it."""
+    for bound in _computed_in_order(tuple(fields.values())):
         values[bound.key] = ability(bound, Computed).compute(bound, values, ctx)
 
 

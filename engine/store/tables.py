@@ -160,3 +160,32 @@ files = Table(
     Column("created_by", Integer, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+#: Columns and tables of removed fields and entities, kept with their data.
+#: Publishing a definition never drops data: a removed field's column is
+#: renamed to an archive name and listed here, so it can be restored by
+#: re-adding the field (builder/publish.py, docs/schema-evolution.md).
+archived_columns = Table(
+    "archived_columns",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app_key", String(40), nullable=False),
+    Column("entity", String(40), nullable=False),
+    # The sub-table field whose child table holds the column, for sub-fields.
+    Column("subtable", String(40), nullable=True),
+    # NULL when the whole entity (its table and child tables) was archived.
+    Column("field", String(40), nullable=True),
+    # The physical table that holds the archived column(s), or the archived table.
+    Column("table_name", String(63), nullable=False),
+    # Original physical name -> archived name (columns, or tables for an entity).
+    Column("names", JSONType, nullable=False),
+    # The field (or entity) definition as it was published.
+    Column("definition", JSONType, nullable=False),
+    Column("reason", String(16), nullable=False),  # removed | replaced
+    Column("version", String(40), nullable=False),
+    Column("version_id", Integer, nullable=False),
+    Column("archived_at", UTCDateTime, nullable=False),
+    Column("archived_by", Integer, nullable=True),
+    Column("restored_at", UTCDateTime, nullable=True),
+    Index("ix_archived_columns_field", "app_key", "entity", "field"),
+)

@@ -64,3 +64,8 @@ def test_catalogue_lists_field_types_and_functions(
     assert "max_length" in types["text"]["options_schema"]["properties"]
     functions = client.get("/api/catalog/functions", headers=auth).json()
     assert len(functions) >= 40 and all(f["example"] for f in functions)
+
+
+def test_catalogue_lists_filter_operators(client: TestClient, auth: dict[str, str]) -> None:
+    response = client.get("/api/catalog/filters", headers=auth)
+    assert response.status_code == 200 and response.json()

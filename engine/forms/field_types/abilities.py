@@ -39,10 +39,17 @@ class References(ABC):
 
 
 class Generated(ABC):
-    """Values produced once when a record is created (serial numbers)."""
+    """Values produced once when records are created (serial numbers).
+
+    Called once per batch with all new rows, so a bulk insert of 10,000
+    records allocates its numbers in one statement, not 10,000.
+    """
 
     @abstractmethod
-    def generate(self, field: BoundField, values: Mapping[str, Any], ctx: WriteContext) -> Any: ...
+    def generate(
+        self, field: BoundField, rows: Sequence[Mapping[str, Any]], ctx: WriteContext
+    ) -> list[Any]:
+        """Return one value per row, in order."""
 
 
 class Computed(ABC):

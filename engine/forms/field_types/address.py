@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.store.types import JSONType
 
 PARTS = {"province": 50, "city": 50, "district": 50, "detail": 200}
@@ -16,6 +16,10 @@ PARTS = {"province": 50, "city": 50, "district": 50, "detail": 200}
 class AddressType(FieldType):
     key = "address"
     label = {"zh-CN": "地址", "en": "Address"}
+    wire = "an object with the optional strings `province`, `city`, `district`, `detail`"
+    example = Example(
+        {"province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路 90 号"}
+    )
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:
         return JSONType

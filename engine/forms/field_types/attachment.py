@@ -18,7 +18,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
-from engine.forms.field_types.base import BoundField, FieldType, Options
+from engine.forms.field_types.base import BoundField, Example, FieldType, Options
 from engine.store.tables import files
 from engine.store.types import JSONType
 
@@ -44,6 +44,11 @@ def file_id(item: Any) -> str:
 class AttachmentType(FieldType, References):
     key = "attachment"
     label = {"zh-CN": "附件", "en": "Attachment"}
+    wire = (
+        'on write a list of file ids from `POST /api/files` (or `{"id": …}` objects); '
+        "on read a list of `{id, name, size, content_type, url}`"
+    )
+    example = Example([{"id": "9b2c6f0e-5a1d-4c3e-8f7a-2d4b6c8e0f1a"}])
     Options = AttachmentOptions
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

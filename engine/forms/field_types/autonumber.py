@@ -9,7 +9,7 @@ lock, SQLite write lock): a rolled-back create gives its number back.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.field_types.abilities import Generated
-from engine.forms.field_types.base import BoundField, FieldType, Options
+from engine.forms.field_types.base import BoundField, Example, FieldType, Options
 from engine.store.tables import sequences
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ class AutonumberOptions(Options):
 class AutonumberType(FieldType, Generated):
     key = "autonumber"
     label = {"zh-CN": "自动编号", "en": "Serial number"}
+    wire = "read-only: a string generated when the record is created"
+    example = Example("CUS-202611-0042", {"pattern": "CUS-{YYYY}{MM}-{seq:4}"})
     Options = AutonumberOptions
     writable = False
     searchable = True
@@ -55,7 +57,9 @@ class AutonumberType(FieldType, Generated):
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         return {"type": "string", "readOnly": True}
 
-    def generate(self, field: BoundField, values: Mapping[str, Any], ctx: WriteContext) -> Any:
+    def generate(
+        self, field: BoundField, rows: Sequence[Mapping[str, Any]], ctx: WriteContext
+    ) -> list[Any]:
         local = ctx.now.astimezone(ctx.tz)
         parts = {
             "YYYY": f"{local.year:04d}",
@@ -65,21 +69,23 @@ class AutonumberType(FieldType, Generated):
         }
         pattern = field.options.pattern
         period = PLACEHOLDER.sub(lambda m: parts.get(m.group(1), "#"), pattern)
-        value = self._next(ctx, field.key, period)
-        return PLACEHOLDER.sub(
-            lambda m: (
-                parts[m.group(1)] if m.group(1) in parts else str(value).zfill(int(m.group(2) or 1))
-            ),
-            pattern,
-        )
+        last = self._reserve(ctx, field.key, period, len(rows))
+        # Every row of a batch shares ctx.now, so one period and one block of numbers.
+        match = next(m for m in PLACEHOLDER.finditer(pattern) if m.group(1).startswith("seq"))
+        prefix = PLACEHOLDER.sub(lambda m: parts[m.group(1)], pattern[: match.start()])
+        suffix = PLACEHOLDER.sub(lambda m: parts[m.group(1)], pattern[match.end() :])
+        width = int(match.group(2) or 1)
+        first = last - len(rows) + 1
+        return [f"{prefix}{str(n).zfill(width)}{suffix}" for n in range(first, last + 1)]
 
-    def _next(self, ctx: WriteContext, field_key: str, period: str) -> int:
+    def _reserve(self, ctx: WriteContext, field_key: str, period: str, count: int) -> int:
+        """Advance the period's counter by ``count``; returns the last number reserved."""
         insert = postgresql.insert if ctx.conn.dialect.name == "postgresql" else sqlite.insert
         statement = insert(sequences).values(
-            app_key=ctx.app.key, entity=ctx.entity_key, field=field_key, period=period, value=1
+            app_key=ctx.app.key, entity=ctx.entity_key, field=field_key, period=period, value=count
         )
         upsert = statement.on_conflict_do_update(
             index_elements=["app_key", "entity", "field", "period"],
-            set_={"value": sequences.c.value + 1},
+            set_={"value": sequences.c.value + count},
         ).returning(sequences.c.value)
         return int(ctx.conn.execute(upsert).scalar_one())

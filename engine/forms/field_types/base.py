@@ -10,8 +10,8 @@ base classes in ``abilities.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -48,6 +48,18 @@ class BoundField:
 
 
 @dataclass(frozen=True)
+class Example:
+    """A fake value for the docs and the tests: what a client sends or reads.
+
+    ``options`` are the type options the example needs (a select needs its
+    list of options); the docs page and the catalogue show both.
+    """
+
+    value: Any
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DefinitionContext:
     """What a field type may look at when checking its options."""
 
@@ -59,6 +71,9 @@ class FieldType:
     key: ClassVar[str]
     label: ClassVar[Label]
     Options: ClassVar[type[Options]] = Options
+    #: What a value looks like in the API's JSON, in one sentence for API clients.
+    wire: ClassVar[str]
+    example: ClassVar[Example]
     #: False for values the engine derives (autonumber, formula, rollup).
     writable: ClassVar[bool] = True
     #: False for types without a column on the entity table (rollup, subtable).
@@ -105,6 +120,8 @@ class FieldType:
             "label": self.label,
             "writable": self.writable,
             "options_schema": self.Options.model_json_schema(),
+            "wire": self.wire,
+            "example": {"options": dict(self.example.options), "value": self.example.value},
         }
 
 

@@ -8,12 +8,14 @@ from sqlalchemy import Boolean
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 
 
 class BooleanType(FieldType):
     key = "boolean"
     label = {"zh-CN": "是/否", "en": "Yes/No"}
+    wire = "`true` or `false`"
+    example = Example(True)
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:
         return Boolean()

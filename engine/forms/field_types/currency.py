@@ -8,7 +8,7 @@ from pydantic import Field
 from sqlalchemy import Numeric
 from sqlalchemy.types import TypeEngine
 
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.forms.field_types.number import (
     MAX_DIGITS,
     NumberOptions,
@@ -26,6 +26,8 @@ class CurrencyOptions(NumberOptions):
 class CurrencyType(FieldType):
     key = "currency"
     label = {"zh-CN": "金额", "en": "Currency"}
+    wire = "a JSON number with at most `precision` decimal places"
+    example = Example(1999.99)
     Options = CurrencyOptions
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

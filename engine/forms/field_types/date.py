@@ -9,12 +9,14 @@ from sqlalchemy import Date
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 
 
 class DateType(FieldType):
     key = "date"
     label = {"zh-CN": "日期", "en": "Date"}
+    wire = "an ISO 8601 date string, `YYYY-MM-DD`"
+    example = Example("2026-11-22")
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:
         return Date()

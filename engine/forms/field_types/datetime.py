@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.store.types import UTCDateTime
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -22,6 +22,11 @@ DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 class DatetimeType(FieldType):
     key = "datetime"
     label = {"zh-CN": "日期时间", "en": "Date and time"}
+    wire = (
+        "an ISO 8601 date-time string; without an offset it is read in Asia/Shanghai time; "
+        "read back in UTC"
+    )
+    example = Example("2026-11-22T09:30:00+08:00")
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:
         return UTCDateTime()

@@ -9,7 +9,7 @@ from sqlalchemy import String
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 
 # Deliberately simple: one @, a dot in the domain, no spaces. Whether the
 # mailbox exists is for the mail server to say.
@@ -19,6 +19,8 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 class EmailType(FieldType):
     key = "email"
     label = {"zh-CN": "邮箱", "en": "Email"}
+    wire = "a string, an e-mail address"
+    example = Example("sales@example.com")
     searchable = True
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

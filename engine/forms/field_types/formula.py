@@ -20,7 +20,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.expressions import Expression, ExpressionError, compile_expression
 from engine.forms.field_types.abilities import Computed
-from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType, Options
+from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.forms.field_types.number import MAX_DIGITS
 from engine.store.types import UTCDateTime
 
@@ -88,6 +88,8 @@ def convert(value: Any, options: FormulaOptions) -> Any:
 class FormulaType(FieldType, Computed):
     key = "formula"
     label = {"zh-CN": "公式", "en": "Formula"}
+    wire = "read-only: a value of `result_type` (number, string, ISO date, boolean)"
+    example = Example(1799.99, {"expr": "ROUND(amount * 0.9, 2)", "result_type": "currency"})
     Options = FormulaOptions
     writable = False
 

@@ -11,7 +11,7 @@ from sqlalchemy.types import TypeEngine
 from builder.model import Key
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
-from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType, Options
+from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.forms.naming import entity_table_name
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ def parse_id(text: str) -> int:
 class LinkType(FieldType, References):
     key = "link"
     label = {"zh-CN": "关联记录", "en": "Link to record"}
+    wire = "the id of a record of `target` (an integer); `_display` has its title"
+    example = Example(42, {"target": "customer"})
     Options = LinkOptions
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

@@ -9,7 +9,7 @@ from pydantic import Field
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType
+from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType
 from engine.forms.field_types.select import SelectOptions, check_choices
 from engine.store.types import JSONType
 
@@ -21,6 +21,11 @@ class MultiselectOptions(SelectOptions):
 class MultiselectType(FieldType):
     key = "multiselect"
     label = {"zh-CN": "多选", "en": "Multiple select"}
+    wire = "a list of option values; read back in the order of the options"
+    example = Example(
+        ["vip", "key_account"],
+        {"options": [{"value": "vip"}, {"value": "key_account"}], "display": "checkbox"},
+    )
     Options = MultiselectOptions
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import Float, Numeric
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, FieldType, Options
+from engine.forms.field_types.base import BoundField, Example, FieldType, Options
 
 #: Large enough for money in any currency, small enough to stay exact in JSON numbers.
 MAX_DIGITS = 18
@@ -74,6 +74,8 @@ def number_schema(options: NumberOptions) -> dict[str, Any]:
 class NumberType(FieldType):
     key = "number"
     label = {"zh-CN": "数字", "en": "Number"}
+    wire = "a JSON number (a numeric string is accepted too)"
+    example = Example(12.5)
     Options = NumberOptions
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

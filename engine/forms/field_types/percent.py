@@ -8,7 +8,7 @@ from pydantic import Field
 from sqlalchemy import Numeric
 from sqlalchemy.types import TypeEngine
 
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.forms.field_types.number import NumberOptions, check_number, number_schema
 
 FRACTION_DIGITS = 6
@@ -22,6 +22,8 @@ class PercentOptions(NumberOptions):
 class PercentType(FieldType):
     key = "percent"
     label = {"zh-CN": "百分比", "en": "Percent"}
+    wire = "a fraction as a JSON number: 0.15 means 15%"
+    example = Example(0.15)
     Options = PercentOptions
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

@@ -9,7 +9,7 @@ from sqlalchemy import String
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 
 FORMATS = (
     re.compile(r"^1[3-9]\d{9}$"),  # mobile: 13812345678
@@ -21,6 +21,8 @@ FORMATS = (
 class PhoneType(FieldType):
     key = "phone"
     label = {"zh-CN": "电话", "en": "Phone"}
+    wire = "a string: mobile `13812345678`, landline `010-12345678[-ext]` or E.164 `+8613812345678`"
+    example = Example("13812345678")
     searchable = True
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

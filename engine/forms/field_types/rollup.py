@@ -17,7 +17,7 @@ from builder.model import Key
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import QueryTime
-from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType, Options
+from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 
 if TYPE_CHECKING:
     from engine.forms.runtime import AppRuntime, EntityRuntime
@@ -36,6 +36,10 @@ class RollupOptions(Options):
 class RollupType(FieldType, QueryTime):
     key = "rollup"
     label = {"zh-CN": "汇总", "en": "Rollup"}
+    wire = "read-only: a JSON number"
+    example = Example(
+        125000.0, {"source": "opportunity", "via": "customer", "agg": "sum", "field": "amount"}
+    )
     Options = RollupOptions
     writable = False
     stored = False

@@ -11,7 +11,7 @@ from sqlalchemy.types import TypeEngine
 
 from builder.model import Label
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType, Options
+from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 
 
 class Choice(BaseModel):
@@ -25,8 +25,12 @@ class Choice(BaseModel):
 
 class SelectOptions(Options):
     options: list[Choice] = Field(min_length=1)
-    #: How the form presents the choice: a drop-down, radio buttons or check boxes.
-    display: str = Field(default="dropdown", pattern=r"^(dropdown|radio|checkbox)$")
+    display: str = Field(
+        default="dropdown",
+        pattern=r"^(dropdown|radio|checkbox)$",
+        description="How the form presents the choices: a drop-down list (`dropdown`), "
+        "radio buttons (`radio`) or check boxes (`checkbox`); the value is the same.",
+    )
 
     def values(self) -> frozenset[str]:
         return frozenset(choice.value for choice in self.options)
@@ -43,6 +47,17 @@ def check_choices(field: BoundField) -> Iterator[tuple[str, str]]:
 class SelectType(FieldType):
     key = "select"
     label = {"zh-CN": "单选", "en": "Single select"}
+    wire = "the `value` of one option, as a string"
+    example = Example(
+        "retail",
+        {
+            "options": [
+                {"value": "retail", "label": {"zh-CN": "零售", "en": "Retail"}},
+                {"value": "software", "label": {"zh-CN": "软件", "en": "Software"}},
+            ],
+            "display": "radio",
+        },
+    )
     Options = SelectOptions
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:

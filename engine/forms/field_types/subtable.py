@@ -17,7 +17,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, dele
 from builder.model import EntityDef, FieldDef
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
 from engine.forms.field_types.abilities import ChildRows
-from engine.forms.field_types.base import BoundField, DefinitionContext, FieldType, Options
+from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.forms.naming import child_table_name, physical_name
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from engine.forms.runtime import EntityRuntime
 
 #: Types that make no sense inside a line item.
-NOT_IN_ROWS = {"subtable", "rollup", "autonumber", "attachment"}
+NOT_IN_ROWS = {"subtable", "rollup", "autonumber", "attachment", "image", "links", "lookup"}
 
 
 class SubtableOptions(Options):
@@ -59,6 +59,16 @@ def sub_fields(field: BoundField) -> dict[str, BoundField]:
 class SubtableType(FieldType, ChildRows):
     key = "subtable"
     label = {"zh-CN": "子表", "en": "Sub-table"}
+    wire = "a list of row objects keyed by sub-field; a write replaces all rows"
+    example = Example(
+        [{"product": "Widget", "qty": 2}],
+        {
+            "fields": [
+                {"key": "product", "type": "text"},
+                {"key": "qty", "type": "number", "precision": 0},
+            ]
+        },
+    )
     Options = SubtableOptions
     stored = False
 

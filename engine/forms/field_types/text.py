@@ -10,7 +10,7 @@ from sqlalchemy import String
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField, FieldType, Options
+from engine.forms.field_types.base import BoundField, Example, FieldType, Options
 
 
 class TextOptions(Options):
@@ -34,6 +34,8 @@ def check_text(value: Any, max_length: int, min_length: int = 0) -> str:
 class TextType(FieldType):
     key = "text"
     label = {"zh-CN": "单行文本", "en": "Text"}
+    wire = "a string"
+    example = Example("Acme Trading Co.")
     Options = TextOptions
     searchable = True
 

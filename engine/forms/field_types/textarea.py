@@ -8,7 +8,7 @@ from pydantic import Field
 from sqlalchemy import Text
 from sqlalchemy.types import TypeEngine
 
-from engine.forms.field_types.base import BoundField, FieldType, Options
+from engine.forms.field_types.base import BoundField, Example, FieldType, Options
 from engine.forms.field_types.text import check_text
 
 
@@ -19,6 +19,8 @@ class TextareaOptions(Options):
 class TextareaType(FieldType):
     key = "textarea"
     label = {"zh-CN": "多行文本", "en": "Long text"}
+    wire = "a string; line breaks are `\\n`"
+    example = Example("First line\nSecond line")
     Options = TextareaOptions
     searchable = True
 

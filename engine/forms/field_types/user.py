@@ -10,7 +10,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.forms.field_types.link import parse_id
 from engine.store.tables import users
 
@@ -28,6 +28,8 @@ def user_id(value: Any) -> int:
 class UserType(FieldType, References):
     key = "user"
     label = {"zh-CN": "人员", "en": "User"}
+    wire = "the id of an active user of the tenant (an integer); `_display` has the name"
+    example = Example(1)
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:
         return Integer()

@@ -1,0 +1,392 @@
+"""Kinds of values a filter compares, and which operators each kind allows.
+
+This is the one place that says which operators apply to which field type:
+``KIND_OF_TYPE`` maps every filterable field type to a kind, and each kind
+lists its operators. A field type missing from the map cannot be filtered
+(the API answers 422 naming the field), so a new type is filterable once it
+has a line here.
+
+A kind also turns an operand into a comparable value *without* the field's
+own limits: ``amount < 1000000`` is a fair question even when the field's
+``max`` is lower. Values that must be storable (``eq``, ``in``) go through
+the field type instead (``Target.exact``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import ColumnElement, Text, and_, cast, or_
+
+from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.base import BoundField
+from engine.forms.field_types.datetime import DEFAULT_TZ
+from engine.forms.field_types.number import to_decimal
+
+if TYPE_CHECKING:
+    from engine.forms.runtime import AppRuntime, EntityRuntime
+
+#: Longest text operand: longer ones can only be mistakes or abuse.
+MAX_TEXT_OPERAND = 1000
+
+RANGE = ("lt", "lte", "gt", "gte", "between")
+
+
+class Kind(ABC):
+    """How values of one family are compared; subclasses are the kinds."""
+
+    key: ClassVar[str]
+    operators: ClassVar[tuple[str, ...]]
+    #: Whether ``sort`` may order by fields of this kind.
+    sortable: ClassVar[bool] = True
+
+    @abstractmethod
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        """A comparable value from a JSON operand, or raise ``FieldInvalid``."""
+
+    def from_text(self, text: str) -> Any:
+        """The JSON operand a query-string text stands for (``"true"`` → ``True``)."""
+        return text
+
+    def blank(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        """True where the value is empty (what ``is_empty`` finds)."""
+        return column.is_(None)
+
+    def present(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        """The exact complement of ``blank``, written so an index can serve it."""
+        return column.is_not(None)
+
+
+class TextKind(Kind):
+    key = "text"
+    operators = ("eq", "ne", "in", "not_in", "contains", "starts_with", "is_empty")
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        if not isinstance(raw, str):
+            raise FieldInvalid("must be text")
+        if len(raw) > MAX_TEXT_OPERAND:
+            raise FieldInvalid(f"must be at most {MAX_TEXT_OPERAND} characters")
+        return raw
+
+    # Blank text may be stored as NULL (left out) or '' (imported), so both count.
+    def blank(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        return or_(column.is_(None), column == "")
+
+    def present(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        return and_(column.is_not(None), column != "")
+
+
+class NumberKind(Kind):
+    key = "number"
+    operators = ("eq", "ne", *RANGE, "in", "not_in", "is_empty")
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        number = to_decimal(raw)
+        # A whole number is sent as an integer, so PostgreSQL compares an
+        # integer column without casting it to numeric (keeping its index).
+        if number == number.to_integral_value() and abs(number) < 2**63:
+            return int(number)
+        return number
+
+
+class DateKind(Kind):
+    key = "date"
+    operators = ("eq", "ne", *RANGE, "in", "not_in", "is_empty")
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        if isinstance(raw, str) and len(raw) == 10:
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                pass
+        raise FieldInvalid("must be a date like 2026-01-31")
+
+
+class DatetimeKind(Kind):
+    key = "datetime"
+    operators = DateKind.operators
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        """ISO 8601; without an offset it is the tenant's local time, as on input."""
+        if isinstance(raw, str) and 10 <= len(raw) <= 40:
+            try:
+                moment = dt.datetime.fromisoformat(raw)
+            except ValueError:
+                pass
+            else:
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=DEFAULT_TZ)
+                return moment.astimezone(dt.UTC)
+        raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
+
+
+class TimeKind(Kind):
+    key = "time"
+    operators = DateKind.operators
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        if isinstance(raw, str) and 4 <= len(raw) <= 8:
+            try:
+                moment = dt.time.fromisoformat(raw)
+            except ValueError:
+                pass
+            else:
+                if moment.tzinfo is None:
+                    return moment
+        raise FieldInvalid("must be a time of day like 09:30 or 09:30:00")
+
+
+class ChoiceKind(Kind):
+    """One option of a list (select)."""
+
+    key = "choice"
+    operators = ("eq", "ne", "in", "not_in", "is_empty")
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        allowed = options_of(field)
+        if not isinstance(raw, str) or (allowed is not None and raw not in allowed):
+            listed = ", ".join(sorted(allowed or ()))
+            raise FieldInvalid(f"{raw!r} is not an option (allowed: {listed})")
+        return raw
+
+
+class ArrayKind(Kind):
+    """Several values in one JSON array; ``contains`` means "has any of"."""
+
+    operators = ("contains", "is_empty")
+    sortable = False
+
+    def from_text(self, text: str) -> Any:
+        return [part for part in text.split(",") if part]
+
+    # Blank arrays may be SQL NULL, JSON null or [] depending on how they were written.
+    def blank(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        return or_(column.is_(None), cast(column, Text).in_(["null", "[]"]))
+
+    def present(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        return and_(column.is_not(None), cast(column, Text).not_in(["null", "[]"]))
+
+
+class ChoicesKind(ArrayKind):
+    """Options of a list (multiselect)."""
+
+    key = "choices"
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        return CHOICE.value(raw, field)
+
+
+class TagsKind(ArrayKind):
+    """Free text labels: an element matches exactly, as it was stored."""
+
+    key = "tags"
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_TEXT_OPERAND:
+            raise FieldInvalid("must be a tag (non-empty text)")
+        return raw.strip()
+
+
+class IdsKind(ArrayKind):
+    """Ids of several users."""
+
+    key = "ids"
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        return REFERENCE.value(raw, field)
+
+    def from_text(self, text: str) -> Any:
+        return [REFERENCE.from_text(part) for part in text.split(",") if part]
+
+
+class ReferenceKind(Kind):
+    """The id of a linked record or of a user."""
+
+    key = "reference"
+    operators: ClassVar[tuple[str, ...]] = ("eq", "ne", "in", "not_in", "is_empty")
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+            raise FieldInvalid("must be an id (a positive integer)")
+        return raw
+
+    def from_text(self, text: str) -> Any:
+        return int(text) if text.isdigit() else text
+
+
+class RecordIdKind(ReferenceKind):
+    """``id`` and ``version``: never blank, and ranges make sense (``id > 1000``)."""
+
+    key = "record_id"
+    operators = ("eq", "ne", *RANGE, "in", "not_in")
+
+
+class BooleanKind(Kind):
+    key = "boolean"
+    operators = ("eq", "is_empty")
+
+    def value(self, raw: Any, field: BoundField | None) -> Any:
+        if not isinstance(raw, bool):
+            raise FieldInvalid("must be true or false")
+        return raw
+
+    def from_text(self, text: str) -> Any:
+        return {"true": True, "1": True, "false": False, "0": False}.get(text.lower(), text)
+
+
+def options_of(field: BoundField | None) -> frozenset[str] | None:
+    options = getattr(field.options, "values", None) if field is not None else None
+    return frozenset(options()) if callable(options) else None
+
+
+TEXT = TextKind()
+NUMBER = NumberKind()
+DATE = DateKind()
+DATETIME = DatetimeKind()
+TIME = TimeKind()
+CHOICE = ChoiceKind()
+CHOICES = ChoicesKind()
+TAGS = TagsKind()
+REFERENCE = ReferenceKind()
+IDS = IdsKind()
+RECORD_ID = RecordIdKind()
+BOOLEAN = BooleanKind()
+
+KINDS: tuple[Kind, ...] = (
+    TEXT,
+    NUMBER,
+    DATE,
+    DATETIME,
+    TIME,
+    CHOICE,
+    CHOICES,
+    TAGS,
+    REFERENCE,
+    IDS,
+    RECORD_ID,
+    BOOLEAN,
+)
+
+#: A formula filters like the type of value it stores.
+KIND_OF_RESULT: dict[str, Kind] = {
+    "number": NUMBER,
+    "currency": NUMBER,
+    "percent": NUMBER,
+    "text": TEXT,
+    "date": DATE,
+    "datetime": DATETIME,
+    "boolean": BOOLEAN,
+}
+
+
+def _formula_kind(
+    field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
+) -> Kind | None:
+    return KIND_OF_RESULT.get(field.options.result_type)
+
+
+def _rollup_kind(
+    field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
+) -> Kind | None:
+    options = field.options
+    if options.agg not in ("min", "max") or options.field is None or app is None:
+        return NUMBER
+    # min/max keep the kind of the aggregated field: the latest of dates is a date.
+    source_entity = app.entities[options.source]
+    source = source_entity.fields.get(options.field)
+    kind = kind_of(source, source_entity, app) if source is not None else None
+    return kind if kind in (NUMBER, DATE, DATETIME, TIME, TEXT) else None
+
+
+def _lookup_kind(
+    field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
+) -> Kind | None:
+    """A looked-up value filters like the field it shows."""
+    if entity is None or app is None:
+        return None
+    link = entity.fields[field.options.link]
+    target = app.entities[link.options.target]
+    shown = target.fields.get(field.options.field)
+    return kind_of(shown, target, app) if shown is not None else None
+
+
+KindRule = Callable[[BoundField, "EntityRuntime | None", "AppRuntime | None"], Kind | None]
+
+#: Field type → kind, or a rule of the bound field when its options decide.
+KIND_OF_TYPE: dict[str, Kind | KindRule] = {
+    "text": TEXT,
+    "textarea": TEXT,
+    "richtext": TEXT,
+    "email": TEXT,
+    "phone": TEXT,
+    "url": TEXT,
+    "id_number": TEXT,
+    "autonumber": TEXT,
+    "number": NUMBER,
+    "currency": NUMBER,
+    "percent": NUMBER,
+    "rating": NUMBER,
+    "rollup": _rollup_kind,
+    "formula": _formula_kind,
+    "lookup": _lookup_kind,
+    "date": DATE,
+    "datetime": DATETIME,
+    "time": TIME,
+    "boolean": BOOLEAN,
+    "select": CHOICE,
+    "multiselect": CHOICES,
+    "tags": TAGS,
+    "link": REFERENCE,
+    "user": REFERENCE,
+    "department": REFERENCE,
+    "users": IDS,
+}
+
+
+#: Types that deliberately cannot be filtered yet: structured values (an
+#: address, a location, a cascade path), files, and rows of other tables
+#: (sub-tables, many-to-many links). A test checks that every registered
+#: type is either here or in ``KIND_OF_TYPE``, so a new type is a decision.
+NOT_FILTERABLE = frozenset(
+    {"address", "location", "cascade", "attachment", "image", "signature", "subtable", "links"}
+)
+
+
+def kind_of(
+    field: BoundField, entity: EntityRuntime | None = None, app: AppRuntime | None = None
+) -> Kind | None:
+    """The kind ``field`` of ``entity`` filters as, or None when it cannot be filtered.
+
+    Without ``entity`` and ``app``, kinds that depend on other entities
+    (looked-up values, min/max roll-ups) are unknown.
+    """
+    entry = KIND_OF_TYPE.get(field.type.key)
+    if entry is None or isinstance(entry, Kind):
+        return entry
+    return entry(field, entity, app)
+
+
+#: Columns every entity table has, by the kind they filter as.
+SYSTEM_KINDS: dict[str, Kind] = {
+    "id": RECORD_ID,
+    "version": RECORD_ID,
+    "created_at": DATETIME,
+    "created_by": REFERENCE,
+    "updated_at": DATETIME,
+    "updated_by": REFERENCE,
+    "deleted_at": DATETIME,
+    "deleted_by": REFERENCE,
+}
+
+
+__all__ = [
+    "KINDS",
+    "KIND_OF_TYPE",
+    "NOT_FILTERABLE",
+    "SYSTEM_KINDS",
+    "Kind",
+    "kind_of",
+]
