@@ -26,8 +26,11 @@ def test_same_definition_twice_is_a_no_op_and_another_is_refused(
 ) -> None:
     again = client.post("/api/apps", json=example_definition, headers=auth)
     assert again.status_code == 201
+    renumbered = copy.deepcopy(example_definition)
+    renumbered["version"] = "1.0.1"
+    assert client.post("/api/apps", json=renumbered, headers=auth).status_code == 201
     changed = copy.deepcopy(example_definition)
-    changed["version"] = "1.0.1"
+    changed["entities"][0]["fields"].append({"key": "website", "type": "url"})
     assert client.post("/api/apps", json=changed, headers=auth).status_code == 409
 
 
