@@ -12,7 +12,19 @@ from fastapi.staticfiles import StaticFiles
 from api import problems
 from api.platform import Platform
 from api.problems import ApiError
-from api.routes import apps, auth, catalog, files, health, records, users
+from api.routes import (
+    actions,
+    aggregate,
+    apps,
+    auth,
+    catalog,
+    departments,
+    files,
+    health,
+    preview,
+    records,
+    users,
+)
 from api.settings import Settings
 
 NO_WEB_BUILD = """<!doctype html><meta charset="utf-8"><title>Formwork</title>
@@ -32,7 +44,23 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app = FastAPI(title="Formwork", version="0.1.0", lifespan=lifespan)
     app.state.platform = platform
     problems.install(app)
-    for module in (health, auth, users, catalog, apps, files, records):
+    # preview before records: its fixed path reads clearer ahead of /{record_id}.
+    # aggregate before records: GET /{record_id} would claim /aggregate.
+    # actions before records: they share the /{record_id} prefix.
+    routers = (
+        health,
+        auth,
+        users,
+        departments,
+        catalog,
+        apps,
+        files,
+        preview,
+        aggregate,
+        actions,
+        records,
+    )
+    for module in routers:
         app.include_router(module.router)
     _serve_web(app, settings)
     return app

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import time
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -12,10 +15,17 @@ import uvicorn
 from api.app import create_app
 from api.demo import DEMO_PASSWORD, DEMO_TENANT, DEMO_USERS, set_up_demo
 from api.platform import Platform
-from api.settings import Settings
-from builder.apps import install_app
+from api.settings import REPO, Settings
+from api.template_cli import register as register_template_commands
+from builder.apps import AppAlreadyInstalled, install_app
+from builder.demo_data import DEFAULT_SEED, DemoDataError, load_demo_data
 from builder.validate import DefinitionError, load_definition_file
 from engine.accounts.users import create_user
+from engine.actions import run_pool_jobs
+from engine.store import TenantNotFound
+
+#: Bundled templates: ``templates/<name>/app.json``.
+TEMPLATES = REPO / "templates"
 
 app = typer.Typer(help="Formwork: a metadata-driven no-code app builder.", no_args_is_help=True)
 tenant_cli = typer.Typer(help="Tenants.", no_args_is_help=True)
@@ -105,23 +115,123 @@ def user_create(
     typer.echo(f"user {user.username!r} created with id {user.id}")
 
 
+def definition_source(source: str) -> Path:
+    """A definition file, or the name of a bundled template (``crm`` →
+    ``templates/crm/app.json``); an existing file of that name wins."""
+    path = Path(source)
+    if path.is_file():
+        return path
+    bundled = TEMPLATES / source / "app.json"
+    if re.fullmatch(r"[a-z][a-z0-9_]{0,39}", source) and bundled.is_file():
+        return bundled
+    names = ", ".join(sorted(p.parent.name for p in TEMPLATES.glob("*/app.json")))
+    raise typer.BadParameter(
+        f"{source!r} is neither a file nor a bundled template (bundled: {names})"
+    )
+
+
 @app_cli.command("install")
 def app_install(
-    file: Path,
+    source: Annotated[
+        str, typer.Argument(help="a definition file, or a bundled template's name: crm")
+    ],
     tenant: Annotated[str, typer.Option(help="tenant key")],
+    demo_data: Annotated[
+        bool,
+        typer.Option(
+            "--demo-data", help="also load the template's demo data: its people and records"
+        ),
+    ] = False,
+    seed: Annotated[int, typer.Option(help="seed of the demo data")] = DEFAULT_SEED,
+    scale: Annotated[
+        float, typer.Option(help="size of the demo data: 1 is the full set, 0.05 a twentieth")
+    ] = 1.0,
+    demo_password: Annotated[
+        str, typer.Option(help="password of the demo users it creates (demo mode only)")
+    ] = DEMO_PASSWORD,
 ) -> None:
-    """Validate an app definition and install it; nothing is installed if it is invalid."""
+    """Validate an app definition and install it; nothing is installed if it is invalid.
+
+    With ``--demo-data`` the install and the demo data are one transaction:
+    if the data cannot be loaded, the app is not installed either.
+    """
+    started = time.perf_counter()
     platform = _platform()
     try:
-        definition = load_definition_file(file)
+        definition = load_definition_file(definition_source(source))
     except DefinitionError as err:
         for issue in err.issues:
             typer.echo(f"{issue.path}: {issue.message}", err=True)
         raise typer.Exit(1) from None
-    with platform.store.write(tenant) as conn:
-        version_id = install_app(conn, definition)
-    typer.echo(json.dumps({"app": definition.key, "version": definition.version, "id": version_id}))
+    result: dict[str, Any] = {"app": definition.key, "version": definition.version}
+    try:
+        with platform.store.write(tenant) as conn:
+            result["id"] = install_app(conn, definition)
+            if demo_data:
+                runtime = platform.runtime(conn, tenant, definition.key)
+                loaded = load_demo_data(
+                    conn,
+                    runtime,
+                    platform.passwords,
+                    password=demo_password,
+                    seed=seed,
+                    scale=scale,
+                )
+                result["demo_data"] = {"users": loaded.users, "records": loaded.counts}
+    except (DemoDataError, AppAlreadyInstalled) as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(1) from None
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    typer.echo(json.dumps(result, ensure_ascii=False))
 
+
+# -- jobs: what a scheduler (cron) runs -------------------------------------------------------
+jobs_cli = typer.Typer(help="Time-based jobs; run them from cron.", no_args_is_help=True)
+app.add_typer(jobs_cli, name="jobs")
+
+
+def _moment(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO 8601 date and time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@jobs_cli.command("run")
+def jobs_run(
+    tenant: Annotated[str, typer.Option(help="tenant key")],
+    now: Annotated[
+        str | None, typer.Option(help="run as of this ISO 8601 time (default: now; UTC if naive)")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="records per batch")] = 500,
+) -> None:
+    """Run the tenant's due jobs once: records of a pool nobody followed up go back to it.
+
+    Idempotent: run it every few minutes; each batch is its own transaction.
+    """
+    platform = _platform()
+    moment = _moment(now)
+    try:
+        runs = run_pool_jobs(
+            lambda: platform.store.write(tenant),
+            lambda conn, key: platform.runtime(conn, tenant, key),
+            moment,
+            batch_size=batch_size,
+        )
+    except TenantNotFound as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+    report = {"tenant": tenant, "now": moment.isoformat(), "pools": [r.to_json() for r in runs]}
+    typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+# -- templates over their life: clone, upgrade, export, import (api/template_cli.py) ------------
+register_template_commands(app_cli, _platform, TEMPLATES, definition_source)
 
 if __name__ == "__main__":
     app()

@@ -113,6 +113,179 @@ class RoleDef(Strict):
     permissions: dict[Key, EntityPermission] = Field(default_factory=dict)
 
 
+# -- record actions and pools (engine/actions, docs/actions.md) -----------------------
+#: A value an action writes into a field, as JSON: a string starting with ``=``
+#: is an expression over the action's record (``=CONCAT(company, ' 新商机')``,
+#: ``='converted'``), ``$record`` is that record's id and ``$<step>`` the id of
+#: the record an earlier conversion step made; any other string is the key of a
+#: field of the action's record whose value is copied; numbers, booleans,
+#: ``null`` and lists are written as they are.
+ValueSpec = Any
+#: Field key → the value to write there.
+ValueMap = dict[Key, ValueSpec]
+
+
+class ActionBase(Strict):
+    """What every record action has; ``type`` picks the kind (one class each)."""
+
+    key: Key
+    #: The entity whose records offer the action.
+    entity: Key
+    label: Label
+    #: An expression over the record that must be true for the action to be
+    #: offered and run (``status in ['new', 'contacting']``); unset: always.
+    when: str | None = None
+    #: Roles that may run it. Empty: anyone the action's own rules let (for
+    #: most kinds: whoever may update the record). Tenant admins always may.
+    roles: list[Key] = Field(default_factory=list)
+    #: Fields of the record the user fills in when running it; the action
+    #: writes them, even fields the user's role only reads (not hidden ones).
+    input: list[Key] = Field(default_factory=list)
+    #: A question the UI asks before running it ("Return the lead to the pool?").
+    confirm: Label | None = None
+
+
+class ConvertStep(Strict):
+    """One record a conversion creates (or finds), in order."""
+
+    #: Names the record for later steps and the result: ``$customer``.
+    key: Key
+    entity: Key
+    #: Target field → value (``ValueSpec``) over the converted record.
+    map: ValueMap = Field(default_factory=dict)
+    #: Target fields the user fills in (they override ``map``).
+    input: list[Key] = Field(default_factory=list)
+    #: The user may leave it out (send ``null`` for the step); references to it are blank.
+    optional: bool = False
+    #: Target field → value: a record (within the user's read scope) with all
+    #: these values is used instead of creating one (no duplicate customers).
+    reuse_when_equal: ValueMap = Field(default_factory=dict)
+
+
+class Relink(Strict):
+    """Records that linked to the converted record and now also link to a new one."""
+
+    entity: Key
+    #: The link field of ``entity`` that points at the converted record.
+    via: Key
+    set: ValueMap
+
+
+class ConvertAction(ActionBase):
+    """Create records of other entities from this one, link them, update this one."""
+
+    type: Literal["convert"]
+    steps: list[ConvertStep] = Field(min_length=1, max_length=10)
+    #: Fields of the converted record to write afterwards: ``{"status": "='converted'"}``.
+    update: ValueMap = Field(default_factory=dict)
+    relink: list[Relink] = Field(default_factory=list, max_length=10)
+
+
+class ClaimAction(ActionBase):
+    """Take a record out of its pool: the user becomes its owner."""
+
+    type: Literal["claim"]
+    pool: Key
+
+
+class AssignAction(ActionBase):
+    """Give a record of the pool to someone (the owner field is the input)."""
+
+    type: Literal["assign"]
+    pool: Key
+
+
+class ReturnToPoolAction(ActionBase):
+    """Give a record back to its pool: no owner, optionally with a reason."""
+
+    type: Literal["return_to_pool"]
+    pool: Key
+
+
+class SetFieldsAction(ActionBase):
+    """Write fixed values, expressions or the user's input into the record."""
+
+    type: Literal["set_fields"]
+    set: ValueMap = Field(default_factory=dict)
+
+
+ActionDef = Annotated[
+    ConvertAction | ClaimAction | AssignAction | ReturnToPoolAction | SetFieldsAction,
+    Field(discriminator="type"),
+]
+
+
+class PoolClaim(Strict):
+    """Taking a record out of the pool oneself."""
+
+    #: Who may claim; empty: anyone who sees the pool.
+    roles: list[Key] = Field(default_factory=list)
+    #: One may not claim again a record one gave back (or lost to the
+    #: automatic return) within this many days.
+    reclaim_after_days: int | None = Field(default=None, ge=1, le=365)
+    #: Written on a claim, e.g. ``{"assigned_at": "=NOW()"}``.
+    set: ValueMap = Field(default_factory=dict)
+
+
+class PoolAssign(Strict):
+    """Giving a record of the pool to someone else."""
+
+    #: Who may assign; empty: nobody but tenant admins.
+    roles: list[Key] = Field(default_factory=list)
+    set: ValueMap = Field(default_factory=dict)
+
+
+class PoolReturn(Strict):
+    """Giving a record back to the pool, by hand or automatically."""
+
+    #: Who may return records they may update; empty: anyone who may update them.
+    roles: list[Key] = Field(default_factory=list)
+    #: The field that takes the reason (a user's input, or ``auto_return.reason``).
+    reason_field: Key | None = None
+    reason_required: bool = False
+    #: Written on every return, e.g. ``{"pool_entered_at": "=NOW()"}``.
+    set: ValueMap = Field(default_factory=dict)
+
+
+class AutoReturn(Strict):
+    """Records nobody followed up for ``after_days`` go back (``formwork jobs run``)."""
+
+    after_days: int = Field(ge=1, le=3650)
+    #: Date or datetime fields (or ``updated_at``/``created_at``); the first
+    #: that is not blank is when the record was last worked on.
+    since: list[Key] = Field(min_length=1, max_length=5)
+    #: Only records for which this expression is true go back.
+    when: str | None = None
+    #: The value written into ``return_to_pool.reason_field``.
+    reason: Any = None
+
+
+class PoolDef(Strict):
+    """A pool (公海池): records without an owner that people claim or are assigned.
+
+    A record is in the pool when its owner field is blank and ``open_when``
+    holds. ``open_when`` also says which records count towards
+    ``max_open_per_user``.
+    """
+
+    key: Key
+    entity: Key
+    label: Label | None = None
+    #: A ``user`` field of the entity; unset: the entity's owner field.
+    owner_field: Key | None = None
+    #: Which records are open (an expression that translates to SQL); unset: all.
+    open_when: str | None = None
+    #: The most open records one person may own for a claim or an assignment to succeed.
+    max_open_per_user: int | None = Field(default=None, ge=1, le=100_000)
+    #: Roles that see the pool's records besides their own read scope; empty:
+    #: everyone who may claim or assign.
+    visible_to: list[Key] = Field(default_factory=list)
+    claim: PoolClaim = Field(default_factory=PoolClaim)
+    assign: PoolAssign = Field(default_factory=PoolAssign)
+    return_to_pool: PoolReturn = Field(default_factory=PoolReturn)
+    auto_return: AutoReturn | None = None
+
+
 class AppDefinition(Strict):
     key: Key
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
@@ -122,6 +295,13 @@ class AppDefinition(Strict):
     forms: list[FormDef] = Field(default_factory=list)
     views: list[ViewDef] = Field(default_factory=list)
     roles: list[RoleDef] = Field(default_factory=list)
+    #: Record actions: buttons on a record that the engine runs (docs/actions.md).
+    actions: list[ActionDef] = Field(default_factory=list)
+    #: Pools of ownerless records with their claim and return rules.
+    pools: list[PoolDef] = Field(default_factory=list)
 
     def entity(self, key: str) -> EntityDef | None:
         return next((e for e in self.entities if e.key == key), None)
+
+    def pool(self, key: str) -> PoolDef | None:
+        return next((p for p in self.pools if p.key == key), None)

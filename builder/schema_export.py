@@ -59,6 +59,8 @@ def _type_name(prop: dict[str, Any]) -> str:
         return " \\| ".join(f"`{json.dumps(v)}`" for v in prop["enum"])
     if "anyOf" in prop:
         return " or ".join(_type_name(p) for p in prop["anyOf"])
+    if "oneOf" in prop:
+        return "one of " + ", ".join(_type_name(p) for p in prop["oneOf"])
     if prop.get("type") == "array":
         return f"list of {_type_name(prop.get('items', {}))}"
     if prop.get("type") == "object" and "additionalProperties" in prop:
@@ -102,6 +104,18 @@ def reference_markdown() -> str:
         "KanbanView",
         "RoleDef",
         "EntityPermission",
+        "ConvertAction",
+        "ConvertStep",
+        "Relink",
+        "ClaimAction",
+        "AssignAction",
+        "ReturnToPoolAction",
+        "SetFieldsAction",
+        "PoolDef",
+        "PoolClaim",
+        "PoolAssign",
+        "PoolReturn",
+        "AutoReturn",
     ):
         lines += ["", f"## {name}", "", *_rows(defs[name])]
     lines += [

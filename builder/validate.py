@@ -3,7 +3,8 @@
 Three passes, so that a designer fixing a definition sees everything wrong
 in one go: the shape (Pydantic), each field's type options (the field type's
 own ``Options`` model and ``check_definition``), and cross-references
-(titles, forms, views, roles, indexes, expressions).
+(titles, forms, views, roles, indexes, expressions, record actions and
+pools — the last two by their own engine, ``engine.actions``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from builder.model import SYSTEM_FIELDS, AppDefinition, EntityDef, FieldDef
+from engine.actions.checks import CheckContext
+from engine.actions.pools import check_pools
+from engine.actions.registry import check_actions
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext
@@ -78,6 +82,7 @@ def check_definition(app: AppDefinition) -> Iterator[DefinitionIssue]:
     yield from _check_forms(app)
     yield from _check_views(app)
     yield from _check_roles(app)
+    yield from _check_actions_and_pools(app)
 
 
 def _bind_fields(
@@ -230,3 +235,12 @@ def _check_roles(app: AppDefinition) -> Iterator[DefinitionIssue]:
             for key in permission.fields:
                 if key not in fields:
                     yield DefinitionIssue(f"{path}.fields.{key}", f"unknown field {key!r}")
+
+
+def _check_actions_and_pools(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    """Record actions and pools: each type checks its own options (engine.actions)."""
+    ctx = CheckContext(app)
+    for path, message in check_pools(app, ctx):
+        yield DefinitionIssue(path, message)
+    for path, message in check_actions(app, ctx):
+        yield DefinitionIssue(path, message)

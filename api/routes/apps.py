@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Connection
 
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.problems import ApiError, problem
+from api.settings import REPO
 from builder.apps import draft_definition, install_app, list_apps, published_app, save_draft
+from builder.model import AppDefinition
 from builder.operations import PlanRefused
+from builder.overlay import OverlayError, Resolution
+from builder.package import MAX_PACKAGE_BYTES, PackageInvalid, export_package, import_package
 from builder.publish import NothingToPublish, plan_publish, publish
+from builder.sources import app_source, current_overlay
+from builder.templates import TemplateError, template_version
+from builder.upgrade import UpgradeConflicts, UpgradeRefused, UpgradeReport, plan_upgrade, upgrade
 from builder.validate import load_definition
 from engine.forms.permissions import load_app_access
 
@@ -95,3 +104,134 @@ def publish_draft(app: str, principal: AdminPrincipal, platform: PlatformDep) ->
     except NothingToPublish as err:
         raise ApiError(409, str(err)) from None
     return JSONResponse(published.to_json())
+
+
+# -- templates over their life: overlay, upgrade, packages (docs/templates.md) ---------------
+#: Bundled templates, the default source of an upgrade's new version.
+TEMPLATES = REPO / "templates"
+
+
+class UpgradeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: The template version to upgrade to (checked against what is given).
+    to: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    #: The new version as a definition or a change set; default: the bundled template.
+    template: dict[str, Any] | None = None
+    #: Conflict resolutions by change ref: keep (the tenant's version) or drop.
+    resolutions: dict[str, Resolution] = Field(default_factory=dict)
+    discard_draft: bool = False
+
+
+def _upgrade_template(conn: Connection, app: str, request: UpgradeRequest) -> AppDefinition:
+    base = app_source(conn, app).template
+    try:
+        return template_version(TEMPLATES, base, request.to, request.template, "template")
+    except TemplateError as err:
+        raise ApiError(422, str(err), [{"field": "template", "message": str(err)}]) from None
+
+
+def _conflicts(report: UpgradeReport) -> Response:
+    errors = [
+        {
+            "field": c.ref or c.path,
+            "message": c.message,
+            "code": c.code,
+            "resolutions": list(c.resolutions),
+        }
+        for c in report.applied.conflicts
+    ]
+    return problem(
+        409,
+        "customisations conflict with the new template version; nothing was changed",
+        errors,
+        report=report.to_json(),
+    )
+
+
+@router.get("/{app}/overlay")
+def overlay(app: str, principal: AdminPrincipal, platform: PlatformDep) -> dict[str, Any]:
+    """The template version the app is based on and the tenant's customisations of it."""
+    with platform.store.read(principal.tenant) as conn:
+        source, published, customisations = current_overlay(conn, app)
+    return {
+        "app": app,
+        "version": published.version,
+        "template": source.ref.model_dump(mode="json"),
+        "overlay": customisations.to_json(),
+    }
+
+
+@router.get("/{app}/upgrade/plan")
+def get_upgrade_plan(
+    app: str, to: str, principal: AdminPrincipal, platform: PlatformDep
+) -> dict[str, Any]:
+    """What upgrading to the bundled template version ``to`` would do."""
+    return upgrade_plan(app, UpgradeRequest(to=to), principal, platform)
+
+
+@router.post("/{app}/upgrade/plan")
+def upgrade_plan(
+    app: str, request: UpgradeRequest, principal: AdminPrincipal, platform: PlatformDep
+) -> dict[str, Any]:
+    """What an upgrade would do: template changes, customisations, conflicts, schema plan."""
+    try:
+        with platform.store.read(principal.tenant) as conn:
+            template = _upgrade_template(conn, app, request)
+            return plan_upgrade(conn, app, template, request.resolutions).to_json()
+    except (UpgradeRefused, OverlayError) as err:
+        raise ApiError(409, str(err)) from None
+
+
+@router.post("/{app}/upgrade")
+def upgrade_app(
+    app: str, request: UpgradeRequest, principal: AdminPrincipal, platform: PlatformDep
+) -> Response:
+    """Upgrade to a new template version, keeping the customisations; all or nothing."""
+    try:
+        with platform.store.write(principal.tenant) as conn:
+            template = _upgrade_template(conn, app, request)
+            done = upgrade(
+                conn,
+                app,
+                template,
+                principal.user.id,
+                request.resolutions,
+                request.discard_draft,
+            )
+    except UpgradeConflicts as err:
+        return _conflicts(err.report)
+    except PlanRefused as err:
+        errors = [error for p in err.problems for error in p.errors()]
+        return problem(422, "the data does not allow the migration; nothing was changed", errors)
+    except (UpgradeRefused, OverlayError) as err:
+        raise ApiError(409, str(err)) from None
+    return JSONResponse(done.to_json())
+
+
+@router.get("/{app}/package")
+def package(app: str, principal: AdminPrincipal, platform: PlatformDep) -> Response:
+    """The app as one package file (zip): definition, template version, overlay, files."""
+    with platform.store.read(principal.tenant) as conn:
+        data = export_package(conn, app, TEMPLATES)
+        version = published_app(conn, app).definition["version"]
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{app}-{version}.fwpkg"'},
+    )
+
+
+@router.post("/import", status_code=201)
+def import_app(
+    principal: AdminPrincipal, platform: PlatformDep, package: UploadFile
+) -> dict[str, Any]:
+    """Install the app of an uploaded package (checked before anything is written)."""
+    data = package.file.read(MAX_PACKAGE_BYTES + 1)
+    if len(data) > MAX_PACKAGE_BYTES:
+        raise ApiError(413, f"a package may be at most {MAX_PACKAGE_BYTES} bytes")
+    try:
+        with platform.store.write(principal.tenant) as conn:
+            return import_package(conn, data, principal.user.id).to_json()
+    except PackageInvalid as err:
+        raise ApiError(422, str(err), [{"field": "package", "message": str(err)}]) from None

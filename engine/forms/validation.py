@@ -7,6 +7,7 @@ batch per field, then compute formulas on the completed values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,32 @@ from engine.forms.field_types.base import BoundField, is_blank
 from engine.forms.field_types.formula import compiled
 
 SYSTEM_INPUT = frozenset({"id", "created_at", "created_by", "updated_at", "updated_by", "_display"})
+#: What no column can hold: NUL (PostgreSQL text and JSONB refuse it) and
+#: lone surrogates (not UTF-8), which a JSON body may still carry as escapes.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: Items looked at per value before giving up the check (bounds the walk of deep JSON).
+MAX_ITEMS_CHECKED = 10_000
+
+
+def unstorable_text(value: Any) -> str | None:
+    """Why a JSON value cannot be stored as text, or None when every string in it can."""
+    pending = [value]
+    for _ in range(MAX_ITEMS_CHECKED):
+        if not pending:
+            return None
+        item = pending.pop()
+        if isinstance(item, str):
+            found = UNSTORABLE.search(item)
+            if found is not None:
+                if found.group() == "\x00":
+                    return "must not contain NUL characters"
+                return "must be valid Unicode text (it holds a lone surrogate)"
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+    return None
 
 
 def default_value(field: BoundField, ctx: WriteContext) -> Any:
@@ -63,6 +90,10 @@ def validate_values(
             raw = data[key]
             if is_blank(raw):
                 values[key] = [] if isinstance(bound.type, ChildRows) else None
+                continue
+            problem = unstorable_text(raw)
+            if problem is not None:
+                errors.append(FieldError(prefix + key, problem))
                 continue
             try:
                 if isinstance(bound.type, ChildRows):

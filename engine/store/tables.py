@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -188,4 +189,36 @@ archived_columns = Table(
     Column("archived_by", Integer, nullable=True),
     Column("restored_at", UTCDateTime, nullable=True),
     Index("ix_archived_columns_field", "app_key", "entity", "field"),
+)
+
+#: Where an installed app comes from: the template (key, version and the full
+#: definition of that version) and the tenant's customisations as an overlay
+#: on it (builder/overlay). Upgrading re-applies the overlay on a newer
+#: template version (builder/upgrade.py, docs/templates.md).
+app_sources = Table(
+    "app_sources",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app_key", String(40), nullable=False, unique=True),
+    Column("template_key", String(40), nullable=False),
+    Column("template_version", String(40), nullable=False),
+    Column("template", JSONType, nullable=False),
+    Column("overlay", JSONType, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", Integer, nullable=True),
+)
+
+#: Files an app package brings besides its definition (print templates,
+#: assets), kept per app so that exporting the app again includes them.
+app_files = Table(
+    "app_files",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app_key", String(40), nullable=False),
+    Column("path", String(255), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("app_key", "path", name="uq_app_files_app_path"),
 )

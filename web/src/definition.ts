@@ -1,8 +1,6 @@
 /** Questions the UI asks of an app definition. */
 import type { AppDefinition, EntityDef, FieldDef, Label } from "./api/types";
-
-/** Field types whose value the server computes: shown, never edited or sent. */
-const COMPUTED_TYPES = new Set(["autonumber", "formula", "rollup", "lookup"]);
+import { isWritableType } from "./catalog";
 
 /** Columns every record carries besides its fields. */
 export const SYSTEM_KEYS = new Set([
@@ -16,12 +14,26 @@ export const SYSTEM_KEYS = new Set([
 ]);
 
 /** Types that make no sense as a sortable table column. */
-const UNSORTABLE_TYPES = new Set(["subtable", "attachment", "address", "multiselect"]);
+const UNSORTABLE_TYPES = new Set([
+  "subtable",
+  "attachment",
+  "image",
+  "address",
+  "location",
+  "multiselect",
+  "cascade",
+  "tags",
+  "users",
+  "links",
+  "richtext",
+  "signature",
+]);
 
 const DEFAULT_COLUMN_COUNT = 8;
 
+/** Values the server computes (per the field-type catalogue) and system columns: shown, never sent. */
 export function isReadOnly(field: FieldDef): boolean {
-  return COMPUTED_TYPES.has(field.type) || SYSTEM_KEYS.has(field.key);
+  return !isWritableType(field.type) || SYSTEM_KEYS.has(field.key);
 }
 
 export function isSortable(field: FieldDef): boolean {
@@ -89,4 +101,16 @@ export function literalDefaults(fields: FieldDef[]): Record<string, unknown> {
       return value === undefined || expression || isReadOnly(field) ? [] : [[field.key, value]];
     }),
   );
+}
+
+/** The entity a field belongs to (fields are the definition's own objects). */
+export function entityOfField(definition: AppDefinition, field: FieldDef): EntityDef | undefined {
+  return definition.entities.find((entity) => entity.fields.includes(field));
+}
+
+/** The field of the linked entity a lookup shows, so its value is displayed in that field's format. */
+export function lookupTarget(definition: AppDefinition, field: FieldDef): FieldDef | undefined {
+  const link = entityOfField(definition, field)?.fields.find((candidate) => candidate.key === field.link);
+  const target = link?.target ? findEntity(definition, link.target) : undefined;
+  return target?.fields.find((candidate) => candidate.key === field.field);
 }

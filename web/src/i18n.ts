@@ -49,6 +49,19 @@ const en = {
   no: "No",
   rows: "{n} rows",
   rowN: "Row {n}",
+  back: "Back",
+  bold: "Bold",
+  italic: "Italic",
+  underline: "Underline",
+  bulletList: "Bulleted list",
+  numberedList: "Numbered list",
+  latitude: "Latitude",
+  longitude: "Longitude",
+  locate: "Use my location",
+  locateFailed: "Could not get your location",
+  signature: "Signature",
+  signHere: "Sign here",
+  clear: "Clear",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -90,6 +103,19 @@ const zhCN: Record<MessageKey, string> = {
   no: "否",
   rows: "{n} 行",
   rowN: "第 {n} 行",
+  back: "返回",
+  bold: "加粗",
+  italic: "斜体",
+  underline: "下划线",
+  bulletList: "项目符号列表",
+  numberedList: "编号列表",
+  latitude: "纬度",
+  longitude: "经度",
+  locate: "使用我的位置",
+  locateFailed: "无法获取您的位置",
+  signature: "签名",
+  signHere: "请在此签名",
+  clear: "清除",
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { "zh-CN": zhCN, en };

@@ -5,23 +5,46 @@ import type { LabelOf, Translate } from "./i18n";
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
+/** Whether the form sends a field now: editable, writable for the user, visible and not read-only. */
+export type Sends = (field: FieldDef) => boolean;
+
 /**
- * The body of a create (every editable field the user filled) or of an update
- * (the editable fields that changed, plus the version the edit started from).
+ * The body of a create (every field sent that the user filled) or of an update
+ * (the fields sent that changed, plus the version the edit started from).
+ * A field hidden by `visible_when` is not sent: on create it stays blank (or
+ * takes its default), on update it keeps its stored value.
  */
 export function buildPayload(
   fields: FieldDef[],
   values: Record<string, unknown>,
+  sends: Sends,
   record?: RecordData,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const field of fields) {
-    if (!isEditable(field)) continue;
+    if (!isEditable(field) || !sends(field)) continue;
     const value = values[field.key];
     if (record ? sameValue(value, record[field.key]) : value === undefined) continue;
     body[field.key] = wireValue(field, value ?? null);
   }
   if (record) body.version = record.version;
+  return body;
+}
+
+/**
+ * What the live preview is asked about: every field a save would send, as it
+ * stands (changed or not), so that the answer is what the save would do.
+ */
+export function previewBody(
+  fields: FieldDef[],
+  values: Record<string, unknown>,
+  sends: Sends,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const field of fields) {
+    const value = values[field.key];
+    if (isEditable(field) && sends(field) && value !== undefined) body[field.key] = wireValue(field, value);
+  }
   return body;
 }
 

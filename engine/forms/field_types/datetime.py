@@ -45,7 +45,10 @@ class DatetimeType(FieldType):
             raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=DEFAULT_TZ)
-        return moment.astimezone(dt.UTC)
+        try:
+            return moment.astimezone(dt.UTC)
+        except OverflowError:  # 0001-01-01T00:00+08:00 is before year 1 in UTC
+            raise FieldInvalid("is out of range (years 1 to 9999 in UTC)") from None
 
     def to_json(self, value: Any, field: BoundField) -> Any:
         return None if value is None else value.isoformat()

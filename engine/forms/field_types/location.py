@@ -20,7 +20,7 @@ MESSAGE = "must be an object {lat, lng, address?}"
 def coordinate(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise FieldInvalid(f"{name} must be a number")
-    number = float(value)
+    number = float(value) + 0.0  # -0.0 is 0.0: PostgreSQL's JSONB has no negative zero
     limit = RANGES[name]
     if not math.isfinite(number) or not -limit <= number <= limit:
         raise FieldInvalid(f"{name} must be between {-limit:g} and {limit:g}")

@@ -36,6 +36,8 @@ def to_decimal(value: Any) -> Decimal:
         raise FieldInvalid("must be a number")
     if not number.is_finite():
         raise FieldInvalid("must be a finite number")
+    if number.is_zero():
+        number = number.copy_abs()  # -0 is 0: neither database keeps the sign of a zero
     return number
 
 

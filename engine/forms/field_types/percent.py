@@ -8,10 +8,14 @@ from pydantic import Field
 from sqlalchemy import Numeric
 from sqlalchemy.types import TypeEngine
 
+from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.forms.field_types.number import NumberOptions, check_number, number_schema
 
 FRACTION_DIGITS = 6
+COLUMN_DIGITS = 12
+#: Fractions must stay below this (100,000,000%), as the column holds them.
+LIMIT = 10 ** (COLUMN_DIGITS - FRACTION_DIGITS)
 
 
 class PercentOptions(NumberOptions):
@@ -27,11 +31,16 @@ class PercentType(FieldType):
     Options = PercentOptions
 
     def column_type(self, field: BoundField) -> TypeEngine[Any]:
-        return Numeric(12, FRACTION_DIGITS)
+        return Numeric(COLUMN_DIGITS, FRACTION_DIGITS)
 
     def coerce(self, value: Any, field: BoundField) -> Any:
         precision = field.options.precision
-        return check_number(value, field.options, None if precision is None else precision + 2)
+        places = FRACTION_DIGITS if precision is None else precision + 2
+        number = check_number(value, field.options, places)
+        # What the column holds, so the database neither rounds nor overflows.
+        if abs(number) >= LIMIT:
+            raise FieldInvalid(f"must be less than {LIMIT * 100:,}% in size")
+        return number
 
     def to_json(self, value: Any, field: BoundField) -> Any:
         return None if value is None else float(value)

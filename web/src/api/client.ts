@@ -3,7 +3,20 @@
  * JSON in and out, problem+json errors raised as ApiError.
  */
 import { currentLang } from "../i18n";
-import type { AppDefinition, AppSummary, CurrentUser, LoginResponse, Page, Problem, RecordData, User } from "./types";
+import type {
+  AppAccess,
+  AppDefinition,
+  AppSummary,
+  CurrentUser,
+  Department,
+  FieldTypeInfo,
+  FormPreview,
+  LoginResponse,
+  Page,
+  Problem,
+  RecordData,
+  User,
+} from "./types";
 
 const TOKEN_KEY = "formwork.token";
 const USER_KEY = "formwork.user";
@@ -70,7 +83,13 @@ async function readProblem(res: Response): Promise<Problem> {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  query?: Query,
+  signal?: AbortSignal,
+): Promise<T> {
   const headers: Record<string, string> = {
     Accept: "application/json",
     "Accept-Language": currentLang(),
@@ -81,6 +100,7 @@ async function request<T>(method: string, path: string, body?: unknown, query?: 
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
   });
   if (!res.ok) {
     const problem = await readProblem(res);
@@ -101,8 +121,11 @@ export const api = {
   login: (tenant: string, username: string, password: string) =>
     request<LoginResponse>("POST", "/api/auth/login", { tenant, username, password }),
   users: () => request<User[]>("GET", "/api/users"),
+  departments: () => request<Department[]>("GET", "/api/departments"),
+  fieldTypes: () => request<FieldTypeInfo[]>("GET", "/api/catalog/field-types"),
   apps: () => request<AppSummary[]>("GET", "/api/apps"),
   definition: (app: string) => request<AppDefinition>("GET", `/api/apps/${encodeURIComponent(app)}/definition`),
+  permissions: (app: string) => request<AppAccess>("GET", `/api/apps/${encodeURIComponent(app)}/permissions`),
   listRecords: (app: string, entity: string, query: Query) =>
     request<Page<RecordData>>("GET", recordsPath(app, entity), undefined, query),
   getRecord: (app: string, entity: string, id: number) =>
@@ -111,6 +134,9 @@ export const api = {
     request<RecordData>("POST", recordsPath(app, entity), values),
   updateRecord: (app: string, entity: string, id: number, values: Record<string, unknown>) =>
     request<RecordData>("PATCH", `${recordsPath(app, entity)}/${id}`, values),
+  /** The live state of a form for `values`; `record` when it edits that record. */
+  preview: (app: string, entity: string, values: Record<string, unknown>, record?: number, signal?: AbortSignal) =>
+    request<FormPreview>("POST", `${recordsPath(app, entity)}/preview`, values, { record }, signal),
 };
 
 /** Where antd Upload posts attachments. */

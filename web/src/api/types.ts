@@ -9,6 +9,8 @@ export type Label = LocalizedText | string;
 export interface SelectOption {
   value: string;
   label?: Label;
+  /** The next level of a cascade's options tree. */
+  children?: SelectOption[];
 }
 
 /** One field of an entity (or of a subtable). Type-specific settings are optional. */
@@ -19,14 +21,32 @@ export interface FieldDef {
   required?: boolean;
   /** A literal default, or an expression when it is a string starting with "=". */
   default?: unknown;
+  help?: Label;
+  /** Conditions in the expression language, evaluated by the server (`…/preview`). */
   visible_when?: string;
+  required_when?: string;
+  readonly_when?: string;
   precision?: number;
+  /** Bounds of a number; the highest score of a rating. */
   min?: number;
   max?: number;
   currency?: string;
   options?: SelectOption[];
+  /** How a select/multiselect shows its options: "dropdown", "radio" or "checkbox". */
+  display?: string;
+  /** Whether a cascade's value must reach an option without children (default true). */
+  require_leaf?: boolean;
+  /** The entity a link/links field points at. */
   target?: string;
+  /** A lookup's link field (of the same entity) and the linked entity's field it shows. */
+  link?: string;
+  field?: string;
   max_files?: number;
+  accept?: string[];
+  max_links?: number;
+  max_users?: number;
+  max_count?: number;
+  max_length?: number;
   fields?: FieldDef[];
   /** Type whose display format a formula's result uses, e.g. "currency". */
   result_type?: string;
@@ -99,9 +119,12 @@ export interface RecordData {
   created_by?: number;
   updated_at?: string;
   updated_by?: number;
-  _display?: Record<string, string>;
+  _display?: Record<string, DisplayTitle>;
   [field: string]: unknown;
 }
+
+/** What `_display` holds for a reference: a title, or titles in order for a list of ids. */
+export type DisplayTitle = string | (string | null)[];
 
 export interface Page<T> {
   items: T[];
@@ -130,4 +153,52 @@ export interface StoredFile {
   size?: number;
   content_type?: string;
   url: string;
+}
+
+/** One entry of `GET /api/catalog/field-types`. */
+export interface FieldTypeInfo {
+  type: string;
+  label: Label;
+  /** False for values the server computes (formula, lookup, …): shown, never sent. */
+  writable: boolean;
+  wire: string;
+}
+
+export type FieldLevel = "hidden" | "read" | "write";
+
+/** The caller's rights on one entity (`GET /api/apps/{app}/permissions`). */
+export interface EntityAccess {
+  read: string | false;
+  create: boolean;
+  update: string | false;
+  delete: string | false;
+  fields: Record<string, FieldLevel>;
+}
+
+export interface AppAccess {
+  app: string;
+  roles: string[];
+  admin: boolean;
+  entities: Record<string, EntityAccess>;
+}
+
+export interface Department {
+  id: number;
+  name: string;
+  parent_id: number | null;
+}
+
+/**
+ * `POST /api/apps/{app}/{entity}/preview`: the live state of a form, keyed by
+ * field path (`lost_reason`, `lines[0].subtotal`). A path not listed keeps the
+ * definition's state.
+ */
+export interface FormPreview {
+  visible: Record<string, boolean>;
+  required: Record<string, boolean>;
+  readonly: Record<string, boolean>;
+  /** Computed values (formulas), in wire format. */
+  values: Record<string, unknown>;
+  /** Why a value sent does not coerce: what a save would answer. */
+  errors: Record<string, string>;
 }

@@ -1,46 +1,116 @@
 import { Alert, App as AntApp, Button, Card, Col, Flex, Form, Row, Space, Typography } from "antd";
-import { useMemo, useState } from "react";
+import type { FormInstance, Rule } from "antd/es/form";
+import { useCallback, useEffect, useMemo, useRef, useState, type FocusEvent } from "react";
 import { api, ApiError } from "../api/client";
-import type { EntityDef, FieldDef, RecordData } from "../api/types";
+import type { EntityDef, FieldDef, FieldLevel, RecordData } from "../api/types";
 import { formSections, literalDefaults, type Section } from "../definition";
 import { FieldEnvironmentContext, type FieldEnvironment } from "../fields/context";
 import { FieldInput } from "../fields/FieldInput";
+import { FormPreviewContext } from "../fields/preview";
 import { isEditable } from "../fields/registry";
-import { useAppDefinition } from "../hooks/useAppDefinition";
+import { isEmpty } from "../fields/values";
+import { useAppDefinition, useEntityAccess } from "../hooks/useAppDefinition";
+import { useFormPreview, type LivePreview } from "../hooks/useFormPreview";
 import { useI18n } from "../hooks/useI18n";
-import { buildPayload, placeErrors } from "../recordPayload";
+import { buildPayload, placeErrors, previewBody, type Sends } from "../recordPayload";
 
 type Values = Record<string, unknown>;
 
 const GRID = 24;
 /** Types that need the whole row whatever the section's column count. */
-const FULL_WIDTH_TYPES = new Set(["subtable"]);
+const FULL_WIDTH_TYPES = new Set(["subtable", "richtext", "signature", "image"]);
 
 function spanOf(field: FieldDef, columns: number): number {
   return FULL_WIDTH_TYPES.has(field.type) ? GRID : Math.max(1, Math.floor(GRID / columns));
 }
 
-/**
- * One field: label, required marker, input, and the errors the server reported for it.
- * `visible_when` is not evaluated yet (every field shows); live evaluation belongs here.
- */
-function FieldItem({ field }: { field: FieldDef }) {
-  const { label } = useI18n();
+/** A field's state in the form now: the server's live answer, else the definition's. */
+interface FieldState {
+  visible: boolean;
+  required: boolean;
+  readonly: boolean;
+}
+
+function fieldState(field: FieldDef, live: LivePreview): FieldState {
+  const { preview, settled } = live;
+  if (preview) {
+    return {
+      visible: preview.visible[field.key] ?? true,
+      required: preview.required[field.key] ?? !!field.required,
+      readonly: preview.readonly[field.key] ?? false,
+    };
+  }
+  // Before the first answer a conditional field waits hidden rather than flashing up;
+  // if the server cannot answer, the definition's static state applies.
+  const visible = settled || !field.visible_when;
+  return { visible, required: visible && !!field.required, readonly: false };
+}
+
+/** What a field item needs of the form around it. */
+interface FieldTools {
+  /** The rule that reports the field's live errors. */
+  rule: (key: string) => Rule;
+  onLeave: (key: string) => void;
+}
+
+interface FieldItemProps {
+  field: FieldDef;
+  state: FieldState;
+  /** Shown but not editable: the user may only read it, or the whole form is read-only. */
+  locked: boolean;
+  tools: FieldTools;
+}
+
+/** One field: label, required marker, input, and the errors of the server, the live check or the rules. */
+function FieldItem({ field, state, locked, tools }: FieldItemProps) {
+  const { t, label } = useI18n();
+  const name = label(field.label, field.key);
+  const editable = isEditable(field);
+  const rules: Rule[] = [
+    {
+      validator: (_rule, value: unknown) =>
+        state.required && editable && isEmpty(value)
+          ? Promise.reject(new Error(t("pleaseEnter", { field: name })))
+          : Promise.resolve(),
+    },
+    tools.rule(field.key),
+  ];
+  // Leaving the field (not moving within it, as between sub-table cells) shows its live errors.
+  const leave = (event: FocusEvent<HTMLDivElement>) => {
+    if (!event.currentTarget.contains(event.relatedTarget as Node | null)) tools.onLeave(field.key);
+  };
   return (
-    <Form.Item name={field.key} label={label(field.label, field.key)} required={field.required && isEditable(field)}>
-      <FieldInput field={field} />
-    </Form.Item>
+    <div onBlur={leave}>
+      <Form.Item
+        name={field.key}
+        label={name}
+        required={state.required && editable && !locked}
+        rules={rules}
+        extra={field.help ? label(field.help, "") : undefined}
+      >
+        <FieldInput field={field} path={field.key} disabled={locked || state.readonly} />
+      </Form.Item>
+    </div>
   );
 }
 
-function SectionCard({ section }: { section: Section }) {
+interface SectionCardProps {
+  section: Section;
+  stateOf: (field: FieldDef) => FieldState;
+  locked: (field: FieldDef) => boolean;
+  tools: FieldTools;
+}
+
+function SectionCard({ section, stateOf, locked, tools }: SectionCardProps) {
   const { label } = useI18n();
+  const shown = section.fields.filter((field) => stateOf(field).visible);
+  if (!shown.length) return null;
   return (
     <Card size="small" className="fw-gap" title={section.title ? label(section.title, "") : undefined}>
       <Row gutter={16}>
-        {section.fields.map((field) => (
+        {shown.map((field) => (
           <Col key={field.key} xs={GRID} md={spanOf(field, section.columns)} data-testid={`field-${field.key}`}>
-            <FieldItem field={field} />
+            <FieldItem field={field} state={stateOf(field)} locked={locked(field)} tools={tools} />
           </Col>
         ))}
       </Row>
@@ -65,16 +135,93 @@ interface RecordFormProps {
   onConflict?: () => void;
 }
 
-/** Creates or edits one record, laid out by the entity's form definition. */
+/**
+ * The live errors of the preview (values that do not coerce, as a save would
+ * answer), as a validation rule of each field, so that antd's validation is
+ * the one writer of rule errors. A field's live errors apply once the user
+ * has left it since changing it (or tried to save) and the answer covers that
+ * change; each new answer re-validates the fields whose live errors changed.
+ */
+function useLiveErrors(form: FormInstance<Values>, fields: FieldDef[], live: LivePreview) {
+  const { t, label } = useI18n();
+  const left = useRef(new Set<string>());
+  const changedAt = useRef(new Map<string, number>());
+  const errors = useRef(new Map<string, string[]>());
+  /** What each field's live rule answered last, to re-validate only the fields whose answer changes. */
+  const applied = useRef(new Map<string, string>());
+  const basedOn = useRef(0);
+
+  const liveErrors = useCallback((key: string): string[] => {
+    const current = left.current.has(key) && basedOn.current >= (changedAt.current.get(key) ?? 0);
+    return current ? (errors.current.get(key) ?? []) : [];
+  }, []);
+
+  const refresh = useCallback(() => {
+    const stale = fields
+      .map((field) => field.key)
+      .filter((key) => liveErrors(key).join("\n") !== (applied.current.get(key) ?? ""));
+    // A failed validation is what shows the errors; its rejection needs no handling here.
+    if (stale.length) form.validateFields(stale).catch(() => undefined);
+  }, [form, fields, liveErrors]);
+
+  useEffect(() => {
+    const answered = Object.entries(live.preview?.errors ?? {}).map(([field, message]) => ({ field, message }));
+    errors.current = placeErrors(answered, fields, label, t).byField;
+    basedOn.current = live.basedOn;
+    refresh();
+  }, [live.preview, live.basedOn, fields, label, t, refresh]);
+
+  const rule = useCallback(
+    (key: string): Rule => ({
+      validator: () => {
+        const messages = liveErrors(key);
+        applied.current.set(key, messages.join("\n"));
+        return messages.length ? Promise.reject(new Error(messages.join("; "))) : Promise.resolve();
+      },
+    }),
+    [liveErrors],
+  );
+  const onLeave = useCallback(
+    (key: string) => {
+      if (left.current.has(key)) return;
+      left.current.add(key);
+      refresh();
+    },
+    [refresh],
+  );
+  /** Before a save: the user is done with every field (the save's validation then shows their errors). */
+  const onLeaveAll = useCallback(() => fields.forEach((field) => left.current.add(field.key)), [fields]);
+  const onChanged = useCallback((keys: string[], change: number) => {
+    for (const key of keys) {
+      changedAt.current.set(key, change);
+      left.current.delete(key);
+    }
+  }, []);
+
+  return { rule, onLeave, onLeaveAll, onChanged };
+}
+
+/** Creates or edits one record, laid out by the entity's form definition, its rules applied live. */
 export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict }: RecordFormProps) {
   const definition = useAppDefinition();
+  const access = useEntityAccess(entity.key);
   const { t, label } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<Values>();
   const [saving, setSaving] = useState(false);
   const [problem, setProblem] = useState<ProblemBox | null>(null);
 
-  const sections = useMemo(() => formSections(definition, entity), [definition, entity]);
+  const levelOf = useCallback((field: FieldDef): FieldLevel => access.fields[field.key] ?? "write", [access]);
+  const canSave = record ? access.update !== false : access.create;
+  // Fields hidden from the user are not on the form at all (the server never sends their values).
+  const sections = useMemo(
+    () =>
+      formSections(definition, entity).map((section) => ({
+        ...section,
+        fields: section.fields.filter((field) => levelOf(field) !== "hidden"),
+      })),
+    [definition, entity, levelOf],
+  );
   const fields = useMemo(() => sections.flatMap((section) => section.fields), [sections]);
   const environment = useMemo<FieldEnvironment>(
     () => ({ app, definition, display: record?._display ?? {} }),
@@ -86,19 +233,35 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict 
     [fields, record],
   );
 
+  const sendsRef = useRef<Sends>(() => true);
+  const live = useFormPreview(app, entity.key, record?.id, () =>
+    previewBody(fields, form.getFieldsValue(true) as Values, sendsRef.current),
+  );
+  const stateOf = (field: FieldDef) => fieldState(field, live);
+  const locked = (field: FieldDef) => !canSave || levelOf(field) !== "write";
+  const sends: Sends = (field) => {
+    const state = stateOf(field);
+    return !locked(field) && state.visible && !state.readonly;
+  };
+  sendsRef.current = sends;
+  const { rule, onLeave, onLeaveAll, onChanged } = useLiveErrors(form, fields, live);
+  const tools = useMemo<FieldTools>(() => ({ rule, onLeave }), [rule, onLeave]);
+
   const showProblem = (failure: ApiError) => {
-    const { byField, general } = placeErrors(failure.problem.errors ?? [], fields, label, t);
+    // A field the form does not show right now cannot show its error: it goes to the box above.
+    const shown = fields.filter((field) => stateOf(field).visible);
+    const { byField, general } = placeErrors(failure.problem.errors ?? [], shown, label, t);
     form.setFields(fields.map((field) => ({ name: field.key, errors: byField.get(field.key) ?? [] })));
     const items = general.length || byField.size ? general : [failure.message];
     setProblem(items.length ? { title: t("fixErrors"), items } : null);
     message.error(t("fixErrors"));
   };
 
-  const save = async (values: Values) => {
+  const save = async () => {
     setSaving(true);
     setProblem(null);
     try {
-      const body = buildPayload(fields, values, record);
+      const body = buildPayload(fields, form.getFieldsValue(true) as Values, sends, record);
       await (record ? api.updateRecord(app, entity.key, record.id, body) : api.createRecord(app, entity.key, body));
       message.success(t("saved"));
       onSaved();
@@ -119,49 +282,60 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict 
     }
   };
 
+  const onValuesChange = (changed: Values) => {
+    const keys = Object.keys(changed);
+    onChanged(keys, live.schedule());
+    // A server error no longer applies once its field is edited.
+    form.setFields(keys.map((name) => ({ name, errors: [] })));
+  };
+
   return (
     <FieldEnvironmentContext.Provider value={environment}>
-      <Form<Values>
-        form={form}
-        name="record"
-        layout="vertical"
-        initialValues={initialValues}
-        onFinish={save}
-        // A server error no longer applies once its field is edited.
-        onValuesChange={(changed: Values) => form.setFields(Object.keys(changed).map((name) => ({ name, errors: [] })))}
-        data-testid="record-form"
-      >
-        <Flex justify="space-between" align="center" wrap className="fw-gap">
-          <Typography.Title level={4} className="fw-flush" data-testid="form-title">
-            {label(entity.label, entity.key)} · {record ? t("editRecord") : t("newRecord")}
-          </Typography.Title>
-          <Space>
-            <Button onClick={onCancel}>{t("cancel")}</Button>
-            <Button type="primary" htmlType="submit" loading={saving} data-testid="save-record">
-              {t("save")}
-            </Button>
-          </Space>
-        </Flex>
-        {problem && (
-          <Alert
-            type="error"
-            showIcon
-            className="fw-gap"
-            data-testid="form-errors"
-            title={problem.title}
-            description={
-              <ul className="fw-flush">
-                {problem.items.map((text) => (
-                  <li key={text}>{text}</li>
-                ))}
-              </ul>
-            }
-          />
-        )}
-        {sections.map((section, index) => (
-          <SectionCard key={index} section={section} />
-        ))}
-      </Form>
+      <FormPreviewContext.Provider value={live.preview}>
+        <Form<Values>
+          form={form}
+          name="record"
+          layout="vertical"
+          initialValues={initialValues}
+          onFinish={save}
+          onFinishFailed={() => message.error(t("fixErrors"))}
+          onValuesChange={onValuesChange}
+          data-testid="record-form"
+        >
+          <Flex justify="space-between" align="center" wrap className="fw-gap">
+            <Typography.Title level={4} className="fw-flush" data-testid="form-title">
+              {label(entity.label, entity.key)} · {record ? t("editRecord") : t("newRecord")}
+            </Typography.Title>
+            <Space>
+              <Button onClick={onCancel}>{canSave ? t("cancel") : t("back")}</Button>
+              {canSave && (
+                <Button type="primary" htmlType="submit" loading={saving} data-testid="save-record" onClick={onLeaveAll}>
+                  {t("save")}
+                </Button>
+              )}
+            </Space>
+          </Flex>
+          {problem && (
+            <Alert
+              type="error"
+              showIcon
+              className="fw-gap"
+              data-testid="form-errors"
+              title={problem.title}
+              description={
+                <ul className="fw-flush">
+                  {problem.items.map((text) => (
+                    <li key={text}>{text}</li>
+                  ))}
+                </ul>
+              }
+            />
+          )}
+          {sections.map((section, index) => (
+            <SectionCard key={index} section={section} stateOf={stateOf} locked={locked} tools={tools} />
+          ))}
+        </Form>
+      </FormPreviewContext.Provider>
     </FieldEnvironmentContext.Provider>
   );
 }

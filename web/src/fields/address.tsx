@@ -17,7 +17,7 @@ function toAddress(value: unknown): Address {
   return address;
 }
 
-function AddressInput({ value, onChange, id, ...aria }: FieldInputProps) {
+function AddressInput({ value, onChange, disabled, id, ...aria }: FieldInputProps) {
   const { t } = useI18n();
   const address = toAddress(value);
   const update = (part: Part, text: string) => {
@@ -31,6 +31,7 @@ function AddressInput({ value, onChange, id, ...aria }: FieldInputProps) {
       {...(first ? { id, ...aria } : {})}
       aria-label={t(part)}
       placeholder={t(part)}
+      disabled={disabled}
       value={address[part] ?? ""}
       onChange={(event) => update(part, event.target.value)}
     />

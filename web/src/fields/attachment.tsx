@@ -1,7 +1,7 @@
-import { UploadOutlined } from "@ant-design/icons";
-import { App, Button, Space, Typography, Upload } from "antd";
+import { PlusOutlined, UploadOutlined } from "@ant-design/icons";
+import { App, Button, Image, Space, Typography, Upload } from "antd";
 import type { UploadChangeParam, UploadFile } from "antd/es/upload/interface";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { authHeaders, downloadFile, FILES_URL } from "../api/client";
 import type { StoredFile } from "../api/types";
 import { useI18n } from "../hooks/useI18n";
@@ -41,24 +41,71 @@ function FileLink({ file }: { file: StoredFile }) {
 }
 
 /**
+ * Object URLs of files that need the bearer token (an <img src> cannot send
+ * it): fetched once each, revoked when the component goes away.
+ */
+function useObjectUrls(urls: string[]): Record<string, string> {
+  const [loaded, setLoaded] = useState<Record<string, string>>({});
+  const started = useRef(new Set<string>());
+  const created = useRef<string[]>([]);
+  const mounted = useRef(false);
+  const key = urls.join("\n");
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      created.current.forEach((objectUrl) => URL.revokeObjectURL(objectUrl));
+      created.current = [];
+    };
+  }, []);
+
+  useEffect(() => {
+    for (const url of urls) {
+      if (started.current.has(url)) continue;
+      started.current.add(url);
+      fetch(url, { headers: authHeaders() })
+        .then((res) => (res.ok ? res.blob() : Promise.reject(new Error(`HTTP ${res.status}`))))
+        .then((blob) => {
+          if (!mounted.current) return;
+          const objectUrl = URL.createObjectURL(blob);
+          created.current.push(objectUrl);
+          setLoaded((current) => ({ ...current, [url]: objectUrl }));
+        })
+        .catch(() => started.current.delete(url));
+    }
+    // `key` stands for the list: a new array naming the same files fetches nothing.
+  }, [key]);
+
+  return loaded;
+}
+
+type Kind = "file" | "image";
+
+/**
  * The form value holds the uploaded files; files still uploading (or failed)
  * live only here until the server answers with their stored description.
  */
-function AttachmentInput({ field, value, onChange, id, ...aria }: FieldInputProps) {
+function FilesInput({ field, value, onChange, disabled, id, kind, ...aria }: FieldInputProps & { kind: Kind }) {
   const { t } = useI18n();
   const download = useDownload();
   const stored = toStoredFiles(value);
+  const thumbnails = useObjectUrls(kind === "image" ? stored.map((file) => file.url) : []);
   const [pending, setPending] = useState<UploadFile<StoredFile>[]>([]);
   // A file keeps the uid it was uploaded under, so the list shows one item going from uploading to done.
   const uploadUids = useRef(new Map<StoredFile["id"], string>());
   const uidOf = (file: StoredFile) => uploadUids.current.get(file.id) ?? `stored-${file.id}`;
-  const toUploadFile = (file: StoredFile): UploadFile => ({
+  // An image's tile shows its object URL: the file URL itself needs the bearer token an <img> cannot send.
+  const toUploadFile = (file: StoredFile): UploadFile<StoredFile> => ({
     uid: uidOf(file),
     name: file.name,
     status: "done",
-    url: file.url,
+    url: kind === "image" ? thumbnails[file.url] : file.url,
+    thumbUrl: thumbnails[file.url],
+    response: file,
   });
   const maxFiles = field.max_files;
+  const accept = field.accept?.length ? field.accept.join(",") : kind === "image" ? "image/*" : undefined;
 
   const handleChange = ({ file }: UploadChangeParam<UploadFile<StoredFile>>) => {
     const withoutFile = (items: UploadFile<StoredFile>[]) => items.filter((item) => item.uid !== file.uid);
@@ -78,23 +125,56 @@ function AttachmentInput({ field, value, onChange, id, ...aria }: FieldInputProp
     }
   };
 
-  const full = maxFiles !== undefined && stored.length + pending.length >= maxFiles;
+  const full = disabled || (maxFiles !== undefined && stored.length + pending.length >= maxFiles);
+  const trigger =
+    kind === "image" ? (
+      <button type="button" className="fw-upload-tile" {...aria}>
+        <PlusOutlined />
+        <div>{t("upload")}</div>
+      </button>
+    ) : (
+      <Button icon={<UploadOutlined />} {...aria}>
+        {t("upload")}
+      </Button>
+    );
   return (
     <Upload<StoredFile>
       id={id}
       name="file"
       action={FILES_URL}
       headers={authHeaders()}
+      accept={accept}
+      disabled={disabled}
+      listType={kind === "image" ? "picture-card" : "text"}
       fileList={[...stored.map(toUploadFile), ...pending]}
       onChange={handleChange}
-      onPreview={download}
+      onPreview={(item) => download({ url: item.response?.url ?? item.url, name: item.name })}
     >
-      {full ? null : (
-        <Button icon={<UploadOutlined />} {...aria}>
-          {t("upload")}
-        </Button>
-      )}
+      {full ? null : trigger}
     </Upload>
+  );
+}
+
+function AttachmentInput(props: FieldInputProps) {
+  return <FilesInput {...props} kind="file" />;
+}
+
+function ImageInput(props: FieldInputProps) {
+  return <FilesInput {...props} kind="image" />;
+}
+
+function Thumbnails({ files }: { files: StoredFile[] }) {
+  const urls = useObjectUrls(files.map((file) => file.url));
+  return (
+    <Space wrap size={4} onClick={(event) => event.stopPropagation()}>
+      {files.map((file) =>
+        urls[file.url] ? (
+          <Image key={file.id} src={urls[file.url]} alt={file.name} width={48} height={48} className="fw-thumb" />
+        ) : (
+          <FileLink key={file.id} file={file} />
+        ),
+      )}
+    </Space>
   );
 }
 
@@ -107,4 +187,9 @@ export const attachment: FieldRenderer = {
       ))}
     </Space>
   ),
+};
+
+export const image: FieldRenderer = {
+  Input: ImageInput,
+  display: (value) => <Thumbnails files={toStoredFiles(value)} />,
 };

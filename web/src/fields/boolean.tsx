@@ -1,8 +1,16 @@
 import { Switch } from "antd";
 import type { FieldInputProps, FieldRenderer } from "./types";
 
-function BooleanInput({ value, onChange, id, ...aria }: FieldInputProps) {
-  return <Switch id={id} {...aria} checked={value === true} onChange={(checked) => onChange?.(checked)} />;
+function BooleanInput({ value, onChange, disabled, id, ...aria }: FieldInputProps) {
+  return (
+    <Switch
+      id={id}
+      {...aria}
+      disabled={disabled}
+      checked={value === true}
+      onChange={(checked) => onChange?.(checked)}
+    />
+  );
 }
 
 export const boolean: FieldRenderer = {

@@ -1,11 +1,11 @@
 import { createContext, useContext } from "react";
-import type { AppDefinition } from "../api/types";
+import type { AppDefinition, DisplayTitle } from "../api/types";
 
 /** What inputs need beyond their own value: the app, and titles of current link/user values. */
 export interface FieldEnvironment {
   app: string;
   definition: AppDefinition;
-  display: Record<string, string>;
+  display: Record<string, DisplayTitle>;
 }
 
 export const FieldEnvironmentContext = createContext<FieldEnvironment | null>(null);

@@ -1,4 +1,4 @@
-import { DatePicker } from "antd";
+import { DatePicker, TimePicker } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import type { FieldInputProps, FieldRenderer } from "./types";
 import { asString } from "./values";
@@ -13,11 +13,12 @@ function parse(value: unknown): Dayjs | null {
   return parsed.isValid() ? parsed : null;
 }
 
-function DateInput({ value, onChange, id, ...aria }: FieldInputProps) {
+function DateInput({ value, onChange, disabled, id, ...aria }: FieldInputProps) {
   return (
     <DatePicker
       id={id}
       {...aria}
+      disabled={disabled}
       style={{ width: "100%" }}
       value={parse(value)}
       onChange={(next: Dayjs | null) => onChange?.(next ? next.format(DATE_WIRE) : null)}
@@ -25,11 +26,12 @@ function DateInput({ value, onChange, id, ...aria }: FieldInputProps) {
   );
 }
 
-function DateTimeInput({ value, onChange, id, ...aria }: FieldInputProps) {
+function DateTimeInput({ value, onChange, disabled, id, ...aria }: FieldInputProps) {
   return (
     <DatePicker
       id={id}
       {...aria}
+      disabled={disabled}
       style={{ width: "100%" }}
       showTime={{ format: "HH:mm" }}
       format={DATETIME_SHOWN}
@@ -39,6 +41,36 @@ function DateTimeInput({ value, onChange, id, ...aria }: FieldInputProps) {
     />
   );
 }
+
+const TIME_WIRE = "HH:mm:ss";
+const TIME_SHOWN = "HH:mm";
+
+/** "09:30" or "09:30:15" as a dayjs on an arbitrary day (only the time is used). */
+function parseTime(value: unknown): Dayjs | null {
+  const text = asString(value);
+  if (!text || !/^\d{2}:\d{2}(:\d{2})?$/.test(text)) return null;
+  const parsed = dayjs(`2000-01-01T${text}`);
+  return parsed.isValid() ? parsed : null;
+}
+
+function TimeInput({ value, onChange, disabled, id, ...aria }: FieldInputProps) {
+  return (
+    <TimePicker
+      id={id}
+      {...aria}
+      disabled={disabled}
+      style={{ width: "100%" }}
+      format={TIME_SHOWN}
+      value={parseTime(value)}
+      onChange={(next: Dayjs | null) => onChange?.(next ? next.format(TIME_WIRE) : null)}
+    />
+  );
+}
+
+export const time: FieldRenderer = {
+  Input: TimeInput,
+  display: (value) => parseTime(value)?.format(TIME_SHOWN) ?? "",
+};
 
 export const date: FieldRenderer = {
   Input: DateInput,

@@ -14,11 +14,12 @@ function currencyPrecision(field: FieldDef): number {
   return field.precision ?? 2;
 }
 
-function NumberInput({ field, value, onChange, id, ...aria }: FieldInputProps) {
+function NumberInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   return (
     <InputNumber<number>
       id={id}
       {...aria}
+      disabled={disabled}
       style={{ width: "100%" }}
       precision={field.precision}
       min={field.min}
@@ -29,11 +30,12 @@ function NumberInput({ field, value, onChange, id, ...aria }: FieldInputProps) {
   );
 }
 
-function CurrencyInput({ field, value, onChange, id, ...aria }: FieldInputProps) {
+function CurrencyInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   return (
     <InputNumber<number>
       id={id}
       {...aria}
+      disabled={disabled}
       style={{ width: "100%" }}
       prefix={currencyPrefix(field)}
       precision={currencyPrecision(field)}
@@ -55,12 +57,13 @@ function toPercent(fraction: number, field: FieldDef): number {
   return Number((fraction * 100).toFixed(percentPrecision(field)));
 }
 
-function PercentInput({ field, value, onChange, id, ...aria }: FieldInputProps) {
+function PercentInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   const fraction = asNumber(value);
   return (
     <InputNumber<number>
       id={id}
       {...aria}
+      disabled={disabled}
       style={{ width: "100%" }}
       suffix="%"
       min={field.min === undefined ? undefined : field.min * 100}

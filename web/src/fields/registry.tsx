@@ -1,21 +1,28 @@
 /**
- * Field type → renderer. Types the UI does not know are shown read-only as
- * JSON, so a newer definition never breaks an older UI.
+ * Field type → renderer. Which types are computed (never edited, never sent)
+ * comes from the server's catalogue (`isReadOnly`), not from this table;
+ * types the UI does not know are shown read-only as JSON, so a newer
+ * definition never breaks an older UI.
  */
 import type { ReactNode } from "react";
 import type { FieldDef } from "../api/types";
-import { isReadOnly } from "../definition";
+import { isReadOnly, lookupTarget } from "../definition";
 import { address } from "./address";
-import { attachment } from "./attachment";
+import { attachment, image } from "./attachment";
 import { boolean } from "./boolean";
-import { date, datetime } from "./date";
-import { link } from "./link";
+import { date, datetime, time } from "./date";
+import { department } from "./department";
+import { link, links } from "./link";
+import { location } from "./location";
 import { currency, number, percent } from "./number";
-import { multiselect, select } from "./select";
+import { rating } from "./rating";
+import { richtext } from "./richtext";
+import { cascade, multiselect, select, tags } from "./select";
+import { signature } from "./signature";
 import { subtable } from "./subtable";
 import { text, textarea, url } from "./text";
 import type { DisplayContext, FieldRenderer } from "./types";
-import { user } from "./user";
+import { user, users } from "./user";
 import { formatNumber, isEmpty } from "./values";
 
 function displayJson(value: unknown): ReactNode {
@@ -29,24 +36,36 @@ const RENDERERS: Record<string, FieldRenderer> = {
   email: text,
   phone: text,
   url,
+  id_number: text,
   textarea,
+  richtext,
   number,
   currency,
   percent,
+  rating,
   date,
   datetime,
+  time,
   boolean,
   select,
   multiselect,
+  cascade,
+  tags,
   user,
+  users,
+  department,
   link,
+  links,
   address,
+  location,
   subtable,
   attachment,
+  image,
+  signature,
 };
 
-/** Server-computed values are shown in the format of their result type, when the definition names one. */
-const computed: FieldRenderer = {
+/** A formula's value is shown in the format of its result type, when the definition names one. */
+const formula: FieldRenderer = {
   display: (value, field, ctx) => {
     const resultRenderer = field.result_type ? RENDERERS[field.result_type] : undefined;
     if (resultRenderer) return resultRenderer.display(value, { ...field, type: field.result_type ?? field.type }, ctx);
@@ -54,7 +73,20 @@ const computed: FieldRenderer = {
   },
 };
 
-for (const type of ["autonumber", "formula", "rollup", "lookup"]) RENDERERS[type] = computed;
+/** A lookup shows the linked record's field as that field shows itself. */
+const lookup: FieldRenderer = {
+  display: (value, field, ctx) => {
+    const target = lookupTarget(ctx.definition, field);
+    const targetRenderer = target ? rendererFor(target) : undefined;
+    if (!target || !targetRenderer) return displayJson(value);
+    return targetRenderer.display(value, target, { ...ctx, title: undefined });
+  },
+};
+
+RENDERERS.formula = formula;
+RENDERERS.rollup = formula;
+RENDERERS.lookup = lookup;
+RENDERERS.autonumber = { display: displayJson };
 
 export function rendererFor(field: FieldDef): FieldRenderer {
   return RENDERERS[field.type] ?? unknownType;
@@ -67,6 +99,13 @@ export function isEditable(field: FieldDef): boolean {
 
 export function displayValue(field: FieldDef, value: unknown, ctx: DisplayContext): ReactNode {
   return isEmpty(value) ? "" : rendererFor(field).display(value, field, ctx);
+}
+
+/** The value in a table cell: the type's one-line summary when it has one. */
+export function cellValue(field: FieldDef, value: unknown, ctx: DisplayContext): ReactNode {
+  if (isEmpty(value)) return "";
+  const renderer = rendererFor(field);
+  return (renderer.summary ?? renderer.display)(value, field, ctx);
 }
 
 /** The request value of an editable field. */

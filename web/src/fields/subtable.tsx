@@ -7,9 +7,10 @@ import { useI18n } from "../hooks/useI18n";
 import { FieldEnvironmentContext, useFieldEnvironment } from "./context";
 // FieldInput and the registry include this module: the cycle is the recursion of sub-tables.
 import { FieldInput } from "./FieldInput";
+import { usePathState } from "./preview";
 import { isEditable, wireValue } from "./registry";
 import type { FieldInputProps, FieldRenderer } from "./types";
-import { asRows, asStringMap, type Row } from "./values";
+import { asDisplayMap, asRows, type Row } from "./values";
 
 /** Stable React keys for rows, carried over when a row object is replaced by its edited copy. */
 function useRowKeys() {
@@ -40,19 +41,33 @@ function RequiredTitle({ field }: { field: FieldDef }) {
   );
 }
 
-function Cell({ field, row, onChange }: { field: FieldDef; row: Row; onChange: (value: unknown) => void }) {
+interface CellProps {
+  field: FieldDef;
+  row: Row;
+  path: string;
+  disabled?: boolean;
+  onChange: (value: unknown) => void;
+}
+
+/** One cell; its `visible_when`/`readonly_when` apply per row, as the server evaluated them. */
+function Cell({ field, row, path, disabled, onChange }: CellProps) {
   const env = useFieldEnvironment();
+  const { label } = useI18n();
+  const live = usePathState(path);
+  if (!live.visible) return null;
   return (
-    <FieldEnvironmentContext.Provider value={{ ...env, display: asStringMap(row._display) }}>
+    <FieldEnvironmentContext.Provider value={{ ...env, display: asDisplayMap(row._display) }}>
       {/* Cells do not inherit the error state of the whole sub-table field. */}
       <Form.Item noStyle validateStatus="">
-        <FieldInput field={field} value={row[field.key]} onChange={onChange} />
+        <div data-testid={`cell-${path}`} aria-label={label(field.label, field.key)} role="group">
+          <FieldInput field={field} path={path} value={row[field.key]} disabled={disabled} onChange={onChange} />
+        </div>
       </Form.Item>
     </FieldEnvironmentContext.Provider>
   );
 }
 
-function SubtableInput({ field, value, onChange, id, ...aria }: FieldInputProps) {
+function SubtableInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   const { t } = useI18n();
   const rows = asRows(value);
   const { keyOf, carry } = useRowKeys();
@@ -60,15 +75,21 @@ function SubtableInput({ field, value, onChange, id, ...aria }: FieldInputProps)
   const setCell = (index: number, key: string, cellValue: unknown) =>
     onChange?.(rows.map((row, i) => (i === index ? carry(row, { ...row, [key]: cellValue }) : row)));
 
-  const columns: ColumnsType<Row> = [
-    ...(field.fields ?? []).map((sub) => ({
-      key: sub.key,
-      title: <RequiredTitle field={sub} />,
-      render: (_: unknown, row: Row, index: number) => (
-        <Cell field={sub} row={row} onChange={(cellValue) => setCell(index, sub.key, cellValue)} />
-      ),
-    })),
-    {
+  const columns: ColumnsType<Row> = (field.fields ?? []).map((sub) => ({
+    key: sub.key,
+    title: <RequiredTitle field={sub} />,
+    render: (_: unknown, row: Row, index: number) => (
+      <Cell
+        field={sub}
+        row={row}
+        path={`${field.key}[${index}].${sub.key}`}
+        disabled={disabled}
+        onChange={(cellValue) => setCell(index, sub.key, cellValue)}
+      />
+    ),
+  }));
+  if (!disabled) {
+    columns.push({
       key: "_actions",
       width: 56,
       render: (_: unknown, _row: Row, index: number) => (
@@ -80,8 +101,8 @@ function SubtableInput({ field, value, onChange, id, ...aria }: FieldInputProps)
           onClick={() => onChange?.(rows.filter((_item, i) => i !== index))}
         />
       ),
-    },
-  ];
+    });
+  }
 
   return (
     <div id={id} role="group" {...aria} data-testid={`subtable-${field.key}`}>
@@ -92,17 +113,24 @@ function SubtableInput({ field, value, onChange, id, ...aria }: FieldInputProps)
         columns={columns}
         dataSource={rows}
         scroll={{ x: "max-content" }}
-        footer={() => (
-          <Button type="dashed" icon={<PlusOutlined />} onClick={() => onChange?.([...rows, {}])}>
-            {t("addRow")}
-          </Button>
-        )}
+        footer={
+          disabled
+            ? undefined
+            : () => (
+                <Button type="dashed" icon={<PlusOutlined />} onClick={() => onChange?.([...rows, {}])}>
+                  {t("addRow")}
+                </Button>
+              )
+        }
       />
     </div>
   );
 }
 
-/** Rows as sent: only editable sub-fields, each in its own wire format; other keys (e.g. a row id) kept. */
+/**
+ * Rows as sent: only editable sub-fields, each in its own wire format; other keys (e.g. a row id) kept.
+ * A write replaces all rows, so every cell is sent, hidden or not: leaving one out would erase it.
+ */
 function rowsToWire(value: unknown, field: FieldDef): Row[] {
   const subFields = new Map((field.fields ?? []).map((sub) => [sub.key, sub]));
   return asRows(value).map((row) =>

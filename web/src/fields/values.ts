@@ -1,4 +1,5 @@
 /** Narrowing of JSON values whose shape the field type promises but the wire does not. */
+import type { DisplayTitle } from "../api/types";
 
 export type Row = Record<string, unknown>;
 
@@ -38,10 +39,30 @@ export function formatNumber(value: number, precision?: number): string {
   });
 }
 
-/** The string-valued entries of a JSON object, e.g. a record's `_display`. */
-export function asStringMap(value: unknown): Record<string, string> {
+/** The reference titles of a JSON object such as a record's or a row's `_display`. */
+export function asDisplayMap(value: unknown): Record<string, DisplayTitle> {
   if (!isRow(value)) return {};
   return Object.fromEntries(
-    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+    Object.entries(value).filter(
+      (entry): entry is [string, DisplayTitle] => typeof entry[1] === "string" || Array.isArray(entry[1]),
+    ),
   );
+}
+
+/** The title of one reference (`_display` of a link, user or department). */
+export function singleTitle(title: DisplayTitle | undefined): string | undefined {
+  return typeof title === "string" ? title : undefined;
+}
+
+/** The titles of a list of references, by position (`_display` of links or users). */
+export function titleList(title: DisplayTitle | undefined): (string | null)[] {
+  return Array.isArray(title) ? title : [];
+}
+
+/** Integer ids of a list value (links, users). */
+export function asIds(value: unknown): number[] {
+  return asArray(value).flatMap((item) => {
+    const id = asNumber(item);
+    return id === null ? [] : [id];
+  });
 }

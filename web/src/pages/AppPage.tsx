@@ -1,15 +1,23 @@
 import { Layout, Menu, Spin, Typography } from "antd";
-import { Navigate, Outlet, useNavigate, useParams } from "react-router-dom";
+import { Navigate, Outlet, useNavigate, useOutletContext, useParams } from "react-router-dom";
 import { api } from "../api/client";
+import { loadFieldCatalog } from "../catalog";
 import { LoadError, NotFound } from "../components/LoadError";
-import { useAppDefinition } from "../hooks/useAppDefinition";
+import type { OpenApp } from "../hooks/useAppDefinition";
 import { useLoader } from "../hooks/useLoader";
 import { useI18n } from "../hooks/useI18n";
 
-/** `/apps/:app` alone opens the app's first entity. */
+/** Entities the caller may list or create records of: the ones the menu offers. */
+function openEntities({ definition, access }: OpenApp) {
+  return definition.entities.filter((entity) => {
+    const rights = access.entities[entity.key];
+    return rights && (rights.read !== false || rights.create);
+  });
+}
+
+/** `/apps/:app` alone opens the app's first entity the caller may use. */
 export function FirstEntityRedirect() {
-  const definition = useAppDefinition();
-  const first = definition.entities[0];
+  const first = openEntities(useOutletContext<OpenApp>())[0];
   return first ? <Navigate to={first.key} replace /> : <NotFound />;
 }
 
@@ -18,10 +26,18 @@ export function AppPage() {
   const { app = "", entity } = useParams();
   const { label } = useI18n();
   const navigate = useNavigate();
-  const { data: definition, error } = useLoader(() => api.definition(app), [app]);
+  // The pages inside need all three: what the app is, what the caller may do, which types are computed.
+  const { data: opened, error } = useLoader(
+    () =>
+      Promise.all([api.definition(app), api.permissions(app), loadFieldCatalog()]).then(
+        ([definition, access]): OpenApp => ({ definition, access }),
+      ),
+    [app],
+  );
 
   if (error) return <LoadError error={error} />;
-  if (!definition || definition.key !== app) return <Spin className="fw-center" />;
+  if (!opened || opened.definition.key !== app) return <Spin className="fw-center" />;
+  const { definition } = opened;
 
   return (
     <Layout className="fw-app">
@@ -34,12 +50,12 @@ export function AppPage() {
           style={{ borderInlineEnd: "none" }}
           data-testid="entity-menu"
           selectedKeys={entity ? [entity] : []}
-          items={definition.entities.map((item) => ({ key: item.key, label: label(item.label, item.key) }))}
+          items={openEntities(opened).map((item) => ({ key: item.key, label: label(item.label, item.key) }))}
           onClick={({ key }) => navigate(`/apps/${encodeURIComponent(app)}/${encodeURIComponent(key)}`)}
         />
       </Layout.Sider>
       <Layout.Content className="fw-page">
-        <Outlet context={definition} />
+        <Outlet context={opened} />
       </Layout.Content>
     </Layout>
   );

@@ -6,8 +6,8 @@ import { api } from "../api/client";
 import type { EntityDef, FieldDef, RecordData } from "../api/types";
 import { LoadError, NotFound } from "../components/LoadError";
 import { defaultSort, findEntity, isSortable, listColumns } from "../definition";
-import { displayValue } from "../fields/registry";
-import { useAppDefinition } from "../hooks/useAppDefinition";
+import { cellValue } from "../fields/registry";
+import { useAppDefinition, useEntityAccess } from "../hooks/useAppDefinition";
 import { useLoader } from "../hooks/useLoader";
 import { useI18n } from "../hooks/useI18n";
 
@@ -40,6 +40,7 @@ function sortOrderOf(field: FieldDef, sort: string | undefined) {
 
 function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
   const definition = useAppDefinition();
+  const access = useEntityAccess(entity.key);
   const { t, label } = useI18n();
   const navigate = useNavigate();
   const list = useListParams(defaultSort(definition, entity));
@@ -48,14 +49,15 @@ function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
     [app, entity.key, list.page, list.pageSize, list.sort, list.q],
   );
 
-  const columns: ColumnsType<RecordData> = listColumns(definition, entity).map((field) => ({
+  const visibleColumns = listColumns(definition, entity).filter((field) => access.fields[field.key] !== "hidden");
+  const columns: ColumnsType<RecordData> = visibleColumns.map((field) => ({
     key: field.key,
     dataIndex: field.key,
     title: label(field.label, field.key),
     sorter: isSortable(field),
     sortOrder: sortOrderOf(field, list.sort),
     render: (value: unknown, record: RecordData) =>
-      displayValue(field, value, { t, label, title: record._display?.[field.key] }),
+      cellValue(field, value, { t, label, definition, title: record._display?.[field.key] }),
   }));
 
   const onChange = (
@@ -87,9 +89,11 @@ function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
             data-testid="record-search"
             onSearch={(q) => list.update({ q, page: 1 })}
           />
-          <Button type="primary" icon={<PlusOutlined />} data-testid="new-record" onClick={() => navigate("new")}>
-            {t("newRecord")}
-          </Button>
+          {access.create && (
+            <Button type="primary" icon={<PlusOutlined />} data-testid="new-record" onClick={() => navigate("new")}>
+              {t("newRecord")}
+            </Button>
+          )}
         </Flex>
       </Flex>
       {error ? (

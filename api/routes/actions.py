@@ -1,0 +1,63 @@
+"""Record actions: what a user may do with a record, and doing it (engine.actions).
+
+``GET /api/apps/{app}/{entity}/{id}/actions`` lists the actions this user may
+run on this record now; ``POST …/actions/{action}`` runs one in one
+transaction. The engine applies the same access as the records routes
+(``engine.forms.permissions``: record scopes, field access) and the rules of
+the pools; errors come back as problem+json like every other write.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentPrincipal, PlatformDep
+from api.problems import ApiError
+from engine.actions import ActionContext, UnknownAction, available_actions, run_action
+from engine.forms.runtime import AppRuntime
+
+router = APIRouter(prefix="/api/apps/{app}/{entity}/{record_id}/actions", tags=["actions"])
+
+
+def _entity_key(runtime: AppRuntime, key: str) -> str:
+    if runtime.entity(key) is None:
+        raise ApiError(404, f"app {runtime.key!r} has no entity {key!r}")
+    return key
+
+
+@router.get("")
+def list_actions(
+    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    """The actions offered on this record to this user: ``{"items": [...]}``."""
+    with platform.store.read(principal.tenant) as conn:
+        runtime = platform.runtime(conn, principal.tenant, app)
+        key = _entity_key(runtime, entity)
+        ctx = ActionContext.for_user(conn, runtime, principal.user, datetime.now(UTC))
+        return JSONResponse({"items": available_actions(ctx, key, record_id)})
+
+
+@router.post("/{action}")
+def run(
+    app: str,
+    entity: str,
+    record_id: int,
+    action: str,
+    principal: CurrentPrincipal,
+    platform: PlatformDep,
+    body: dict[str, Any] | None = Body(default=None),
+) -> Response:
+    """Run one action; the body holds its inputs (optional)."""
+    try:
+        with platform.store.write(principal.tenant) as conn:
+            runtime = platform.runtime(conn, principal.tenant, app)
+            key = _entity_key(runtime, entity)
+            ctx = ActionContext.for_user(conn, runtime, principal.user, datetime.now(UTC))
+            result = run_action(ctx, key, record_id, action, body or {})
+    except UnknownAction as err:
+        raise ApiError(404, str(err)) from None
+    return JSONResponse(result)

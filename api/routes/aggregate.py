@@ -1,0 +1,56 @@
+"""Grouped aggregates of an entity's records: ``GET /api/apps/{app}/{entity}/aggregate``.
+
+``?group_by=stage,close_date:month&measures=sum:amount,count&filter=<JSON>``
+answers ``{"group_by": [...], "measures": [...], "groups": [{"stage": "won",
+"close_date": "2026-03", "sum_amount": 123.0, "count": 4, "_display": {}}]}``.
+``filter``, ``q`` and ``?field=value`` select records as the list endpoint
+does, within the caller's read scope (``engine.forms.aggregate``; the wire
+format is in docs/aggregate.md).
+
+Registered before the records router: ``/aggregate`` is a fixed path that
+``/{record_id}`` would otherwise claim (and refuse as a bad id).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentPrincipal, PlatformDep
+from api.problems import ApiError
+from engine.forms.aggregate import AggregateQuery, aggregate_as
+from engine.forms.context import ReadContext
+from engine.forms.filters import parse_filter
+from engine.forms.guard import GuardedReads
+from engine.forms.permissions import load_entity_access
+
+router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
+
+PARAMS = {"group_by", "measures", "filter", "q"}
+
+
+def _items(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+@router.get("/aggregate")
+def aggregate(
+    app: str, entity: str, request: Request, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    """Counts, sums, averages, minima and maxima per group of records."""
+    params = request.query_params
+    query = AggregateQuery(
+        group_by=_items(params.get("group_by")),
+        measures=_items(params.get("measures", "count")),
+        filters={k: v for k, v in params.items() if k not in PARAMS},
+        filter=parse_filter(params.get("filter")),
+        q=params.get("q") or None,
+    )
+    with platform.store.read(principal.tenant) as conn:
+        runtime = platform.runtime(conn, principal.tenant, app)
+        target = runtime.entity(entity)
+        if target is None:
+            raise ApiError(404, f"app {runtime.key!r} has no entity {entity!r}")
+        access = load_entity_access(conn, principal.user, runtime, target.key)
+        reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
+        return JSONResponse(aggregate_as(reads, query))

@@ -1,0 +1,47 @@
+"""Live form state for the runtime form: ``POST /api/apps/{app}/{entity}/preview``.
+
+The form sends its current values (partial, possibly invalid) as it changes;
+the answer says which fields are visible, required and read-only and what
+the formulas compute (see ``engine.forms.preview``). It never answers 422
+for the values: a half-filled form is what it is for. ``?record=<id>`` says
+the form edits that record, whose stored values fill the fields not sent.
+
+Declared before the records routes: ``/preview`` is a fixed path beside
+``/{record_id}`` (which has no POST), so the order only documents intent.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Body
+
+from api.deps import CurrentPrincipal, PlatformDep
+from api.problems import ApiError
+from engine.forms.context import WriteContext
+from engine.forms.permissions import load_entity_access
+from engine.forms.preview import preview_as
+
+router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
+
+
+@router.post("/preview")
+def preview(
+    app: str,
+    entity: str,
+    principal: CurrentPrincipal,
+    platform: PlatformDep,
+    body: dict[str, Any] = Body(),
+    record: int | None = None,
+) -> dict[str, Any]:
+    """Visibility, requirement, read-only state and computed values of a form."""
+    with platform.store.read(principal.tenant) as conn:
+        runtime = platform.runtime(conn, principal.tenant, app)
+        target = runtime.entity(entity)
+        if target is None:
+            raise ApiError(404, f"app {runtime.key!r} has no entity {entity!r}")
+        access = load_entity_access(conn, principal.user, runtime, target.key)
+        # Only the user and the clock of a write: nothing is written.
+        ctx = WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC))
+        return preview_as(ctx, target, access, body, record).to_json()

@@ -1,0 +1,81 @@
+"""Assign (分配): give a record of the pool to someone; the new owner is the input.
+
+The assignee's open records count against ``max_open_per_user`` like a
+claim of their own; their user row is locked while they are counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from builder.model import AssignAction
+from engine.actions.base import ActionResult, ActionType, input_spec, take_inputs
+from engine.actions.checks import CheckContext, Issue
+from engine.actions.context import ActionContext, RecordState
+from engine.actions.pools import (
+    check_capacity,
+    check_pool_ref,
+    leaving_values,
+    lock_user,
+    not_in_pool,
+    pool,
+    sees,
+    take_from_pool,
+)
+from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.permissions import AccessDenied
+from engine.forms.runtime import EntityRuntime
+
+
+class AssignType(ActionType[AssignAction]):
+    key = "assign"
+    label = {"zh-CN": "分配", "en": "Assign"}
+    Config = AssignAction
+
+    def check(self, action: AssignAction, ctx: CheckContext, path: str) -> Iterator[Issue]:
+        yield from check_pool_ref(action, ctx, path)
+
+    def reach(
+        self, ctx: ActionContext, action: AssignAction, entity: EntityRuntime
+    ) -> ColumnElement[bool] | None:
+        target = pool(ctx.app, action.pool)
+        if sees(ctx.user, ctx.roles, target) or ctx.holds(
+            target.defn.assign.roles, empty_means_all=False
+        ):
+            return None
+        return super().reach(ctx, action, entity)
+
+    def allowed(self, ctx: ActionContext, action: AssignAction, record: RecordState) -> None:
+        target = pool(ctx.app, action.pool)
+        if not ctx.holds(target.defn.assign.roles, empty_means_all=False):
+            raise AccessDenied(f"you may not assign records of the pool {target.key!r}")
+        if not sees(ctx.user, ctx.roles, target) and not ctx.unrestricted:
+            raise AccessDenied(f"you do not see the pool {target.key!r}")
+        if not target.holds(record, ctx.eval_context()):
+            raise not_in_pool(target, record)
+
+    def inputs(self, ctx: ActionContext, action: AssignAction) -> list[dict[str, Any]]:
+        owner = pool(ctx.app, action.pool).owner_key
+        return [input_spec(action.entity, owner, required=True), *super().inputs(ctx, action)]
+
+    def run(
+        self,
+        ctx: ActionContext,
+        action: AssignAction,
+        record: RecordState,
+        params: Mapping[str, Any],
+    ) -> ActionResult:
+        target = pool(ctx.app, action.pool)
+        owner_key = target.owner_key
+        inputs = take_inputs(ctx, record.entity, [owner_key, *action.input], params)
+        assignee = inputs.pop(owner_key, None)
+        if isinstance(assignee, bool) or not isinstance(assignee, int):
+            raise RecordInvalid([FieldError(owner_key, "is required: the id of the new owner")])
+        if not lock_user(ctx, assignee):
+            raise RecordInvalid([FieldError(owner_key, f"there is no active user {assignee}")])
+        check_capacity(ctx, target, assignee, f"user #{assignee} owns")
+        values = leaving_values(ctx, target, record, assignee, target.defn.assign.set)
+        return ActionResult(record=take_from_pool(ctx, target, record, values | inputs))

@@ -1,0 +1,76 @@
+"""Claim (领取): take a record out of its pool; the user becomes its owner.
+
+Race-safe: the runner locks the record's row before the checks, the claimer's
+user row is locked while their open records are counted, and the write only
+succeeds while the owner is still blank and the version unchanged. Of two
+people claiming at once, one wins and the other gets 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from builder.model import ClaimAction
+from engine.actions.base import ActionResult, ActionType, take_inputs
+from engine.actions.checks import CheckContext, Issue
+from engine.actions.context import ActionContext, RecordState
+from engine.actions.pools import (
+    check_capacity,
+    check_pool_ref,
+    check_reclaim,
+    leaving_values,
+    lock_user,
+    not_in_pool,
+    pool,
+    sees,
+    take_from_pool,
+)
+from engine.forms.permissions import AccessDenied
+from engine.forms.runtime import EntityRuntime
+
+
+class ClaimType(ActionType[ClaimAction]):
+    key = "claim"
+    label = {"zh-CN": "领取", "en": "Claim"}
+    Config = ClaimAction
+
+    def check(self, action: ClaimAction, ctx: CheckContext, path: str) -> Iterator[Issue]:
+        yield from check_pool_ref(action, ctx, path)
+
+    def reach(
+        self, ctx: ActionContext, action: ClaimAction, entity: EntityRuntime
+    ) -> ColumnElement[bool] | None:
+        # Whoever sees the pool may address any of its entity's records, so
+        # that a lead someone else claimed a moment ago answers 409, not 404.
+        target = pool(ctx.app, action.pool)
+        if sees(ctx.user, ctx.roles, target):
+            return None
+        return super().reach(ctx, action, entity)
+
+    def allowed(self, ctx: ActionContext, action: ClaimAction, record: RecordState) -> None:
+        target = pool(ctx.app, action.pool)
+        if ctx.user is None:
+            raise AccessDenied("only a person can claim a record")
+        if not ctx.holds(target.defn.claim.roles) or not sees(ctx.user, ctx.roles, target):
+            raise AccessDenied(f"you may not claim from the pool {target.key!r}")
+        if not target.holds(record, ctx.eval_context()):
+            raise not_in_pool(target, record)
+
+    def run(
+        self,
+        ctx: ActionContext,
+        action: ClaimAction,
+        record: RecordState,
+        params: Mapping[str, Any],
+    ) -> ActionResult:
+        target = pool(ctx.app, action.pool)
+        inputs = take_inputs(ctx, record.entity, action.input, params)
+        assert ctx.user is not None  # allowed() refuses the system
+        lock_user(ctx, ctx.user.id)
+        check_capacity(ctx, target, ctx.user.id, "you own")
+        check_reclaim(ctx, target, record, ctx.user.id)
+        values = leaving_values(ctx, target, record, ctx.user.id, target.defn.claim.set)
+        return ActionResult(record=take_from_pool(ctx, target, record, values | inputs))

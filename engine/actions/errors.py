@@ -1,0 +1,28 @@
+"""Errors of record actions; the API maps them like the records service's own.
+
+``ActionUnavailable`` is a ``Conflict`` (409): the record's state does not
+allow the action now (someone claimed the lead first, it is converted
+already, the user owns as many open leads as the pool allows). Permission
+problems are ``engine.forms.permissions.AccessDenied`` (403) and bad input
+``engine.forms.errors.RecordInvalid`` (422), as everywhere else.
+"""
+
+from __future__ import annotations
+
+from engine.forms.errors import Conflict
+
+
+class UnknownAction(LookupError):
+    """The entity has no action of that key (404)."""
+
+    def __init__(self, entity: str, key: str) -> None:
+        super().__init__(f"{entity} has no action {key!r}")
+        self.entity = entity
+        self.key = key
+
+
+class ActionUnavailable(Conflict):
+    """The record's current state does not allow the action (409)."""
+
+
+__all__ = ["ActionUnavailable", "UnknownAction"]
