@@ -3,7 +3,7 @@ the records engine.
 
 ``load_demo_data`` sets up the template's demo organisation (departments,
 people, roles) and writes its records in the caller's transaction, so a
-failure leaves nothing behind. A generator per template (``crm.py``) builds
+failure leaves nothing behind. A generator per template (``crm/``) builds
 the records as a ``DemoPlan`` (``plan.py``): plain data, the same for the
 same seed on SQLite and PostgreSQL.
 """
@@ -28,7 +28,7 @@ GENERATORS: dict[str, Callable[[int, float, date | None], DemoSet]] = {"crm": cr
 
 
 class DemoDataError(Exception):
-    pass
+    """The demo data cannot go into this app; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ def load_demo_data(
     if generate is None:
         raise DemoDataError(f"there is no demo data for app {runtime.key!r}")
     demo = generate(seed, scale, today)
+    missing = [key for key in demo.plan.order if key not in runtime.entities]
+    if missing:
+        raise DemoDataError(f"app {runtime.key!r} has no entity {', '.join(missing)}")
     for key in demo.plan.order:
         table = runtime.entities[key].table
         if conn.scalar(select(func.count()).select_from(table)):

@@ -20,7 +20,7 @@ from api.platform import Platform
 from builder.apps import install_app
 from builder.demo_data import DemoDataError, load_demo_data
 from builder.demo_data.crm import HISTORY_DAYS, crm_demo
-from builder.validate import load_definition_file
+from builder.validate import load_definition, load_definition_file
 from engine.accounts.users import create_user
 from engine.forms.context import ReadContext
 from engine.forms.filters import filter_from_json
@@ -180,6 +180,15 @@ def test_demo_data_goes_into_an_empty_app_only(platform: Platform, tenant: str) 
     with platform.store.read(tenant) as conn:
         table = runtime.entities["lead"].table
         assert conn.scalar(select(func.count()).select_from(table)) == counts["lead"]
+
+
+def test_an_app_without_demo_data_is_refused(
+    platform: Platform, tenant: str, example_definition: dict[str, Any]
+) -> None:
+    with pytest.raises(DemoDataError, match="no demo data"), platform.store.write(tenant) as conn:
+        install_app(conn, load_definition(example_definition))
+        runtime = platform.runtime(conn, tenant, "mini_crm")
+        load_demo_data(conn, runtime, platform.passwords, password="pw", scale=SMALL)
 
 
 def _cli_env(platform: Platform) -> dict[str, str]:
