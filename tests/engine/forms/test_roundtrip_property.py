@@ -43,7 +43,7 @@ from builder.model import AppDefinition
 from builder.validate import load_definition
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldInvalid, RecordInvalid
-from engine.forms.field_types import address, email, location, number, phone
+from engine.forms.field_types import address, email, location, number, percent, phone
 from engine.forms.field_types import time as time_of_day
 from engine.forms.field_types.base import BoundField, is_blank
 from engine.forms.records import ListQuery, create_records, get_record, list_records
@@ -149,14 +149,19 @@ def definitions(draw: st.DrawFn) -> dict[str, Any]:
 
 
 # -- values: drawn from the types' rules, kept when the type accepts them --------
-def _decimals(field: BoundField, places: int | None) -> st.SearchStrategy[Any]:
+def _decimals(
+    field: BoundField, places: int | None, limit: Decimal | None = None
+) -> st.SearchStrategy[Any]:
     """Numbers within the field's min/max and the type's own size limit."""
     options = field.options
     if places is None:
         low = -1e300 if options.min is None else options.min
         high = 1e300 if options.max is None else options.max
         return st.floats(low, high, allow_nan=False, allow_infinity=False)
-    largest = Decimal(10) ** (number.MAX_DIGITS - places) - Decimal(1).scaleb(-places)
+    step = Decimal(1).scaleb(-places)
+    largest = Decimal(10) ** (number.MAX_DIGITS - places) - step
+    if limit is not None:
+        largest = min(largest, limit - step)
     low_d = -largest if options.min is None else max(-largest, Decimal(str(options.min)))
     high_d = largest if options.max is None else min(largest, Decimal(str(options.max)))
     exact = st.decimals(low_d, high_d, places=places, allow_nan=False, allow_infinity=False)
@@ -195,7 +200,7 @@ VALUES: dict[str, Callable[[BoundField], st.SearchStrategy[Any]]] = {
     "text": lambda f: st.text(TEXT, max_size=f.options.max_length),
     "number": lambda f: _decimals(f, f.options.precision),
     "currency": lambda f: _decimals(f, f.options.precision),
-    "percent": lambda f: _decimals(f, _percent_places(f)),
+    "percent": lambda f: _decimals(f, _percent_places(f), Decimal(percent.LIMIT)),
     "date": lambda f: DATES,
     "datetime": lambda f: DATETIMES,
     "boolean": lambda f: st.booleans(),
