@@ -19,6 +19,28 @@ from engine.store.types import UTCDateTime
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 
 
+def parse_moment(value: Any) -> dt.datetime:
+    """An ISO 8601 moment in UTC; without an offset it is the tenant's local time.
+
+    Shared by record input and filter values, so both accept the same text.
+    """
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str) and 10 <= len(value) <= 40:
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00") from None
+    else:
+        raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=DEFAULT_TZ)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00+08:00 is before year 1 in UTC
+        raise FieldInvalid("is out of range (years 1 to 9999 in UTC)") from None
+
+
 class DatetimeType(FieldType):
     key = "datetime"
     label = {"zh-CN": "日期时间", "en": "Date and time"}
@@ -32,23 +54,7 @@ class DatetimeType(FieldType):
         return UTCDateTime()
 
     def coerce(self, value: Any, field: BoundField) -> Any:
-        if isinstance(value, dt.datetime):
-            moment = value
-        elif isinstance(value, str) and 10 <= len(value) <= 40:
-            try:
-                moment = dt.datetime.fromisoformat(value)
-            except ValueError:
-                raise FieldInvalid(
-                    "must be a date and time like 2026-01-31T09:30:00+08:00"
-                ) from None
-        else:
-            raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=DEFAULT_TZ)
-        try:
-            return moment.astimezone(dt.UTC)
-        except OverflowError:  # 0001-01-01T00:00+08:00 is before year 1 in UTC
-            raise FieldInvalid("is out of range (years 1 to 9999 in UTC)") from None
+        return parse_moment(value)
 
     def to_json(self, value: Any, field: BoundField) -> Any:
         return None if value is None else value.isoformat()

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Text, and_, cast, or_
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
-from engine.forms.field_types.datetime import DEFAULT_TZ
+from engine.forms.field_types.datetime import parse_moment
 from engine.forms.field_types.number import to_decimal
 
 if TYPE_CHECKING:
@@ -111,16 +111,9 @@ class DatetimeKind(Kind):
 
     def value(self, raw: Any, field: BoundField | None) -> Any:
         """ISO 8601; without an offset it is the tenant's local time, as on input."""
-        if isinstance(raw, str) and 10 <= len(raw) <= 40:
-            try:
-                moment = dt.datetime.fromisoformat(raw)
-            except ValueError:
-                pass
-            else:
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=DEFAULT_TZ)
-                return moment.astimezone(dt.UTC)
-        raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
+        if not isinstance(raw, str):
+            raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
+        return parse_moment(raw)
 
 
 class TimeKind(Kind):

@@ -795,3 +795,14 @@ def test_catalogue_serves_operators_and_kinds_as_json() -> None:
     assert served["field_types"]["currency"] == "number"
     assert served["kinds"]["choices"] == ["contains", "is_empty"]
     assert set(served["not_filterable"]) == NOT_FILTERABLE
+
+
+def test_datetime_filter_values_out_of_utc_range_are_refused() -> None:
+    from engine.forms.errors import FieldInvalid
+    from engine.forms.filters.kinds import DatetimeKind
+
+    with pytest.raises(FieldInvalid, match="out of range"):
+        DatetimeKind().value("0001-01-01T00:00:00+08:00", None)
+    assert DatetimeKind().value("2026-01-31T09:30:00", None).isoformat() == (
+        "2026-01-31T01:30:00+00:00"
+    )
