@@ -18,7 +18,8 @@ class Choice(BaseModel):
     # Extra keys (probability of a stage, colour) are data for other engines.
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    value: str = Field(min_length=1, max_length=64)
+    # No control characters: PostgreSQL cannot store NUL in the JSONB definition.
+    value: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
     label: Label | None = None
     color: str | None = None
 

@@ -117,3 +117,8 @@ def test_autonumber_pattern_needs_one_sequence() -> None:
         bound("autonumber", pattern="CUS-{YYYY}")
     with pytest.raises(ValueError, match="unknown placeholder"):
         bound("autonumber", pattern="{seq}-{HH}")
+
+
+def test_option_values_refuse_control_characters() -> None:
+    with pytest.raises(ValueError, match="pattern"):
+        bound("select", options=[{"value": "a\x00b"}])
