@@ -13,7 +13,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from api.demo import DEMO_PASSWORD, DEMO_TENANT, DEMO_USERS, set_up_demo
+from api.demo import CRM_APP, DEMO_PASSWORD, DEMO_TENANT, DEMO_USERS, set_up_demo
 from api.platform import Platform
 from api.settings import REPO, Settings
 from api.template_cli import register as register_template_commands
@@ -65,10 +65,17 @@ def migrate() -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    crm: Annotated[
+        bool, typer.Option(help="also install the CRM template with its demo data")
+    ] = True,
+    crm_scale: Annotated[
+        float, typer.Option(help="size of the CRM demo data: 1 is the full set")
+    ] = 1.0,
+) -> None:
     """Set up the demo tenant (idempotent) and print how to log in."""
     platform = _platform()
-    for line in set_up_demo(platform):
+    for line in set_up_demo(platform, crm_file=CRM_APP if crm else None, crm_scale=crm_scale):
         typer.echo(line)
     names = ", ".join(u.username for u in DEMO_USERS)
     typer.echo(

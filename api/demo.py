@@ -14,15 +14,18 @@ from sqlalchemy import select
 from api.platform import Platform
 from api.settings import REPO
 from builder.apps import AppAlreadyInstalled, install_app, save_draft
+from builder.demo_data import load_demo_data
+from builder.model import AppDefinition
 from builder.publish import publish
 from builder.validate import load_definition_file
 from engine.accounts.departments import set_head
 from engine.accounts.users import create_department, create_user, grant_role
-from engine.store.tables import users
+from engine.store.tables import apps, users
 
 DEMO_TENANT = "demo"
 DEMO_PASSWORD = "demo"
 EXAMPLE_APP = REPO / "templates" / "examples" / "mini_crm.json"
+CRM_APP = REPO / "templates" / "crm" / "app.json"
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,14 @@ def create_demo_users(platform: Platform, tenant: str, app_key: str = "mini_crm"
         set_head(conn, finance, ids["finance1"])
 
 
-def set_up_demo(platform: Platform, app_file: Path = EXAMPLE_APP) -> list[str]:
-    """Create the demo tenant, its people and the example app; return what was done."""
+def set_up_demo(
+    platform: Platform,
+    app_file: Path = EXAMPLE_APP,
+    crm_file: Path | None = CRM_APP,
+    crm_scale: float = 1.0,
+) -> list[str]:
+    """Create the demo tenant, its people, the example app and the CRM with its
+    demo data (unless ``crm_file`` is None); return what was done."""
     done: list[str] = []
     store = platform.store
     store.migrate_all()
@@ -81,15 +90,37 @@ def set_up_demo(platform: Platform, app_file: Path = EXAMPLE_APP) -> list[str]:
         store.create_tenant(DEMO_TENANT, "Demo")
         done.append(f"created tenant {DEMO_TENANT!r}")
     create_demo_users(platform, DEMO_TENANT)
-    definition = load_definition_file(app_file)
-    with store.write(DEMO_TENANT) as conn:
+    done.extend(_install(platform, load_definition_file(app_file)))
+    if crm_file is not None:
+        done.extend(_install(platform, load_definition_file(crm_file), demo_scale=crm_scale))
+    return done
+
+
+def _install(
+    platform: Platform, definition: AppDefinition, demo_scale: float | None = None
+) -> list[str]:
+    """Install an app (with its demo data, given a scale) or bring it up to date.
+
+    The install and the demo data are one transaction: a half-loaded CRM is
+    never served.
+    """
+    done: list[str] = []
+    with platform.store.write(DEMO_TENANT) as conn:
+        fresh = conn.scalar(select(apps.c.id).where(apps.c.key == definition.key)) is None
         try:
             install_app(conn, definition)
         except AppAlreadyInstalled:
-            # The bundled example changed since this data dir was set up:
+            # The bundled app changed since this data dir was set up:
             # publish it as a new version, keeping the demo's records.
             save_draft(conn, definition.key, definition)
             published = publish(conn, definition.key, None)
             done.append(f"app {definition.key!r} upgraded to {published.version}")
+        if fresh and demo_scale is not None:
+            runtime = platform.runtime(conn, DEMO_TENANT, definition.key)
+            loaded = load_demo_data(
+                conn, runtime, platform.passwords, password=DEMO_PASSWORD, scale=demo_scale
+            )
+            records = sum(loaded.counts.values())
+            done.append(f"app {definition.key!r}: demo data loaded ({records} records)")
     done.append(f"app {definition.key!r} is installed")
     return done

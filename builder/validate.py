@@ -24,7 +24,8 @@ from engine.actions.registry import check_actions
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext
-from engine.forms.runtime import bind_field, computation_order
+from engine.forms.runtime import bind_field, build_runtime, computation_order
+from engine.forms.views import check_view_filters
 from engine.registry import UnknownKeyError
 
 
@@ -75,6 +76,16 @@ def _duplicates(keys: list[str]) -> set[str]:
 
 
 def check_definition(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    found = False
+    for issue in _check_structure(app):
+        found = True
+        yield issue
+    if not found:
+        # Filters bind to the entities' runtime, which only a sound definition has.
+        yield from _check_view_filters(app)
+
+
+def _check_structure(app: AppDefinition) -> Iterator[DefinitionIssue]:
     for key in _duplicates([e.key for e in app.entities]):
         yield DefinitionIssue("$.entities", f"duplicate entity key {key!r}")
     for ei, entity in enumerate(app.entities):
@@ -83,6 +94,14 @@ def check_definition(app: AppDefinition) -> Iterator[DefinitionIssue]:
     yield from _check_views(app)
     yield from _check_roles(app)
     yield from _check_actions_and_pools(app)
+
+
+def _check_view_filters(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    if not any(view.filter is not None for view in app.views):
+        return
+    runtime = build_runtime(app)
+    for path, message in check_view_filters(app, runtime):
+        yield DefinitionIssue(path, message)
 
 
 def _bind_fields(
@@ -179,6 +198,13 @@ def _entity_fields(app: AppDefinition, entity_key: str) -> set[str] | None:
     return None if entity is None else {f.key for f in entity.fields}
 
 
+def _field_type(app: AppDefinition, entity_key: str, field_key: str) -> str | None:
+    for entity in app.entities:
+        if entity.key == entity_key:
+            return next((f.type for f in entity.fields if f.key == field_key), None)
+    return None
+
+
 def _check_forms(app: AppDefinition) -> Iterator[DefinitionIssue]:
     for key in _duplicates([f"{f.entity}.{f.key}" for f in app.forms]):
         yield DefinitionIssue("$.forms", f"duplicate form {key!r}")
@@ -205,16 +231,22 @@ def _check_views(app: AppDefinition) -> Iterator[DefinitionIssue]:
             yield DefinitionIssue(f"$.views[{i}].entity", f"unknown entity {view.entity!r}")
             continue
         known = fields | set(SYSTEM_FIELDS)
+        for si, item in enumerate(view.sort):
+            if item.lstrip("+-") not in known:
+                yield DefinitionIssue(f"$.views[{i}].sort[{si}]", f"unknown field {item!r}")
         if view.type == "table":
             for ci, key in enumerate(view.columns):
                 if key not in known:
                     yield DefinitionIssue(f"$.views[{i}].columns[{ci}]", f"unknown field {key!r}")
-            for si, item in enumerate(view.sort):
-                if item.lstrip("+-") not in known:
-                    yield DefinitionIssue(f"$.views[{i}].sort[{si}]", f"unknown field {item!r}")
         else:
-            if view.group_by not in fields:
+            group = _field_type(app, view.entity, view.group_by)
+            if group is None:
                 yield DefinitionIssue(f"$.views[{i}].group_by", f"unknown field {view.group_by!r}")
+            elif group != "select":
+                yield DefinitionIssue(
+                    f"$.views[{i}].group_by",
+                    f"{view.group_by!r} is a {group} field; a kanban groups by a select field",
+                )
             for ci, key in enumerate(view.card_fields):
                 if key not in known:
                     yield DefinitionIssue(

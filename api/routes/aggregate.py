@@ -3,8 +3,8 @@
 ``?group_by=stage,close_date:month&measures=sum:amount,count&filter=<JSON>``
 answers ``{"group_by": [...], "measures": [...], "groups": [{"stage": "won",
 "close_date": "2026-03", "sum_amount": 123.0, "count": 4, "_display": {}}]}``.
-``filter``, ``q`` and ``?field=value`` select records as the list endpoint
-does, within the caller's read scope (``engine.forms.aggregate``; the wire
+``filter``, ``q``, ``view`` and ``?field=value`` select records as the list
+endpoint does, within the caller's read scope (``engine.forms.aggregate``; the wire
 format is in docs/aggregate.md).
 
 Registered before the records router: ``/aggregate`` is a fixed path that
@@ -13,20 +13,26 @@ Registered before the records router: ``/aggregate`` is a fixed path that
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.problems import ApiError
+from engine.actions import pool_reach
+from engine.expressions import TENANT_TZ
 from engine.forms.aggregate import AggregateQuery, aggregate_as
 from engine.forms.context import ReadContext
 from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads
 from engine.forms.permissions import load_entity_access
+from engine.forms.views import narrowed, require_view
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
-PARAMS = {"group_by", "measures", "filter", "q"}
+PARAMS = {"group_by", "measures", "filter", "q", "view"}
 
 
 def _items(text: str | None) -> list[str]:
@@ -51,6 +57,11 @@ def aggregate(
         target = runtime.entity(entity)
         if target is None:
             raise ApiError(404, f"app {runtime.key!r} has no entity {entity!r}")
-        access = load_entity_access(conn, principal.user, runtime, target.key)
+        if params.get("view"):
+            # The sums of a kanban's columns count what its cards show.
+            view = require_view(runtime.definition, target.key, params["view"])
+            today = datetime.now(TENANT_TZ).date()
+            query = replace(query, filter=narrowed(view, query.filter, principal.user.id, today))
+        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
         reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
         return JSONResponse(aggregate_as(reads, query))

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Body
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.problems import ApiError
+from engine.actions import pool_reach
 from engine.forms.context import WriteContext
 from engine.forms.permissions import load_entity_access
 from engine.forms.preview import preview_as
@@ -41,7 +42,8 @@ def preview(
         target = runtime.entity(entity)
         if target is None:
             raise ApiError(404, f"app {runtime.key!r} has no entity {entity!r}")
-        access = load_entity_access(conn, principal.user, runtime, target.key)
+        # A pool record the user sees previews too (its form opens read-only).
+        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
         # Only the user and the clock of a write: nothing is written.
         ctx = WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC))
         return preview_as(ctx, target, access, body, record).to_json()

@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.problems import ApiError
+from engine.actions import pool_reach
+from engine.expressions import TENANT_TZ
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.filters import parse_filter
@@ -23,10 +25,11 @@ from engine.forms.guard import GuardedReads, GuardedWrites
 from engine.forms.permissions import load_entity_access
 from engine.forms.records import ListQuery
 from engine.forms.runtime import AppRuntime, EntityRuntime
+from engine.forms.views import apply_view
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
-LIST_PARAMS = {"page", "page_size", "sort", "q", "count", "filter"}
+LIST_PARAMS = {"page", "page_size", "sort", "q", "count", "filter", "view"}
 MAX_BULK = 10_000
 
 
@@ -56,7 +59,7 @@ def _reading(
     with platform.store.read(principal.tenant) as conn:
         runtime = platform.runtime(conn, principal.tenant, app)
         target = _entity(runtime, entity)
-        access = load_entity_access(conn, principal.user, runtime, target.key)
+        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
         yield GuardedReads(ReadContext(conn, runtime, target.key), target, access)
 
 
@@ -84,6 +87,11 @@ def list_(
         filter=parse_filter(params.get("filter")),
     )
     with _reading(platform, principal, app, entity) as records:
+        view = params.get("view")
+        if view:
+            today = datetime.now(TENANT_TZ).date()
+            definition = records.ctx.app.definition
+            query = apply_view(query, definition, entity, view, principal.user.id, today)
         return JSONResponse(records.page(query))
 
 

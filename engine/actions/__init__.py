@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from engine.actions.context import ActionContext, RecordState
 from engine.actions.errors import ActionUnavailable, UnknownAction
-from engine.actions.pools import check_pools, visible_pool_records
+from engine.actions.pools import check_pools, pool_reach, visible_pool_records
 from engine.actions.registry import action_types, check_actions
 from engine.actions.runner import available_actions, run_action
 from engine.actions.stale import PoolRun, StaleReturn, return_stale, run_pool_jobs
@@ -51,6 +51,7 @@ __all__ = [
     "available_actions",
     "check_actions",
     "check_pools",
+    "pool_reach",
     "return_stale",
     "run_action",
     "run_pool_jobs",

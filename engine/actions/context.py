@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from engine.accounts.users import User
-from engine.expressions import EvalContext
+from engine.expressions import TENANT_TZ, EvalContext
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import RecordNotFound
 from engine.forms.permissions import AccessDenied, Action, EntityAccess, entity_access, roles_in_app
@@ -37,7 +37,7 @@ class ActionContext:
     #: The user's roles in this app that the definition defines.
     roles: frozenset[str]
     now: datetime
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    tz: ZoneInfo = TENANT_TZ
     _access: dict[str, EntityAccess] = field(default_factory=dict, repr=False)
 
     @classmethod

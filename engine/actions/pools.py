@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -31,7 +31,7 @@ from engine.actions.checks import (
 from engine.actions.context import SYSTEM_COLUMNS, ActionContext, RecordState
 from engine.actions.errors import ActionUnavailable
 from engine.actions.values import check_values, resolve_map
-from engine.expressions import EvalContext, compile_expression
+from engine.expressions import TENANT_TZ, EvalContext, compile_expression
 from engine.forms.errors import FieldInvalid, RecordInvalid, RecordNotFound, StaleVersion
 from engine.forms.permissions import owner_key
 from engine.forms.runtime import AppRuntime, EntityRuntime
@@ -147,6 +147,16 @@ def visible_pool_records(
     """
     conditions = [p.condition(ctx) for p in pools_of(app, entity_key) if sees(user, roles, p)]
     return or_(*conditions) if conditions else None
+
+
+def pool_reach(
+    app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
+) -> ColumnElement[bool] | None:
+    """``visible_pool_records`` now, as ``load_entity_access(read_also=…)`` takes it."""
+    if not app.definition.pools:
+        return None
+    moment = EvalContext(user_id=user.id, now=datetime.now(UTC), tz=TENANT_TZ)
+    return visible_pool_records(app, entity_key, user, roles, moment)
 
 
 def lock_user(ctx: ActionContext, user_id: int) -> bool:

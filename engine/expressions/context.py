@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+#: The time zone of every tenant until tenants can choose one: where the
+#: product's first users work. It decides what "today" is for views and pools.
+TENANT_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,14 +25,14 @@ service; this module only computes it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, Table, false, select
+from sqlalchemy import ColumnElement, Connection, Table, false, or_, select
 
 from builder.model import EntityDef, EntityPermission, Scope
 from engine.accounts.departments import descendants_query
@@ -119,6 +119,8 @@ class EntityAccess:
     )
     #: A tenant administrator: no condition, nothing hidden.
     unrestricted: bool = False
+    #: Records read beyond the read scope (the pools the user sees): OR-ed into it.
+    read_also: ColumnElement[bool] | None = field(default=None, hash=False, compare=False)
 
     @cached_property
     def hidden(self) -> frozenset[str]:
@@ -150,6 +152,12 @@ class EntityAccess:
             return None
         if scope is RecordScope.NONE:
             return false()
+        within = self._scope_condition(scope, table)
+        if action == "read" and self.read_also is not None:
+            return or_(within, self.read_also)
+        return within
+
+    def _scope_condition(self, scope: RecordScope, table: Table) -> ColumnElement[bool]:
         owner = table.c[self.owner_field]
         department = self.user.department_id
         if scope is RecordScope.OWN or department is None:
@@ -339,12 +347,29 @@ def _known_roles(conn: Connection, user: User, app: AppRuntime) -> frozenset[str
     return roles
 
 
+#: Records a user reads beyond their roles' read scope, given the app, the
+#: entity, the user and their roles (``engine.actions.pool_reach``: the pools
+#: they see); ``None`` when there are none. Passed in by the caller, because
+#: pools belong to a higher layer than record access.
+ReadAlso = Callable[[AppRuntime, str, User, frozenset[str]], ColumnElement[bool] | None]
+
+
 def load_entity_access(
-    conn: Connection, user: User, app: AppRuntime, entity_key: str
+    conn: Connection,
+    user: User,
+    app: AppRuntime,
+    entity_key: str,
+    *,
+    read_also: ReadAlso | None = None,
 ) -> EntityAccess:
     """Read the user's roles and compute their access to one entity (``AccessDenied``
     when they hold no role in the app)."""
-    return entity_access(user, _known_roles(conn, user, app), app, entity_key)
+    roles = _known_roles(conn, user, app)
+    access = entity_access(user, roles, app, entity_key)
+    if read_also is None or access.unrestricted or not access.allows("read"):
+        return access
+    extra = read_also(app, entity_key, user, roles)
+    return access if extra is None else replace(access, read_also=extra)
 
 
 def load_app_access(conn: Connection, user: User, app: AppRuntime) -> AppAccess:
@@ -360,6 +385,7 @@ __all__ = [
     "AppAccess",
     "EntityAccess",
     "FieldAccess",
+    "ReadAlso",
     "RecordScope",
     "entity_access",
     "load_app_access",

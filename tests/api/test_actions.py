@@ -140,10 +140,15 @@ def test_giving_back_asks_for_the_reason(api: Api) -> None:
     assert body["errors"] == [
         {"field": "return_reason", "message": "is required: why does it go back?"}
     ]
-    # Out of the rep's own scope now, yet answered: they just wrote it.
     done = api.run("rep_a", lead, "give_back", {"return_reason": "not_interested"})
     assert done.json()["record"]["return_reason"] == "not_interested"
-    assert api.client.get(f"{BASE}/lead/{lead}", headers=api.auth("rep_a")).status_code == 404
+    # No longer theirs, but in the pool the rep sees: readable, not writable.
+    headers = api.auth("rep_a")
+    assert api.client.get(f"{BASE}/lead/{lead}", headers=headers).status_code == 200
+    changed = api.client.patch(
+        f"{BASE}/lead/{lead}", json={"company": "Kept", "version": 3}, headers=headers
+    )
+    assert changed.status_code == 404, changed.text
 
 
 # -- concurrency --------------------------------------------------------------------------------

@@ -23,11 +23,11 @@ from builder.demo_data.crm import HISTORY_DAYS, crm_demo
 from builder.validate import load_definition, load_definition_file
 from engine.accounts.users import create_user
 from engine.forms.context import ReadContext
-from engine.forms.filters import filter_from_json
 from engine.forms.records import ListQuery, list_records
 from engine.forms.runtime import AppRuntime
+from engine.forms.views import apply_view
 from engine.store.tables import audit_log, departments, users
-from tests.builder.test_crm_template import TEMPLATE, substituted, view_filters
+from tests.builder.test_crm_template import TEMPLATE
 from tests.conftest import make_settings
 
 TODAY = date(2026, 11, 22)
@@ -98,8 +98,8 @@ def _install(platform: Platform, tenant: str, **demo: Any) -> tuple[AppRuntime, 
 
 
 def _view(conn: Connection, runtime: AppRuntime, entity: str, view: str, me: int) -> list[Any]:
-    tree = filter_from_json(substituted(view_filters()[entity][view], me))
-    query = ListQuery(page_size=500, filter=tree)
+    # The day the demo data was generated for, as the view sees it.
+    query = apply_view(ListQuery(page_size=500), runtime.definition, entity, view, me, date.today())
     return list(
         list_records(ReadContext(conn, runtime, entity), runtime.entities[entity], query)["items"]
     )

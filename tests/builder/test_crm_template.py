@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,6 @@ from api.platform import Platform
 from builder.model import AppDefinition
 from builder.validate import load_definition_file
 from engine.accounts.users import create_department, create_user, grant_role
-from engine.forms.filters import bind_filter, filter_from_json
-from engine.forms.runtime import build_runtime
 from tests.conftest import login
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "crm"
@@ -92,8 +89,8 @@ def test_everything_is_labelled_in_chinese_and_english(raw: dict[str, Any]) -> N
             if ("key" in node or "value" in node) and "label" not in node:
                 yield path
             for key, value in node.items():
-                # Conversion steps are named by key only; value maps hold no items.
-                if key not in ("permissions", "indexes", "steps", *VALUE_MAPS):
+                # Conversion steps are named by key only; value maps and filters hold no items.
+                if key not in ("permissions", "indexes", "steps", "filter", *VALUE_MAPS):
                     yield from needs_label(value, f"{path}.{key}")
         elif isinstance(node, list):
             for i, item in enumerate(node):
@@ -139,40 +136,32 @@ def test_contract_statuses_and_follow_up_methods(crm: AppDefinition) -> None:
     assert {"call", "visit", "email", "meeting"} <= set(values("follow_up", "method"))
 
 
+def test_the_views_that_show_a_subset_carry_their_filter(crm: AppDefinition) -> None:
+    """The filters bind to their entities: loading the definition checked that."""
+    filtered = {(v.entity, v.key) for v in crm.views if v.filter is not None}
+    assert {
+        ("lead", "my_leads"),
+        ("lead", "pool"),
+        ("lead", "overdue_follow_ups"),
+        ("customer", "my_customers"),
+        ("opportunity", "my_open"),
+        ("follow_up", "overdue"),
+        ("contract", "outstanding"),
+        ("payment_plan", "overdue"),
+    } <= filtered
+    pool = next(v for v in crm.views if (v.entity, v.key) == ("lead", "pool"))
+    assert pool.filter == {
+        "and": [
+            {"field": "owner", "op": "is_empty", "value": True},
+            {"field": "status", "op": "in", "value": ["new", "contacting", "qualified"]},
+        ]
+    }
+
+
 # -- proposals.json: what the definition model does not take yet ---------------------------
-def substituted(node: Any, me: int) -> Any:
-    """The relative operands of the proposal, replaced by what they mean for one reader."""
-    if isinstance(node, dict):
-        if "$user" in node:
-            return me
-        if "$today" in node:
-            return date.fromordinal(date.today().toordinal() + node["$today"]).isoformat()
-        return {k: substituted(v, me) for k, v in node.items()}
-    if isinstance(node, list):
-        return [substituted(v, me) for v in node]
-    return node
-
-
 def proposals() -> dict[str, Any]:
     """What the template needs beyond today's definition model (``proposals.json``)."""
     return dict(json.loads((TEMPLATE / "proposals.json").read_text(encoding="utf-8")))
-
-
-def view_filters() -> dict[str, dict[str, Any]]:
-    return dict(proposals()["view_filters"]["views"])
-
-
-def test_every_view_filter_names_a_view_and_binds_to_its_entity(crm: AppDefinition) -> None:
-    runtime = build_runtime(crm)
-    views = {(v.entity, v.key) for v in crm.views}
-    filters = view_filters()
-    named = {(entity, view) for entity, by_view in filters.items() for view in by_view}
-    assert named <= views
-    assert {("lead", "pool"), ("lead", "my_leads"), ("follow_up", "overdue")} <= named
-    assert ("contract", "outstanding") in named
-    for entity, view, tree in ((e, v, t) for e, vs in filters.items() for v, t in vs.items()):
-        node = filter_from_json(substituted(tree, me=1), path=f"{entity}.{view}")
-        bind_filter(node, runtime.entities[entity], runtime)
 
 
 def test_the_other_proposals_name_existing_fields(crm: AppDefinition) -> None:

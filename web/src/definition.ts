@@ -1,5 +1,5 @@
 /** Questions the UI asks of an app definition. */
-import type { AppDefinition, EntityDef, FieldDef, Label } from "./api/types";
+import type { AppDefinition, EntityDef, FieldDef, Label, ViewDef } from "./api/types";
 import { isWritableType } from "./catalog";
 
 /** Columns every record carries besides its fields. */
@@ -48,20 +48,31 @@ function fieldsByKeys(entity: EntityDef, keys: string[]): FieldDef[] {
   return keys.flatMap((key) => entity.fields.find((field) => field.key === key) ?? []);
 }
 
-function tableView(definition: AppDefinition, entity: EntityDef) {
-  return definition.views?.find((view) => view.entity === entity.key && view.type === "table" && view.columns?.length);
+/** Whether a kanban view can be drawn: it groups by a select field with options. */
+function isBoard(entity: EntityDef, view: ViewDef): boolean {
+  const field = view.group_by ? entity.fields.find((candidate) => candidate.key === view.group_by) : undefined;
+  return field?.type === "select" && !!field.options?.length;
 }
 
-/** Columns of the entity's list: its table view's, else its first fields. */
-export function listColumns(definition: AppDefinition, entity: EntityDef): FieldDef[] {
-  const view = tableView(definition, entity);
-  if (view?.columns) return fieldsByKeys(entity, view.columns);
+/** The views the entity's page offers, in the definition's order: tables, and kanban boards it can draw. */
+export function entityViews(definition: AppDefinition, entity: EntityDef): ViewDef[] {
+  return (definition.views ?? []).filter(
+    (view) => view.entity === entity.key && (view.type === "table" || (view.type === "kanban" && isBoard(entity, view))),
+  );
+}
+
+/** Columns of a table: the view's, else the entity's first fields. */
+export function listColumns(entity: EntityDef, view?: ViewDef): FieldDef[] {
+  if (view?.columns?.length) return fieldsByKeys(entity, view.columns);
   return entity.fields.filter((field) => field.type !== "subtable").slice(0, DEFAULT_COLUMN_COUNT);
 }
 
-/** The table view's first sort key (`field` or `-field`), if it names one. */
-export function defaultSort(definition: AppDefinition, entity: EntityDef): string | undefined {
-  return tableView(definition, entity)?.sort?.[0];
+/** A kanban view's parts: the select field it groups by and the fields its cards show. */
+export function boardFields(entity: EntityDef, view: ViewDef): { groupBy?: FieldDef; cardFields: FieldDef[] } {
+  return {
+    groupBy: entity.fields.find((field) => field.key === view.group_by),
+    cardFields: fieldsByKeys(entity, view.card_fields ?? []),
+  };
 }
 
 export interface Section {

@@ -33,6 +33,10 @@ from builder.demo_data.plan import Record, UserRef
 
 WIN_RATE = 0.45
 
+#: The most open leads a demo rep owns: below the template pool's
+#: ``max_open_per_user`` (50), so that every rep can still claim from the pool.
+OPEN_LEADS_PER_REP = 40
+
 
 def add_customer(
     story: Story,
@@ -219,6 +223,12 @@ def add_lead(
     rng = story.rng
     at = story.moment(day)
     owner = story.rep_for(city.area)
+    if kind == "owned":
+        if story.open_leads[owner] >= OPEN_LEADS_PER_REP:
+            # A rep at capacity would have had to give leads back: this one waits in the pool.
+            kind = "pool"
+        else:
+            story.open_leads[owner] += 1
     phone = story.names.mobile() if rng.random() < 0.9 else None
     email = f"{person.pinyin}@{company.domain}" if rng.random() < 0.6 else None
     job_title = rng.choice(JOB_TITLES)

@@ -4,6 +4,7 @@ so far and what later steps need to know about earlier records."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -83,6 +84,8 @@ class Story:
         self.deals: list[Deal] = []
         self.contracts: list[tuple[Record, Customer, date | None, str]] = []
         self.overdue_plans: list[tuple[Record, Record, str, date]] = []
+        #: Open leads each rep owns so far (user name → count).
+        self.open_leads: Counter[str] = Counter()
 
     # time -------------------------------------------------------------------------
     def day_between(self, start: date, end: date) -> date:

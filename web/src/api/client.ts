@@ -4,6 +4,8 @@
  */
 import { currentLang } from "../i18n";
 import type {
+  ActionResult,
+  AggregateAnswer,
   AppAccess,
   AppDefinition,
   AppSummary,
@@ -14,6 +16,7 @@ import type {
   LoginResponse,
   Page,
   Problem,
+  RecordAction,
   RecordData,
   User,
 } from "./types";
@@ -132,8 +135,15 @@ export const api = {
     request<RecordData>("GET", `${recordsPath(app, entity)}/${id}`),
   createRecord: (app: string, entity: string, values: Record<string, unknown>) =>
     request<RecordData>("POST", recordsPath(app, entity), values),
+  /** `values` carry the `version` the edit started from, so a stale edit answers 409. */
   updateRecord: (app: string, entity: string, id: number, values: Record<string, unknown>) =>
     request<RecordData>("PATCH", `${recordsPath(app, entity)}/${id}`, values),
+  aggregate: (app: string, entity: string, query: Query) =>
+    request<AggregateAnswer>("GET", `${recordsPath(app, entity)}/aggregate`, undefined, query),
+  recordActions: (app: string, entity: string, id: number) =>
+    request<{ items: RecordAction[] }>("GET", `${recordsPath(app, entity)}/${id}/actions`),
+  runAction: (app: string, entity: string, id: number, action: string, body: Record<string, unknown>) =>
+    request<ActionResult>("POST", `${recordsPath(app, entity)}/${id}/actions/${encodeURIComponent(action)}`, body),
   /** The live state of a form for `values`; `record` when it edits that record. */
   preview: (app: string, entity: string, values: Record<string, unknown>, record?: number, signal?: AbortSignal) =>
     request<FormPreview>("POST", `${recordsPath(app, entity)}/preview`, values, { record }, signal),

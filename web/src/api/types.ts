@@ -9,6 +9,8 @@ export type Label = LocalizedText | string;
 export interface SelectOption {
   value: string;
   label?: Label;
+  /** A CSS colour the option is shown in (kanban columns, tags). */
+  color?: string;
   /** The next level of a cascade's options tree. */
   children?: SelectOption[];
 }
@@ -71,12 +73,19 @@ export interface FormDef {
   layout: FormSection[];
 }
 
+/** A saved view of an entity's records: a table, or a kanban board grouped by a select field. */
 export interface ViewDef {
   entity: string;
   key: string;
   type: string;
+  label?: Label;
   columns?: string[];
   sort?: string[];
+  /** Kanban: the select field whose options are the columns, and the fields each card shows. */
+  group_by?: string;
+  card_fields?: string[];
+  /** Which records the view holds; applied by the server (`?view=`), opaque to the client. */
+  filter?: unknown;
 }
 
 export interface AppDefinition {
@@ -201,4 +210,49 @@ export interface FormPreview {
   values: Record<string, unknown>;
   /** Why a value sent does not coerce: what a save would answer. */
   errors: Record<string, string>;
+}
+
+/** One field the user fills in when running an action: a field of `entity`. */
+export interface ActionInput {
+  entity: string;
+  field: string;
+  required: boolean;
+}
+
+/** One record a conversion makes, with its inputs pre-filled from the mapping. */
+export interface ActionStep {
+  key: string;
+  entity: string;
+  optional: boolean;
+  input: ActionInput[];
+  prefill: Record<string, unknown>;
+}
+
+/** An action the user may run on a record now (`GET …/{id}/actions`). */
+export interface RecordAction {
+  key: string;
+  type: string;
+  label?: Label;
+  /** A question to ask before running it. */
+  confirm?: Label | null;
+  input: ActionInput[];
+  /** A conversion's records, in order. */
+  steps?: ActionStep[];
+}
+
+/** What running an action answers: the record now, and the records a conversion made or reused. */
+export interface ActionResult {
+  action: string;
+  type: string;
+  record: RecordData;
+  created?: Record<string, number>;
+  reused?: Record<string, number>;
+  skipped?: string[];
+}
+
+/** `GET …/aggregate`: one object per group, keyed by the group fields and the measures. */
+export interface AggregateAnswer {
+  group_by: string[];
+  measures: string[];
+  groups: Record<string, unknown>[];
 }

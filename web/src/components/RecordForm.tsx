@@ -1,6 +1,6 @@
 import { Alert, App as AntApp, Button, Card, Col, Flex, Form, Row, Space, Typography } from "antd";
 import type { FormInstance, Rule } from "antd/es/form";
-import { useCallback, useEffect, useMemo, useRef, useState, type FocusEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type FocusEvent, type ReactNode } from "react";
 import { api, ApiError } from "../api/client";
 import type { EntityDef, FieldDef, FieldLevel, RecordData } from "../api/types";
 import { formSections, literalDefaults, type Section } from "../definition";
@@ -133,6 +133,10 @@ interface RecordFormProps {
   onCancel: () => void;
   /** Called after a 409: the record changed on the server and should be reloaded. */
   onConflict?: () => void;
+  /** Values the edit starts from instead of the stored ones (a kanban move that needs more input). */
+  preset?: Values;
+  /** Shown between the title and the fields: the record's actions. */
+  extra?: ReactNode;
 }
 
 /**
@@ -202,7 +206,7 @@ function useLiveErrors(form: FormInstance<Values>, fields: FieldDef[], live: Liv
 }
 
 /** Creates or edits one record, laid out by the entity's form definition, its rules applied live. */
-export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict }: RecordFormProps) {
+export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict, preset, extra }: RecordFormProps) {
   const definition = useAppDefinition();
   const access = useEntityAccess(entity.key);
   const { t, label } = useI18n();
@@ -227,11 +231,14 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict 
     () => ({ app, definition, display: record?._display ?? {} }),
     [app, definition, record],
   );
-  const initialValues = useMemo(
-    () =>
-      record ? Object.fromEntries(fields.map((field) => [field.key, record[field.key]])) : literalDefaults(fields),
-    [fields, record],
-  );
+  const initialValues = useMemo(() => {
+    const start = record
+      ? Object.fromEntries(fields.map((field) => [field.key, record[field.key]]))
+      : literalDefaults(fields);
+    // Only fields the user may write here take a preset: the save sends what differs from the record.
+    const writable = new Set(fields.filter((field) => canSave && levelOf(field) === "write").map((field) => field.key));
+    return { ...start, ...Object.fromEntries(Object.entries(preset ?? {}).filter(([key]) => writable.has(key))) };
+  }, [fields, record, preset, canSave, levelOf]);
 
   const sendsRef = useRef<Sends>(() => true);
   const live = useFormPreview(app, entity.key, record?.id, () =>
@@ -315,6 +322,7 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict 
               )}
             </Space>
           </Flex>
+          {extra}
           {problem && (
             <Alert
               type="error"

@@ -16,11 +16,11 @@ function UserBox() {
   };
   return (
     <Space>
-      <Typography.Text data-testid="current-user">
-        <UserOutlined /> {user.display_name || user.username}
+      <Typography.Text data-testid="current-user" title={user.display_name || user.username}>
+        <UserOutlined /> <span className="fw-wide-only">{user.display_name || user.username}</span>
       </Typography.Text>
-      <Button size="small" icon={<LogoutOutlined />} onClick={logout}>
-        {t("logout")}
+      <Button size="small" icon={<LogoutOutlined />} onClick={logout} aria-label={t("logout")} title={t("logout")}>
+        <span className="fw-wide-only">{t("logout")}</span>
       </Button>
     </Space>
   );
@@ -35,7 +35,7 @@ export function Shell() {
         <Link to="/" className="fw-brand">
           {t("appTitle")}
         </Link>
-        <Space size="large">
+        <Space size="middle">
           <LanguageSwitch />
           <UserBox />
         </Space>

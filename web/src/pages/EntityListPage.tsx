@@ -1,36 +1,22 @@
 import { PlusOutlined } from "@ant-design/icons";
-import { Button, Flex, Input, Table, Typography } from "antd";
+import { Button, Flex, Input, Table, Tabs, Typography } from "antd";
 import type { ColumnsType, SorterResult, TablePaginationConfig } from "antd/es/table/interface";
-import { useNavigate, useParams, useSearchParams } from "react-router-dom";
+import { useLocation, useNavigate, useParams } from "react-router-dom";
 import { api } from "../api/client";
-import type { EntityDef, FieldDef, RecordData } from "../api/types";
+import type { EntityDef, FieldDef, RecordData, ViewDef } from "../api/types";
+import { KanbanBoard } from "../components/KanbanBoard";
 import { LoadError, NotFound } from "../components/LoadError";
-import { defaultSort, findEntity, isSortable, listColumns } from "../definition";
+import { entityViews, findEntity, isSortable, listColumns } from "../definition";
 import { cellValue } from "../fields/registry";
 import { useAppDefinition, useEntityAccess } from "../hooks/useAppDefinition";
+import { DEFAULT_PAGE_SIZE, useListParams } from "../hooks/useListParams";
 import { useLoader } from "../hooks/useLoader";
 import { useI18n } from "../hooks/useI18n";
 
-const DEFAULT_PAGE_SIZE = 20;
+/** The tab of an entity without a table view: all its records, in the default columns. */
+const PLAIN_LIST = "";
 
-/** List state lives in the URL (page, page_size, sort, q), so back and reload keep it. */
-function useListParams(fallbackSort: string | undefined) {
-  const [params, setParams] = useSearchParams();
-  const state = {
-    page: Number(params.get("page")) || 1,
-    pageSize: Number(params.get("page_size")) || DEFAULT_PAGE_SIZE,
-    sort: params.get("sort") ?? fallbackSort,
-    q: params.get("q") ?? "",
-  };
-  const update = (changes: Partial<typeof state>) => {
-    const next = { ...state, ...changes };
-    const query: Record<string, string> = { page: String(next.page), page_size: String(next.pageSize) };
-    if (next.sort) query.sort = next.sort;
-    if (next.q) query.q = next.q;
-    setParams(query);
-  };
-  return { ...state, update };
-}
+type List = ReturnType<typeof useListParams>;
 
 function sortOrderOf(field: FieldDef, sort: string | undefined) {
   if (sort === field.key) return "ascend" as const;
@@ -38,24 +24,34 @@ function sortOrderOf(field: FieldDef, sort: string | undefined) {
   return null;
 }
 
-function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
+/** A table of the entity's records: the view's columns and records (the server applies its filter and order). */
+function RecordTable({ app, entity, view, list }: { app: string; entity: EntityDef; view?: ViewDef; list: List }) {
   const definition = useAppDefinition();
   const access = useEntityAccess(entity.key);
   const { t, label } = useI18n();
   const navigate = useNavigate();
-  const list = useListParams(defaultSort(definition, entity));
+  const location = useLocation();
   const { data, error, loading } = useLoader(
-    () => api.listRecords(app, entity.key, { page: list.page, page_size: list.pageSize, sort: list.sort, q: list.q }),
-    [app, entity.key, list.page, list.pageSize, list.sort, list.q],
+    () =>
+      api.listRecords(app, entity.key, {
+        view: view?.key,
+        page: list.page,
+        page_size: list.pageSize,
+        sort: list.sort,
+        q: list.q,
+      }),
+    [app, entity.key, view?.key, list.page, list.pageSize, list.sort, list.q],
   );
 
-  const visibleColumns = listColumns(definition, entity).filter((field) => access.fields[field.key] !== "hidden");
+  // Without a sort of the user's the view's first key orders the rows: the header says so.
+  const shownSort = list.sort ?? view?.sort?.[0];
+  const visibleColumns = listColumns(entity, view).filter((field) => access.fields[field.key] !== "hidden");
   const columns: ColumnsType<RecordData> = visibleColumns.map((field) => ({
     key: field.key,
     dataIndex: field.key,
     title: label(field.label, field.key),
     sorter: isSortable(field),
-    sortOrder: sortOrderOf(field, list.sort),
+    sortOrder: sortOrderOf(field, shownSort),
     render: (value: unknown, record: RecordData) =>
       cellValue(field, value, { t, label, definition, title: record._display?.[field.key] }),
   }));
@@ -68,12 +64,69 @@ function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
     const single = Array.isArray(sorter) ? sorter[0] : sorter;
     const key = typeof single?.columnKey === "string" && single.order ? single.columnKey : undefined;
     const sort = key && (single?.order === "descend" ? `-${key}` : key);
+    const sameSort = sort === shownSort;
     list.update({
-      page: sort === list.sort ? (pagination.current ?? 1) : 1,
+      page: sameSort ? (pagination.current ?? 1) : 1,
       pageSize: pagination.pageSize ?? DEFAULT_PAGE_SIZE,
-      sort,
+      sort: sameSort ? list.sort : sort,
     });
   };
+
+  if (error) return <LoadError error={error} />;
+  return (
+    <Table<RecordData>
+      data-testid="record-table"
+      rowKey="id"
+      size="middle"
+      loading={loading}
+      columns={columns}
+      dataSource={data?.items ?? []}
+      scroll={{ x: "max-content" }}
+      onChange={onChange}
+      // No "unsorted" step: without a sort the list falls back to the view's default order anyway.
+      sortDirections={["ascend", "descend", "ascend"]}
+      onRow={(record) => ({
+        // The record page comes back to this view and page when done.
+        onClick: () => navigate(String(record.id), { state: { back: `${location.pathname}${location.search}` } }),
+        className: "fw-clickable",
+      })}
+      pagination={{
+        current: list.page,
+        pageSize: list.pageSize,
+        total: data?.total ?? 0,
+        showSizeChanger: true,
+        showTotal: (total) => t("total", { n: total }),
+      }}
+    />
+  );
+}
+
+/** The view a page opens with: the one in the URL, else the first table view, else the plain list. */
+function chosenView(views: ViewDef[], requested: string | undefined): ViewDef | undefined {
+  return views.find((view) => view.key === requested) ?? views.find((view) => view.type === "table");
+}
+
+/** An entity's page: its views as tabs (the key in the URL), the chosen one below. */
+function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
+  const definition = useAppDefinition();
+  const access = useEntityAccess(entity.key);
+  const { t, label } = useI18n();
+  const navigate = useNavigate();
+  const list = useListParams();
+  const views = entityViews(definition, entity);
+  const view = chosenView(views, list.view);
+
+  const tabs = [
+    ...(views.length && !views.some((candidate) => candidate.type === "table")
+      ? [{ key: PLAIN_LIST, label: <span data-testid="view-tab-all">{t("allRecords")}</span> }]
+      : []),
+    ...views.map((candidate) => ({
+      key: candidate.key,
+      label: <span data-testid={`view-tab-${candidate.key}`}>{label(candidate.label, candidate.key)}</span>,
+    })),
+  ];
+  // Another view has other columns and order: start it on its first page in its own order.
+  const switchTo = (key: string) => list.update({ view: key || undefined, page: 1, sort: undefined });
 
   return (
     <>
@@ -81,7 +134,7 @@ function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
         <Typography.Title level={4} className="fw-flush" data-testid="entity-title">
           {label(entity.label, entity.key)}
         </Typography.Title>
-        <Flex gap="small">
+        <Flex gap="small" className="fw-toolbar">
           <Input.Search
             allowClear
             placeholder={t("search")}
@@ -96,29 +149,20 @@ function EntityTable({ app, entity }: { app: string; entity: EntityDef }) {
           )}
         </Flex>
       </Flex>
-      {error ? (
-        <LoadError error={error} />
-      ) : (
-        <Table<RecordData>
-          data-testid="record-table"
-          rowKey="id"
-          size="middle"
-          loading={loading}
-          columns={columns}
-          dataSource={data?.items ?? []}
-          scroll={{ x: "max-content" }}
-          onChange={onChange}
-          // No "unsorted" step: without a sort the list falls back to the view's default order anyway.
-          sortDirections={["ascend", "descend", "ascend"]}
-          onRow={(record) => ({ onClick: () => navigate(String(record.id)), className: "fw-clickable" })}
-          pagination={{
-            current: list.page,
-            pageSize: list.pageSize,
-            total: data?.total ?? 0,
-            showSizeChanger: true,
-            showTotal: (total) => t("total", { n: total }),
-          }}
+      {tabs.length > 0 && (
+        <Tabs
+          className="fw-view-tabs"
+          data-testid="view-tabs"
+          aria-label={t("views")}
+          activeKey={view?.key ?? PLAIN_LIST}
+          items={tabs}
+          onChange={switchTo}
         />
+      )}
+      {view?.type === "kanban" ? (
+        <KanbanBoard key={view.key} app={app} entity={entity} view={view} q={list.q} />
+      ) : (
+        <RecordTable app={app} entity={entity} view={view} list={list} />
       )}
     </>
   );
@@ -128,5 +172,5 @@ export function EntityListPage() {
   const { app = "", entity: entityKey = "" } = useParams();
   const entity = findEntity(useAppDefinition(), entityKey);
   // Keyed by entity so that switching entities starts from a fresh search box and state.
-  return entity ? <EntityTable key={entity.key} app={app} entity={entity} /> : <NotFound />;
+  return entity ? <EntityPage key={entity.key} app={app} entity={entity} /> : <NotFound />;
 }
