@@ -78,6 +78,8 @@ def demo(
     for line in set_up_demo(platform, crm_file=CRM_APP if crm else None, crm_scale=crm_scale):
         typer.echo(line)
     names = ", ".join(u.username for u in DEMO_USERS)
+    if crm:
+        names += " and the CRM's people (rep1…rep16, manager1…manager3, finance2, ops1)"
     typer.echo(
         f"demo mode: tenant {DEMO_TENANT!r}, users {names}, password {DEMO_PASSWORD!r} "
         "(for trying Formwork out only)"

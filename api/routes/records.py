@@ -23,7 +23,7 @@ from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads, GuardedWrites
 from engine.forms.permissions import load_entity_access
-from engine.forms.records import ListQuery
+from engine.forms.records import ListQuery, record_exists
 from engine.forms.runtime import AppRuntime, EntityRuntime
 from engine.forms.views import apply_view
 
@@ -47,7 +47,10 @@ def _writing(
     with platform.store.write(principal.tenant) as conn:
         runtime = platform.runtime(conn, principal.tenant, app)
         target = _entity(runtime, entity)
-        access = load_entity_access(conn, principal.user, runtime, target.key)
+        # The pools' records too: changing one the user only sees is a 403, not a 404.
+        access = load_entity_access(
+            conn, principal.user, runtime, target.key, read_also=pool_reach
+        )
         ctx = WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC))
         yield GuardedWrites(ctx, target, access)
 
@@ -169,7 +172,24 @@ def read(
     app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
     with _reading(platform, principal, app, entity) as records:
-        return JSONResponse(records.get(record_id))
+        record = records.get(record_id)
+        record["_access"] = _rights(records, record_id)
+        return JSONResponse(record)
+
+
+def _rights(records: GuardedReads, record_id: int) -> dict[str, bool]:
+    """What the caller may do with this record, so a client does not offer what would
+    fail: a rep reads a lead of the pool but changes it only after claiming it."""
+    rights = {}
+    for action in ("update", "delete"):
+        if not records.access.allows(action):
+            rights[action] = False
+            continue
+        within = records.access.condition(action, records.entity.table)
+        rights[action] = within is None or record_exists(
+            records.ctx, records.entity, record_id, scope=within
+        )
+    return rights
 
 
 @router.patch("/{record_id}")

@@ -148,7 +148,7 @@ def test_giving_back_asks_for_the_reason(api: Api) -> None:
     changed = api.client.patch(
         f"{BASE}/lead/{lead}", json={"company": "Kept", "version": 3}, headers=headers
     )
-    assert changed.status_code == 404, changed.text
+    assert changed.status_code == 403, changed.text
 
 
 # -- concurrency --------------------------------------------------------------------------------

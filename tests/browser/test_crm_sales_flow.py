@@ -75,10 +75,13 @@ def test_rep_claims_a_lead_converts_it_and_drags_the_deal_along_the_pipeline(
     page.get_by_test_id("record-table").get_by_role("row").filter(has_text=lead["code"]).click()
     assert record_id(page, "lead") == lead["id"]
 
+    # A pool lead is the rep's to read, not to change, until claimed.
+    expect(page.get_by_test_id("save-record")).to_have_count(0)
     # Claiming makes the rep its owner, after which it may be converted.
     page.get_by_test_id("action-claim").click()
     expect(page.get_by_text("Claim: done")).to_be_visible()
     expect(page.get_by_test_id("action-claim")).to_have_count(0)
+    expect(page.get_by_test_id("save-record")).to_be_visible()
     page.get_by_test_id("action-convert").click()
     dialog = page.get_by_test_id("action-dialog")
     expect(dialog.get_by_test_id("action-step-customer")).to_be_visible()

@@ -129,6 +129,8 @@ export interface RecordData {
   updated_at?: string;
   updated_by?: number;
   _display?: Record<string, DisplayTitle>;
+  /** `GET` of one record: what the caller may do with it. */
+  _access?: { update: boolean; delete: boolean };
   [field: string]: unknown;
 }
 

@@ -216,7 +216,8 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict,
   const [problem, setProblem] = useState<ProblemBox | null>(null);
 
   const levelOf = useCallback((field: FieldDef): FieldLevel => access.fields[field.key] ?? "write", [access]);
-  const canSave = record ? access.update !== false : access.create;
+  // The record's own answer decides (a pool lead is readable, not writable, until claimed).
+  const canSave = record ? access.update !== false && record._access?.update !== false : access.create;
   // Fields hidden from the user are not on the form at all (the server never sends their values).
   const sections = useMemo(
     () =>
