@@ -85,10 +85,25 @@ def check_definition(app: AppDefinition) -> Iterator[DefinitionIssue]:
         yield from _check_view_filters(app)
 
 
+#: Paths of an app's own API (``/api/apps/{app}/definition``…) that an
+#: entity of that name would shadow: its records could not be reached.
+RESERVED_ENTITY_KEYS = frozenset({"definition", "permissions", "overlay", "upgrade", "package"})
+#: ``POST /api/apps/import`` takes a package: an app of that name would be unreachable.
+RESERVED_APP_KEYS = frozenset({"import"})
+
+
 def _check_structure(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    if app.key in RESERVED_APP_KEYS:
+        yield DefinitionIssue("$.key", f"{app.key!r} is reserved by the API; choose another key")
     for key in _duplicates([e.key for e in app.entities]):
         yield DefinitionIssue("$.entities", f"duplicate entity key {key!r}")
     for ei, entity in enumerate(app.entities):
+        if entity.key in RESERVED_ENTITY_KEYS:
+            yield DefinitionIssue(
+                f"$.entities[{ei}].key",
+                f"{entity.key!r} is reserved by the API (/api/apps/{{app}}/{entity.key}); "
+                "choose another key",
+            )
         yield from _check_entity(app, entity, f"$.entities[{ei}]")
     yield from _check_forms(app)
     yield from _check_views(app)

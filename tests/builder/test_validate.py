@@ -85,3 +85,20 @@ def test_defaults_are_checked(example_definition: dict[str, Any]) -> None:
     found = issues(broken)
     assert "not an option" in found["$.entities[1].fields[2].default"]
     assert "$.entities[0].fields[7].default" in found
+
+
+@pytest.mark.parametrize("key", ["definition", "permissions", "overlay", "upgrade", "package"])
+def test_an_entity_may_not_shadow_a_path_of_the_apps_api(
+    example_definition: dict[str, Any], key: str
+) -> None:
+    """``/api/apps/{app}/definition`` is the definition: such records were unreachable."""
+    shadowing = copy.deepcopy(example_definition)
+    shadowing["entities"].append({"key": key, "fields": [{"key": "name", "type": "text"}]})
+    found = issues(shadowing)
+    assert "is reserved by the API" in found["$.entities[2].key"]
+
+
+def test_an_app_may_not_be_called_import(example_definition: dict[str, Any]) -> None:
+    named = copy.deepcopy(example_definition)
+    named["key"] = "import"
+    assert "is reserved by the API" in issues(named)["$.key"]

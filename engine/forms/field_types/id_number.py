@@ -18,7 +18,7 @@ from sqlalchemy.types import TypeEngine
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
 
-SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$")
+SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$", re.ASCII)
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH = dt.date(1900, 1, 1)

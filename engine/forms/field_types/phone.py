@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import String
@@ -12,9 +13,9 @@ from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
 
 FORMATS = (
-    re.compile(r"^1[3-9]\d{9}$"),  # mobile: 13812345678
-    re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$"),  # landline: 010-12345678-123
-    re.compile(r"^\+[1-9]\d{6,14}$"),  # E.164: +8613812345678
+    re.compile(r"^1[3-9]\d{9}$", re.ASCII),  # mobile: 13812345678
+    re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$", re.ASCII),  # landline: 010-12345678-123
+    re.compile(r"^\+[1-9]\d{6,14}$", re.ASCII),  # E.164: +8613812345678
 )
 
 
@@ -31,7 +32,9 @@ class PhoneType(FieldType):
     def coerce(self, value: Any, field: BoundField) -> Any:
         if not isinstance(value, str):
             raise FieldInvalid("must be a phone number")
-        number = value.strip().replace(" ", "")
+        # Full-width digits and signs (１３８, ＋, －) are what a Chinese input method
+        # types: NFKC makes them ASCII. Other scripts' digits stay and are refused.
+        number = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
         if not any(fmt.match(number) for fmt in FORMATS):
             raise FieldInvalid(
                 "must be a mobile number (13812345678), a landline (010-12345678) "

@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeEngine
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
 
-TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$", re.ASCII)
 MESSAGE = "must be a time of day like 09:30 or 09:30:15"
 
 

@@ -36,6 +36,9 @@ ACCEPTS: list[tuple[str, dict[str, Any], Any, Any]] = [
     ("phone", {}, "138 1234 5678", "13812345678"),
     ("phone", {}, "010-12345678", "010-12345678"),
     ("phone", {}, "+8613812345678", "+8613812345678"),
+    # Full width, as a Chinese input method types it.
+    ("phone", {}, "１３８ １２３４ ５６７８", "13812345678"),
+    ("phone", {}, "０１０－１２３４５６７８", "010-12345678"),
     ("user", {}, 3, 3),
     ("link", {"target": "customer"}, 7, 7),
     ("address", {}, {"province": "浙江省", "city": ""}, {"province": "浙江省"}),
@@ -67,6 +70,10 @@ REFUSES: list[tuple[str, dict[str, Any], Any, str]] = [
     ("email", {}, "two@@example.com", "email address"),
     ("phone", {}, "12345", "mobile number"),
     ("phone", {}, "23812345678", "mobile number"),
+    # Digits of other scripts are digits to a regex's \d, not to a telephone.
+    ("phone", {}, "١٣٨١٢٣٤٥٦٧٨", "mobile number"),
+    ("time", {}, "٠٩:٣٠", "time of day"),
+    ("id_number", {}, "١١٠١٠١١٩٩٠٠٣٠٧١٢٣X", "18 characters"),
     ("user", {}, "3", "id of a user"),
     ("link", {"target": "customer"}, 0, "id of a record"),
     ("link", {"target": "customer"}, True, "id of a record"),
