@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 #: A text in several languages: {"zh-CN": "客户", "en": "Customer"}.
@@ -51,6 +58,16 @@ class FieldDef(BaseModel):
     @property
     def options(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
+
+    @model_serializer(mode="wrap")
+    def _keep_null_options(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A type option set to ``null`` means something (a percent without
+        rounding): it survives ``exclude_none``, which stored definitions use."""
+        data: dict[str, Any] = handler(self)
+        for key, value in (self.model_extra or {}).items():
+            if value is None:
+                data[key] = None
+        return data
 
 
 class EntityDef(Strict):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from builder.apps import definition_json
 from builder.validate import DefinitionError, load_definition
 
 
@@ -102,3 +103,25 @@ def test_an_app_may_not_be_called_import(example_definition: dict[str, Any]) -> 
     named = copy.deepcopy(example_definition)
     named["key"] = "import"
     assert "is reserved by the API" in issues(named)["$.key"]
+
+
+def test_a_null_type_option_survives_storage() -> None:
+    """A percent without rounding (``precision: null``) must not come back with 2 places."""
+    definition = {
+        "key": "shop",
+        "version": "1.0.0",
+        "entities": [
+            {
+                "key": "deal",
+                "fields": [
+                    {"key": "exact", "type": "percent", "precision": None},
+                    {"key": "rounded", "type": "percent"},
+                ],
+            }
+        ],
+    }
+    stored = definition_json(load_definition(definition))
+    fields = stored["entities"][0]["fields"]
+    assert fields[0]["precision"] is None and "precision" not in fields[1]
+    assert "label" not in fields[0]  # the model's own unset attributes still stay out
+    assert definition_json(load_definition(stored)) == stored
