@@ -312,7 +312,7 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict,
         >
           <Flex justify="space-between" align="center" wrap className="fw-gap">
             <Typography.Title level={4} className="fw-flush" data-testid="form-title">
-              {label(entity.label, entity.key)} · {record ? t("editRecord") : t("newRecord")}
+              {label(entity.label, entity.key)} · {record ? t(canSave ? "editRecord" : "viewRecord") : t("newRecord")}
             </Typography.Title>
             <Space>
               <Button onClick={onCancel}>{canSave ? t("cancel") : t("back")}</Button>
