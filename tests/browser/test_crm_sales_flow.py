@@ -149,3 +149,31 @@ def test_on_a_phone_a_card_moves_by_its_menu_and_a_refused_move_opens_the_record
     expect(page.get_by_test_id("field-lost_reason")).to_be_visible()
     stored = rep_api.get(f"/api/apps/crm/opportunity/{deal_id}").raise_for_status().json()
     assert stored["stage"] == "proposal"
+
+
+def test_rep_claims_straight_from_the_pool_list(
+    page: Page, live_server: str, rep_api: httpx.Client
+) -> None:
+    pooled = rep_api.get(
+        "/api/apps/crm/lead", params={"view": "pool", "page_size": 20, "sort": "-score"}
+    )
+    lead = next(
+        item for item in pooled.raise_for_status().json()["items"] if not item["times_returned"]
+    )
+    sign_in(page, live_server, REP)
+    page.goto(f"{live_server}/apps/crm/lead?view=pool&sort=-score")
+    table = page.get_by_test_id("record-table")
+    expect(table.get_by_role("row").filter(has_text=lead["code"])).to_be_visible()
+
+    page.get_by_test_id(f"row-claim-{lead['id']}").click()
+    expect(page.get_by_text("Claim: done")).to_be_visible()
+    # Claimed, it leaves the pool and is among the rep's own leads; the page stayed put.
+    expect(table.get_by_role("row").filter(has_text=lead["code"])).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"[?&]view=pool(&|$)"))
+    page.get_by_test_id("view-tab-my_leads").click()
+    search = page.get_by_test_id("record-search").get_by_role("searchbox")
+    search.fill(lead["code"])
+    search.press("Enter")
+    expect(table.get_by_role("row").filter(has_text=lead["code"])).to_be_visible()
+    owned = rep_api.get(f"/api/apps/crm/lead/{lead['id']}").raise_for_status().json()
+    assert owned["_access"]["update"] is True

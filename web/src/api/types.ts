@@ -58,6 +58,7 @@ export interface EntityDef {
   key: string;
   label?: Label;
   title_field?: string;
+  owner_field?: string;
   fields: FieldDef[];
 }
 
@@ -88,6 +89,24 @@ export interface ViewDef {
   filter?: unknown;
 }
 
+/** An action of the definition (what the client needs of it to offer it on a list). */
+export interface ActionDef {
+  key: string;
+  type: string;
+  entity: string;
+  label: Label;
+  roles?: string[];
+  pool?: string;
+}
+
+/** A pool of the definition: ownerless records people claim. */
+export interface PoolDef {
+  key: string;
+  entity: string;
+  owner_field?: string;
+  claim?: { roles?: string[] };
+}
+
 export interface AppDefinition {
   key: string;
   version: string;
@@ -95,6 +114,8 @@ export interface AppDefinition {
   entities: EntityDef[];
   forms?: FormDef[];
   views?: ViewDef[];
+  actions?: ActionDef[];
+  pools?: PoolDef[];
 }
 
 export interface AppSummary {

@@ -19,3 +19,9 @@ const NO_ACCESS: EntityAccess = { read: false, create: false, update: false, del
 export function useEntityAccess(entity: string): EntityAccess {
   return useOutletContext<OpenApp>().access.entities[entity] ?? NO_ACCESS;
 }
+
+/** The caller's roles in the open app, and whether they administer the tenant. */
+export function useAppRoles(): { roles: string[]; admin: boolean } {
+  const { roles, admin } = useOutletContext<OpenApp>().access;
+  return { roles, admin };
+}

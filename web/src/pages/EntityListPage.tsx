@@ -1,14 +1,15 @@
 import { PlusOutlined } from "@ant-design/icons";
-import { Button, Flex, Input, Table, Tabs, Typography } from "antd";
+import { App as AntApp, Button, Flex, Input, Table, Tabs, Typography } from "antd";
 import type { ColumnsType, SorterResult, TablePaginationConfig } from "antd/es/table/interface";
 import { useLocation, useNavigate, useParams } from "react-router-dom";
-import { api } from "../api/client";
-import type { EntityDef, FieldDef, RecordData, ViewDef } from "../api/types";
+import { useState } from "react";
+import { api, ApiError } from "../api/client";
+import type { ActionDef, AppDefinition, EntityDef, FieldDef, RecordData, ViewDef } from "../api/types";
 import { KanbanBoard } from "../components/KanbanBoard";
 import { LoadError, NotFound } from "../components/LoadError";
 import { entityViews, findEntity, isSortable, listColumns } from "../definition";
 import { cellValue } from "../fields/registry";
-import { useAppDefinition, useEntityAccess } from "../hooks/useAppDefinition";
+import { useAppDefinition, useAppRoles, useEntityAccess } from "../hooks/useAppDefinition";
 import { DEFAULT_PAGE_SIZE, useListParams } from "../hooks/useListParams";
 import { useLoader } from "../hooks/useLoader";
 import { useI18n } from "../hooks/useI18n";
@@ -24,6 +25,29 @@ function sortOrderOf(field: FieldDef, sort: string | undefined) {
   return null;
 }
 
+/** A pool's claim action the caller may run, with the field that is blank while a record is in the pool. */
+interface Claim {
+  action: ActionDef;
+  ownerField: string;
+}
+
+/**
+ * The claim of the entity's pool, when the caller's roles allow it: offered on
+ * each ownerless row, so a rep works through the pool without opening every
+ * lead. The server still checks everything (capacity, reclaim, the row's state).
+ */
+function poolClaim(definition: AppDefinition, entity: EntityDef, roles: string[], admin: boolean): Claim | undefined {
+  const holds = (wanted: string[] | undefined) => admin || !wanted?.length || wanted.some((role) => roles.includes(role));
+  for (const action of definition.actions ?? []) {
+    if (action.entity !== entity.key || action.type !== "claim" || !holds(action.roles)) continue;
+    const pool = definition.pools?.find((candidate) => candidate.key === action.pool);
+    if (!pool || !holds(pool.claim?.roles)) continue;
+    const ownerField = pool.owner_field ?? entity.owner_field ?? "owner";
+    return { action, ownerField };
+  }
+  return undefined;
+}
+
 /** A table of the entity's records: the view's columns and records (the server applies its filter and order). */
 function RecordTable({ app, entity, view, list }: { app: string; entity: EntityDef; view?: ViewDef; list: List }) {
   const definition = useAppDefinition();
@@ -31,7 +55,10 @@ function RecordTable({ app, entity, view, list }: { app: string; entity: EntityD
   const { t, label } = useI18n();
   const navigate = useNavigate();
   const location = useLocation();
-  const { data, error, loading } = useLoader(
+  const { roles, admin } = useAppRoles();
+  const { message } = AntApp.useApp();
+  const [claiming, setClaiming] = useState<number>();
+  const { data, error, loading, reload } = useLoader(
     () =>
       api.listRecords(app, entity.key, {
         view: view?.key,
@@ -55,6 +82,46 @@ function RecordTable({ app, entity, view, list }: { app: string; entity: EntityD
     render: (value: unknown, record: RecordData) =>
       cellValue(field, value, { t, label, definition, title: record._display?.[field.key] }),
   }));
+
+  const claim = poolClaim(definition, entity, roles, admin);
+  const runClaim = async (record: RecordData) => {
+    if (!claim) return;
+    const name = label(claim.action.label, claim.action.key);
+    setClaiming(record.id);
+    try {
+      await api.runAction(app, entity.key, record.id, claim.action.key, {});
+      message.success(t("actionDone", { action: name }));
+      reload();
+    } catch (failure) {
+      const detail = failure instanceof ApiError ? failure.message : String(failure);
+      message.error(`${t("actionFailed", { action: name })}: ${detail}`);
+      // Someone may have claimed it first: show the pool as it is now.
+      reload();
+    } finally {
+      setClaiming(undefined);
+    }
+  };
+  if (claim) {
+    columns.push({
+      key: "_claim",
+      fixed: "right",
+      render: (_value: unknown, record: RecordData) =>
+        record[claim.ownerField] == null && (
+          <Button
+            size="small"
+            data-testid={`row-claim-${record.id}`}
+            loading={claiming === record.id}
+            // The row opens the record on click: the button only claims.
+            onClick={(event) => {
+              event.stopPropagation();
+              void runClaim(record);
+            }}
+          >
+            {label(claim.action.label, claim.action.key)}
+          </Button>
+        ),
+    });
+  }
 
   const onChange = (
     pagination: TablePaginationConfig,
