@@ -20,7 +20,7 @@ from alembic.operations import Operations
 from sqlalchemy import Connection, Table
 
 from builder.archive import ArchiveRecord
-from builder.model import FieldDef
+from builder.model import EntityDef, FieldDef
 from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.subtable import sub_fields
 from engine.forms.registry import field_types
@@ -58,6 +58,10 @@ class Scope:
 
     def entity_runtime(self, runtime: AppRuntime) -> EntityRuntime:
         return runtime.entities[self.entity]
+
+    def to_json(self) -> dict[str, Any]:
+        """The start of an operation's ``details()``."""
+        return {"entity": self.entity, "subtable": self.subtable}
 
 
 @dataclass(frozen=True)
@@ -195,8 +199,8 @@ def type_label(type_key: str) -> Text:
     return {"en": type_key, "zh-CN": type_key}
 
 
-def field_name(defn: FieldDef) -> Text:
-    """A field as people know it: its label (in each language) and key."""
+def display_name(defn: FieldDef | EntityDef) -> Text:
+    """A field or entity as people know it: its label (in each language) and key."""
     label = defn.label or {}
     en = label.get("en")
     zh = label.get("zh-CN") or en

@@ -32,7 +32,7 @@ from builder.operations.base import (
     Problem,
     Scope,
     Text,
-    field_name,
+    display_name,
     type_label,
 )
 from builder.operations.columns import copy_fill, rebuild_column
@@ -112,7 +112,7 @@ class ChangeType(Operation):
         return f"{self.scope.path}.{self.new.key}"
 
     def describe(self) -> Text:
-        name = field_name(self.new)
+        name = display_name(self.new)
         old_kind, new_kind = type_label(self.old.type), type_label(self.new.type)
         where = self.scope.path
         if isinstance(bind_field(self.new).type, Computed):
@@ -138,8 +138,7 @@ class ChangeType(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "field": self.new.key,
             "from_type": self.old.type,
             "to_type": self.new.type,

@@ -23,7 +23,7 @@ from builder.operations.base import (
     Problem,
     Scope,
     Text,
-    field_name,
+    display_name,
 )
 from builder.operations.convert import scan_conversion
 from engine.forms.runtime import bind_field
@@ -48,7 +48,7 @@ class ChangeField(Operation):
     before_column: str | None = None
 
     def describe(self) -> Text:
-        name = field_name(self.field)
+        name = display_name(self.field)
         what = ", ".join(self.changed)
         return {
             "en": f"Change {what} of field {name['en']} of {self.scope.path}: "
@@ -58,8 +58,7 @@ class ChangeField(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "field": self.field.key,
             "changed": list(self.changed),
         }

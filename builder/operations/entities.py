@@ -12,18 +12,8 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 from builder.archive import Archive, mark_restored, move_archives, record_archive
 from builder.ddl import archive_name, archive_table, is_sqlite, restore_table
 from builder.model import AppDefinition, EntityDef
-from builder.operations.base import ApplyContext, Operation, Text
+from builder.operations.base import ApplyContext, Operation, Text, display_name
 from engine.forms.runtime import AppRuntime, build_runtime
-
-
-def entity_name(entity: EntityDef) -> Text:
-    label = entity.label or {}
-    en = label.get("en")
-    zh = label.get("zh-CN") or en
-    return {
-        "en": f'"{en}" ({entity.key})' if en else entity.key,
-        "zh-CN": f"“{zh}”({entity.key})" if zh else entity.key,
-    }
 
 
 def create_table(ctx: ApplyContext, table: Table) -> None:
@@ -60,7 +50,7 @@ class AddEntity(Operation):
     entity: EntityDef
 
     def describe(self) -> Text:
-        name = entity_name(self.entity)
+        name = display_name(self.entity)
         count = len(self.entity.fields)
         return {
             "en": f"Add entity {name['en']} with {count} field(s): a new, empty table.",
@@ -76,6 +66,20 @@ class AddEntity(Operation):
             create_table(ctx, table)
 
 
+def archive_whole_table(ctx: ApplyContext, name: str) -> str:
+    """Move a table (and the archives of its columns) under its archive name; that name."""
+    archived = archive_name(ctx.version_id, name)
+    archive_table(ctx.conn, ctx.ops, name, archived, ctx.version_id)
+    move_archives(ctx.conn, ctx.app_key, name, archived)
+    return archived
+
+
+def restore_whole_table(ctx: ApplyContext, archived: str, table: Table) -> None:
+    """Bring an archived table back as ``table`` (the archives of its columns too)."""
+    restore_table(ctx.conn, ctx.ops, archived, table)
+    move_archives(ctx.conn, ctx.app_key, archived, table.name)
+
+
 def entity_tables(runtime: AppRuntime, key: str) -> list[Table]:
     entity = runtime.entities[key]
     return [entity.table, *entity.child_tables.values()]
@@ -88,7 +92,7 @@ class ArchiveEntity(Operation):
     entity: EntityDef
 
     def describe(self) -> Text:
-        name = entity_name(self.entity)
+        name = display_name(self.entity)
         return {
             "en": f"Remove entity {name['en']}: its table and records are archived, not "
             "deleted; adding an entity with the same key again brings them back.",
@@ -102,10 +106,7 @@ class ArchiveEntity(Operation):
     def apply(self, ctx: ApplyContext) -> None:
         names: dict[str, str] = {}
         for table in entity_tables(ctx.old, self.entity.key):
-            archived = archive_name(ctx.version_id, table.name)
-            archive_table(ctx.conn, ctx.ops, table.name, archived, ctx.version_id)
-            move_archives(ctx.conn, ctx.app_key, table.name, archived)
-            names[table.name] = archived
+            names[table.name] = archive_whole_table(ctx, table.name)
         main = ctx.old.entities[self.entity.key].table.name
         record_archive(
             ctx.conn,
@@ -134,7 +135,7 @@ class RestoreEntity(Operation):
     entity: EntityDef
 
     def describe(self) -> Text:
-        name = entity_name(self.entity)
+        name = display_name(self.entity)
         when = self.archive.archived_at.date().isoformat()
         return {
             "en": f"Restore entity {name['en']} from its archive (version "
@@ -153,6 +154,5 @@ class RestoreEntity(Operation):
             archived = self.archive.names.get(table.name)
             if archived is None:
                 continue
-            restore_table(ctx.conn, ctx.ops, archived, table)
-            move_archives(ctx.conn, ctx.app_key, archived, table.name)
+            restore_whole_table(ctx, archived, table)
         mark_restored(ctx.conn, self.archive.id, ctx.archive.now)

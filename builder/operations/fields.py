@@ -12,15 +12,12 @@ from builder.archive import Archive, mark_restored, move_archives, record_archiv
 from builder.ddl import (
     add_column,
     archive_column_name,
-    archive_name,
-    archive_table,
     drop_indexes_on,
     find_index,
     is_sqlite,
     light_table,
     rename_column,
     rename_primary_key,
-    restore_table,
     sync_index_names,
     wanted_indexes,
 )
@@ -32,12 +29,12 @@ from builder.operations.base import (
     Problem,
     Scope,
     Text,
+    display_name,
     field_json,
-    field_name,
     type_label,
 )
 from builder.operations.columns import copy_fill, rebuild_column
-from builder.operations.entities import create_table
+from builder.operations.entities import archive_whole_table, create_table, restore_whole_table
 from engine.forms.field_types.abilities import ChildRows, Computed, Generated
 from engine.forms.field_types.base import BoundField
 from engine.forms.naming import child_table_name
@@ -56,7 +53,7 @@ class AddField(Operation):
     field: FieldDef
 
     def describe(self) -> Text:
-        name, kind = field_name(self.field), type_label(self.field.type)
+        name, kind = display_name(self.field), type_label(self.field.type)
         bound = bind_field(self.field)
         where = self.scope.path
         if isinstance(bound.type, ChildRows):
@@ -89,8 +86,7 @@ class AddField(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "field": self.field.key,
             "type": self.field.type,
         }
@@ -141,7 +137,7 @@ class RenameField(Operation):
 
     def describe(self) -> Text:
         where = self.scope.path
-        name = field_name(self.field)
+        name = display_name(self.field)
         return {
             "en": f"Rename field {self.old_key} of {where} to {name['en']}: "
             "the column is renamed, every value is kept.",
@@ -156,8 +152,7 @@ class RenameField(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "from": self.old_key,
             "field": self.field.key,
         }
@@ -193,7 +188,7 @@ class ArchiveField(Operation):
 
     def describe(self) -> Text:
         where = self.scope.path
-        name = field_name(self.field)
+        name = display_name(self.field)
         bound = bind_field(self.field)
         if not bound.type.stored and not isinstance(bound.type, ChildRows):
             return {
@@ -210,8 +205,7 @@ class ArchiveField(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "field": self.field.key,
             "type": self.field.type,
         }
@@ -230,9 +224,7 @@ class ArchiveField(Operation):
             names[source.name] = archived
         if isinstance(bound.type, ChildRows):
             child = child_table_name(ctx.app_key, self.scope.entity, self.field.key)
-            table_name = archive_name(ctx.version_id, child)
-            archive_table(ctx.conn, ctx.ops, child, table_name, ctx.version_id)
-            move_archives(ctx.conn, ctx.app_key, child, table_name)
+            table_name = archive_whole_table(ctx, child)
             names[child] = table_name
         if names:
             record_archive(
@@ -263,7 +255,7 @@ class RestoreField(Operation):
 
     def describe(self) -> Text:
         where = self.scope.path
-        name = field_name(self.field)
+        name = display_name(self.field)
         when = self.archive.archived_at.date().isoformat()
         return {
             "en": f"Restore field {name['en']} of {where} from the archive of "
@@ -275,8 +267,7 @@ class RestoreField(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "field": self.field.key,
             "archive": self.archive.id,
         }
@@ -302,8 +293,7 @@ class RestoreField(Operation):
                 )
             )
             child = synthetic.entities[self.scope.entity].child_tables[archived_def.key]
-            restore_table(ctx.conn, ctx.ops, self.archive.table_name, child)
-            move_archives(ctx.conn, ctx.app_key, self.archive.table_name, child.name)
+            restore_whole_table(ctx, self.archive.table_name, child)
         mark_restored(ctx.conn, self.archive.id, ctx.archive.now)
 
 

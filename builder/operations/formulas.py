@@ -92,8 +92,7 @@ class RecomputeFormulas(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "fields": list(self.fields),
         }
 

@@ -116,8 +116,7 @@ class AddIndex(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "columns": list(self.columns),
             "unique": self.unique,
         }
@@ -171,8 +170,7 @@ class DropIndex(Operation):
 
     def details(self) -> dict[str, Any]:
         return {
-            "entity": self.scope.entity,
-            "subtable": self.scope.subtable,
+            **self.scope.to_json(),
             "columns": list(self.columns),
             "unique": self.unique,
         }

@@ -60,12 +60,10 @@ class _ItemChange(Change):
         return next((i for i in self._items(doc) if part_id(i) == ident), None)
 
 
-class AddItem(_ItemChange):
-    """An item the tenant added to a list (``actions``, ``pools``), after the item ``after``."""
+class _WholeItem(_ItemChange):
+    """A change that carries the tenant's whole item."""
 
-    kind: Literal["add_item"] = "add_item"
     item: Json
-    after: str | None = None
 
     _checked = field_validator("item")(_item)
 
@@ -77,6 +75,17 @@ class AddItem(_ItemChange):
     @property
     def target(self) -> str:
         return f"{self.part}:{part_id(self.item)}"
+
+    def _replace(self, doc: Document, existing: Json) -> None:
+        items = self._items(doc)
+        items[items.index(existing)] = copy.deepcopy(self.item)
+
+
+class AddItem(_WholeItem):
+    """An item the tenant added to a list (``actions``, ``pools``), after the item ``after``."""
+
+    kind: Literal["add_item"] = "add_item"
+    after: str | None = None
 
     def describe(self) -> str:
         return f"add {self.target}"
@@ -94,28 +103,15 @@ class AddItem(_ItemChange):
                 f"the template now has {self.target} of its own; keep the tenant's or drop it",
                 can_keep=True,
             )
-        items = self._items(doc)
-        items[items.index(existing)] = copy.deepcopy(self.item)
+        self._replace(doc, existing)
         return Outcome("kept", "the tenant's item replaces the template's")
 
 
-class SetItem(_ItemChange):
+class SetItem(_WholeItem):
     """The tenant's version of one item of such a list; ``was`` is the one it replaced."""
 
     kind: Literal["set_item"] = "set_item"
-    item: Json
     was: Json | None = None
-
-    _checked = field_validator("item")(_item)
-
-    @property
-    def entity(self) -> str | None:
-        entity = self.item.get("entity")
-        return entity if isinstance(entity, str) else None
-
-    @property
-    def target(self) -> str:
-        return f"{self.part}:{part_id(self.item)}"
 
     def describe(self) -> str:
         return f"replace {self.target} with the tenant's"
@@ -135,8 +131,7 @@ class SetItem(_ItemChange):
         decided = three_way(existing, self.item, self.was, "was" in self.model_fields_set, keep)
         if decided is not None and decided.status != "kept":
             return decided
-        items = self._items(doc)
-        items[items.index(existing)] = copy.deepcopy(self.item)
+        self._replace(doc, existing)
         return decided or applied()
 
 

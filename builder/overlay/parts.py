@@ -9,9 +9,10 @@ a conflict, never silently overwritten.
 from __future__ import annotations
 
 import copy
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import TypeAdapter, field_validator
 
@@ -105,41 +106,81 @@ def _replace(items: list[Json], existing: Json, value: Json) -> None:
     items[items.index(existing)] = copy.deepcopy(value)
 
 
-class AddForm(Change):
+class _WholePart(Change):
+    """A change that carries a whole form or view (``part``); ``PART`` says which kind."""
+
+    PART: ClassVar[_Kind]
+
+    @property
+    @abstractmethod
+    def part(self) -> Json:
+        """The form or view the change carries."""
+
+    @property
+    def entity(self) -> str:
+        return str(self.part["entity"])
+
+    @property
+    def target(self) -> str:
+        return f"{self.PART.name}:{self.part['entity']}.{self.part['key']}"
+
+
+class _AddPart(_WholePart):
+    """A form or view the tenant added."""
+
+    def describe(self) -> str:
+        return f"add the {self.target}"
+
+    def apply(self, doc: Document, keep: bool) -> Outcome:
+        return _add(self.PART, doc, self.part, keep)
+
+
+class _RemovePart(Change):
+    """A change that removes a form or view, named by its entity and ``key``."""
+
+    PART: ClassVar[_Kind]
+    entity: Key
+
+    @property
+    @abstractmethod
+    def key(self) -> str:
+        """The key of the form or view removed."""
+
+    @property
+    def target(self) -> str:
+        return f"{self.PART.name}:{self.entity}.{self.key}"
+
+    def describe(self) -> str:
+        return f"remove the {self.target}"
+
+    def apply(self, doc: Document, keep: bool) -> Outcome:
+        return _remove(self.PART, doc, self.entity, self.key)
+
+
+class AddForm(_AddPart):
+    PART = FORMS
     kind: Literal["add_form"] = "add_form"
     form: Json
 
     _normal = field_validator("form")(form_json)
 
     @property
-    def entity(self) -> str:
-        return str(self.form["entity"])
-
-    @property
-    def target(self) -> str:
-        return f"form:{self.form['entity']}.{self.form['key']}"
-
-    def describe(self) -> str:
-        return f"add the {self.target}"
-
-    def apply(self, doc: Document, keep: bool) -> Outcome:
-        return _add(FORMS, doc, self.form, keep)
+    def part(self) -> Json:
+        return self.form
 
 
-class SetForm(Change):
+class SetForm(_WholePart):
+    PART = FORMS
     kind: Literal["set_form"] = "set_form"
     form: Json
+    # Here, not in a base class, so that the JSON keeps ``was`` after the form.
     was: Json | None = None
 
     _normal = field_validator("form")(form_json)
 
     @property
-    def entity(self) -> str:
-        return str(self.form["entity"])
-
-    @property
-    def target(self) -> str:
-        return f"form:{self.form['entity']}.{self.form['key']}"
+    def part(self) -> Json:
+        return self.form
 
     def describe(self) -> str:
         return f"replace the {self.target} with the tenant's layout"
@@ -148,44 +189,33 @@ class SetForm(Change):
         return _set(FORMS, doc, self.form, self.was, "was" in self.model_fields_set, keep)
 
 
-class RemoveForm(Change):
+class RemoveForm(_RemovePart):
+    PART = FORMS
     kind: Literal["remove_form"] = "remove_form"
-    entity: Key
     form: Key
 
     @property
-    def target(self) -> str:
-        return f"form:{self.entity}.{self.form}"
-
-    def describe(self) -> str:
-        return f"remove the {self.target}"
-
-    def apply(self, doc: Document, keep: bool) -> Outcome:
-        return _remove(FORMS, doc, self.entity, self.form)
+    def key(self) -> str:
+        return self.form
 
 
-class AddView(Change):
+class AddView(_AddPart):
+    PART = VIEWS
     kind: Literal["add_view"] = "add_view"
     view: Json
 
     _normal = field_validator("view")(view_json)
 
     @property
-    def entity(self) -> str:
-        return str(self.view["entity"])
-
-    @property
-    def target(self) -> str:
-        return f"view:{self.view['entity']}.{self.view['key']}"
+    def part(self) -> Json:
+        return self.view
 
     def describe(self) -> str:
         return f"add the {self.view['type']} {self.target}"
 
-    def apply(self, doc: Document, keep: bool) -> Outcome:
-        return _add(VIEWS, doc, self.view, keep)
 
-
-class SetView(Change):
+class SetView(_WholePart):
+    PART = VIEWS
     kind: Literal["set_view"] = "set_view"
     view: Json
     was: Json | None = None
@@ -193,12 +223,8 @@ class SetView(Change):
     _normal = field_validator("view")(view_json)
 
     @property
-    def entity(self) -> str:
-        return str(self.view["entity"])
-
-    @property
-    def target(self) -> str:
-        return f"view:{self.view['entity']}.{self.view['key']}"
+    def part(self) -> Json:
+        return self.view
 
     def describe(self) -> str:
         return f"replace the {self.target} with the tenant's"
@@ -207,20 +233,14 @@ class SetView(Change):
         return _set(VIEWS, doc, self.view, self.was, "was" in self.model_fields_set, keep)
 
 
-class RemoveView(Change):
+class RemoveView(_RemovePart):
+    PART = VIEWS
     kind: Literal["remove_view"] = "remove_view"
-    entity: Key
     view: Key
 
     @property
-    def target(self) -> str:
-        return f"view:{self.entity}.{self.view}"
-
-    def describe(self) -> str:
-        return f"remove the {self.target}"
-
-    def apply(self, doc: Document, keep: bool) -> Outcome:
-        return _remove(VIEWS, doc, self.entity, self.view)
+    def key(self) -> str:
+        return self.view
 
 
 class AddRole(Change):

@@ -6,18 +6,17 @@ claim of their own; their user row is locked while they are counted.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
 from builder.model import AssignAction
-from engine.actions.base import ActionResult, ActionType, input_spec, take_inputs
-from engine.actions.checks import CheckContext, Issue
+from engine.actions.base import ActionResult, input_spec, take_inputs
 from engine.actions.context import ActionContext, RecordState
 from engine.actions.pools import (
+    TakeFromPoolType,
     check_capacity,
-    check_pool_ref,
     leaving_values,
     lock_user,
     not_in_pool,
@@ -30,21 +29,16 @@ from engine.forms.permissions import AccessDenied
 from engine.forms.runtime import EntityRuntime
 
 
-class AssignType(ActionType[AssignAction]):
+class AssignType(TakeFromPoolType[AssignAction]):
     key = "assign"
     label = {"zh-CN": "分配", "en": "Assign"}
     Config = AssignAction
 
-    def check(self, action: AssignAction, ctx: CheckContext, path: str) -> Iterator[Issue]:
-        yield from check_pool_ref(action, ctx, path)
-
     def reach(
         self, ctx: ActionContext, action: AssignAction, entity: EntityRuntime
     ) -> ColumnElement[bool] | None:
-        target = pool(ctx.app, action.pool)
-        if sees(ctx.user, ctx.roles, target) or ctx.holds(
-            target.defn.assign.roles, empty_means_all=False
-        ):
+        # Those who assign the pool's records reach them even where they do not see the pool.
+        if ctx.holds(pool(ctx.app, action.pool).defn.assign.roles, empty_means_all=False):
             return None
         return super().reach(ctx, action, entity)
 

@@ -8,18 +8,15 @@ people claiming at once, one wins and the other gets 409.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
 from builder.model import ClaimAction
-from engine.actions.base import ActionResult, ActionType, take_inputs
-from engine.actions.checks import CheckContext, Issue
+from engine.actions.base import ActionResult, take_inputs
 from engine.actions.context import ActionContext, RecordState
 from engine.actions.pools import (
+    TakeFromPoolType,
     check_capacity,
-    check_pool_ref,
     check_reclaim,
     leaving_values,
     lock_user,
@@ -29,26 +26,12 @@ from engine.actions.pools import (
     take_from_pool,
 )
 from engine.forms.permissions import AccessDenied
-from engine.forms.runtime import EntityRuntime
 
 
-class ClaimType(ActionType[ClaimAction]):
+class ClaimType(TakeFromPoolType[ClaimAction]):
     key = "claim"
     label = {"zh-CN": "领取", "en": "Claim"}
     Config = ClaimAction
-
-    def check(self, action: ClaimAction, ctx: CheckContext, path: str) -> Iterator[Issue]:
-        yield from check_pool_ref(action, ctx, path)
-
-    def reach(
-        self, ctx: ActionContext, action: ClaimAction, entity: EntityRuntime
-    ) -> ColumnElement[bool] | None:
-        # Whoever sees the pool may address any of its entity's records, so
-        # that a lead someone else claimed a moment ago answers 409, not 404.
-        target = pool(ctx.app, action.pool)
-        if sees(ctx.user, ctx.roles, target):
-            return None
-        return super().reach(ctx, action, entity)
 
     def allowed(self, ctx: ActionContext, action: ClaimAction, record: RecordState) -> None:
         target = pool(ctx.app, action.pool)

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
 from builder.model import AppDefinition, AssignAction, ClaimAction, PoolDef, ReturnToPoolAction
 from engine.accounts.users import User
-from engine.actions.base import write_record
+from engine.actions.base import ActionType, write_record
 from engine.actions.checks import (
     CheckContext,
     EntityFields,
@@ -38,6 +38,8 @@ from engine.forms.runtime import AppRuntime, EntityRuntime
 from engine.store.tables import audit_log, users
 
 PoolAction = ClaimAction | AssignAction | ReturnToPoolAction
+#: The actions that take a record out of its pool.
+TakingAction = TypeVar("TakingAction", bound=ClaimAction | AssignAction)
 #: Audit entries looked at for a recent return of the record (bounds the query).
 RECLAIM_HISTORY_LIMIT = 200
 #: Field types whose value says when a record was last worked on.
@@ -367,9 +369,26 @@ def take_from_pool(
         ) from None
 
 
+class TakeFromPoolType(ActionType[TakingAction]):
+    """What claim and assign share: the pool they name, and the records they reach."""
+
+    def check(self, action: TakingAction, ctx: CheckContext, path: str) -> Iterator[Issue]:
+        yield from check_pool_ref(action, ctx, path)
+
+    def reach(
+        self, ctx: ActionContext, action: TakingAction, entity: EntityRuntime
+    ) -> ColumnElement[bool] | None:
+        # Whoever sees the pool may address any of its entity's records, so
+        # that a lead someone else claimed a moment ago answers 409, not 404.
+        if sees(ctx.user, ctx.roles, pool(ctx.app, action.pool)):
+            return None
+        return super().reach(ctx, action, entity)
+
+
 __all__ = [
     "Pool",
     "PoolAction",
+    "TakeFromPoolType",
     "check_capacity",
     "check_pool_ref",
     "check_pools",
