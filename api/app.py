@@ -23,6 +23,7 @@ from api.routes import (
     health,
     preview,
     records,
+    transfer,
     users,
 )
 from api.settings import Settings
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform
     problems.install(app)
     # preview before records: its fixed path reads clearer ahead of /{record_id}.
-    # aggregate before records: GET /{record_id} would claim /aggregate.
+    # aggregate and transfer before records: GET /{record_id} would claim /aggregate, /export.
     # actions before records: they share the /{record_id} prefix.
     routers = (
         health,
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         files,
         preview,
         aggregate,
+        transfer,
         actions,
         records,
     )

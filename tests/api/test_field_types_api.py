@@ -152,6 +152,8 @@ def test_new_types_read_back_normalised(client: TestClient, auth: dict[str, str]
     }
     assert {key: created[key] for key in sent} == expected
     fetched = client.get(f"{BASE}/visit/{created['id']}", headers=auth).json()
+    # A read also says what the reader may do with the record.
+    assert fetched.pop("_access") == {"update": True, "delete": True}
     assert fetched == created
     listed = client.get(f"{BASE}/visit", headers=auth).json()["items"][0]
     assert {key: listed[key] for key in sent} == expected

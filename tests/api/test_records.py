@@ -55,6 +55,8 @@ def test_create_read_list(client: TestClient, auth: dict[str, str], mini_crm: st
     assert created["credit_limit"] == 1000.5
     assert created["open_amount"] == 0
     fetched = client.get(f"{BASE}/customer/{created['id']}", headers=auth).json()
+    # A read also says what the reader may do with the record.
+    assert fetched.pop("_access") == {"update": True, "delete": True}
     assert fetched == created
     page = client.get(f"{BASE}/customer", params={"industry": "retail"}, headers=auth).json()
     assert page["total"] == 1 and page["items"][0]["name"] == "Acme"

@@ -165,3 +165,45 @@ export async function downloadFile(url: string, name: string): Promise<void> {
   link.click();
   window.setTimeout(() => URL.revokeObjectURL(href), OBJECT_URL_LIFETIME_MS);
 }
+
+/** The answer of an import: what it created, or (dry run) how many rows would be. */
+export interface ImportAnswer {
+  created?: number;
+  ids?: number[];
+  valid?: number;
+}
+
+/** The file name a Content-Disposition header gives, preferring RFC 5987 `filename*`. */
+function dispositionName(header: string | null, fallback: string): string {
+  const encoded = header?.match(/filename\*=UTF-8''([^;]+)/i);
+  if (encoded) return decodeURIComponent(encoded[1]);
+  const plain = header?.match(/filename="([^"]+)"/i);
+  return plain ? plain[1] : fallback;
+}
+
+/** Download an export with the bearer token (a plain link cannot send it), saved under the server's name. */
+export async function exportRecords(app: string, entity: string, query: Query): Promise<string> {
+  const res = await fetch(withQuery(`${recordsPath(app, entity)}/export`, query), { headers: authHeaders() });
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  const name = dispositionName(res.headers.get("Content-Disposition"), `${entity}.${query.format ?? "xlsx"}`);
+  const href = URL.createObjectURL(await res.blob());
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = name;
+  link.click();
+  window.setTimeout(() => URL.revokeObjectURL(href), OBJECT_URL_LIFETIME_MS);
+  return name;
+}
+
+/** Upload a spreadsheet; `dryRun` only checks it. Problems come back as ApiError (422). */
+export async function importRecords(app: string, entity: string, file: File, dryRun: boolean): Promise<ImportAnswer> {
+  const body = new FormData();
+  body.append("file", file);
+  const res = await fetch(withQuery(`${recordsPath(app, entity)}/import`, { dry_run: dryRun ? "true" : undefined }), {
+    method: "POST",
+    headers: { Accept: "application/json", "Accept-Language": currentLang(), ...authHeaders() },
+    body,
+  });
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  return (await res.json()) as ImportAnswer;
+}

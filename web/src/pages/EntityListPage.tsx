@@ -5,6 +5,8 @@ import { useLocation, useNavigate, useParams } from "react-router-dom";
 import { useState } from "react";
 import { api, ApiError } from "../api/client";
 import type { ActionDef, AppDefinition, EntityDef, FieldDef, RecordData, ViewDef } from "../api/types";
+import { ExportMenu } from "../components/ExportMenu";
+import { ImportDialog } from "../components/ImportDialog";
 import { KanbanBoard } from "../components/KanbanBoard";
 import { LoadError, NotFound } from "../components/LoadError";
 import { entityViews, findEntity, isSortable, listColumns } from "../definition";
@@ -182,6 +184,8 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
   const list = useListParams();
   const views = entityViews(definition, entity);
   const view = chosenView(views, list.view);
+  // Bumped after an import, so the list below loads again with the new records.
+  const [loaded, setLoaded] = useState(0);
 
   const tabs = [
     ...(views.length && !views.some((candidate) => candidate.type === "table")
@@ -209,6 +213,15 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
             data-testid="record-search"
             onSearch={(q) => list.update({ q, page: 1 })}
           />
+          <ExportMenu app={app} entity={entity.key} scope={{ view: view?.key, sort: list.sort, q: list.q }} />
+          {access.create && (
+            <ImportDialog
+              app={app}
+              entity={entity.key}
+              entityLabel={label(entity.label, entity.key)}
+              onImported={() => setLoaded((n) => n + 1)}
+            />
+          )}
           {access.create && (
             <Button type="primary" icon={<PlusOutlined />} data-testid="new-record" onClick={() => navigate("new")}>
               {t("newRecord")}
@@ -227,9 +240,9 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
         />
       )}
       {view?.type === "kanban" ? (
-        <KanbanBoard key={view.key} app={app} entity={entity} view={view} q={list.q} />
+        <KanbanBoard key={`${view.key}-${loaded}`} app={app} entity={entity} view={view} q={list.q} />
       ) : (
-        <RecordTable app={app} entity={entity} view={view} list={list} />
+        <RecordTable key={loaded} app={app} entity={entity} view={view} list={list} />
       )}
     </>
   );

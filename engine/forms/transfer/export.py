@@ -1,0 +1,208 @@
+"""Records of one entity as an XLSX or CSV file, as the user reading them sees them.
+
+The rows come from ``GuardedReads.page`` page by page, so the read scope,
+hidden fields and every filter of the list apply unchanged; the cells are
+made by ``engine.forms.transfer.cells``. XLSX is written in openpyxl's
+write-only mode (rows are streamed into the archive, not kept as cell
+objects); CSV is UTF-8 with a byte-order mark, which Excel needs to read
+Chinese text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.field_types.base import BoundField
+from engine.forms.guard import GuardedReads
+from engine.forms.records import ListQuery
+from engine.forms.transfer.cells import NOT_IN_SHEETS, csv_text, number_format, text_of, to_cell
+from engine.forms.views import View
+
+Format = Literal["xlsx", "csv"]
+FORMATS: tuple[Format, ...] = ("xlsx", "csv")
+MAX_ROWS = 50_000
+PAGE_SIZE = 500
+ID_HEADER = "ID"
+#: What Excel reads as a formula at the start of a text: written so it stays text.
+FORMULA_STARTS = ("=", "+", "-", "@")
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    #: None for the record's id.
+    bound: BoundField | None
+
+
+def export_columns(reads: GuardedReads, view: View | None, lang: str) -> list[Column]:
+    """The id, then the view's columns or the entity's stored fields the user may see."""
+    visible = reads.view.fields
+    if view is None:
+        keys = [bound.key for bound in reads.view.stored]
+    elif view.type == "table":
+        keys = list(view.columns) or [bound.key for bound in reads.view.stored]
+    else:
+        title = reads.entity.title_field
+        keys = [k for k in (title, view.group_by, *view.card_fields) if k]
+    columns = [Column("id", ID_HEADER, None)]
+    seen = {"id"}
+    for key in keys:
+        bound = visible.get(key)
+        if bound is None or key in seen or bound.type.key in NOT_IN_SHEETS:
+            continue
+        seen.add(key)
+        columns.append(Column(key, text_of(bound.defn.label, lang, key), bound))
+    return columns
+
+
+def export_rows(
+    reads: GuardedReads, query: ListQuery, columns: Sequence[Column], lang: str
+) -> Iterator[list[Any]]:
+    """The cells of every matching record, page by page; 422 beyond ``MAX_ROWS``.
+
+    The first page and the count are read here, before any file is started.
+    """
+    first = reads.page(replace(query, page=1, page_size=PAGE_SIZE, with_total=True))
+    total = int(first.get("total") or 0)
+    if total > MAX_ROWS:
+        raise RecordInvalid(
+            [
+                FieldError(
+                    "limit",
+                    f"{total} records match; at most {MAX_ROWS} can be exported at once: "
+                    "narrow them with a filter or a view",
+                )
+            ]
+        )
+    return _cells(reads, query, columns, lang, first["items"])
+
+
+def _cells(
+    reads: GuardedReads,
+    query: ListQuery,
+    columns: Sequence[Column],
+    lang: str,
+    items: list[dict[str, Any]],
+) -> Iterator[list[Any]]:
+    page = 1
+    while True:
+        for item in items:
+            display = item.get("_display") or {}
+            yield [
+                item.get("id")
+                if column.bound is None
+                else to_cell(column.bound, item.get(column.key), display.get(column.key), lang)
+                for column in columns
+            ]
+        if len(items) < PAGE_SIZE:
+            return
+        page += 1
+        next_page = replace(query, page=page, page_size=PAGE_SIZE, with_total=False)
+        items = reads.page(next_page)["items"]
+
+
+def write_xlsx(columns: Sequence[Column], rows: Iterator[list[Any]], sheet: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(_sheet_title(sheet))
+    worksheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(worksheet, value=column.header)
+        cell.font = bold
+        header.append(cell)
+    worksheet.append(header)
+    formats = [None if c.bound is None else number_format(c.bound) for c in columns]
+    for row in rows:
+        cells: list[Any] = []
+        for value, fmt in zip(row, formats, strict=True):
+            if isinstance(value, str):
+                cells.append(_text_cell(worksheet, value))
+            elif fmt is None or value is None:
+                cells.append(value)
+            else:
+                cell = WriteOnlyCell(worksheet, value=value)
+                cell.number_format = fmt
+                cells.append(cell)
+        worksheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _text_cell(worksheet: Any, text: str) -> Any:
+    """A text cell; openpyxl would store a text beginning with ``=`` as a formula."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if not text.startswith("="):
+        return text
+    cell = WriteOnlyCell(worksheet, value=text)
+    cell.data_type = "s"
+    return cell
+
+
+def _csv_safe(text: str) -> str:
+    # A spreadsheet opening the CSV would run "=HYPERLINK(…)": a leading quote keeps it text
+    # (the import takes it off again).
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_csv(columns: Sequence[Column], rows: Iterator[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([column.header for column in columns])
+    for row in rows:
+        writer.writerow(
+            [
+                _csv_safe(v) if isinstance(v, str) else csv_text(c.bound, v)
+                for c, v in zip(columns, row, strict=True)
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_title(text: str) -> str:
+    # Excel refuses these characters in sheet names and more than 31 of them.
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in text).strip()
+    return cleaned[:31] or "Sheet1"
+
+
+def export_file(
+    reads: GuardedReads,
+    query: ListQuery,
+    view: View | None,
+    fmt: Format,
+    lang: str,
+) -> bytes:
+    """The whole export of ``query`` as the bytes of one file."""
+    columns = export_columns(reads, view, lang)
+    rows = export_rows(reads, query, columns, lang)
+    if fmt == "csv":
+        return write_csv(columns, rows)
+    return write_xlsx(columns, rows, text_of(reads.entity.defn.label, lang, reads.entity.key))
+
+
+__all__ = [
+    "FORMATS",
+    "MAX_ROWS",
+    "MEDIA_TYPES",
+    "Column",
+    "Format",
+    "export_columns",
+    "export_file",
+    "export_rows",
+]
