@@ -35,11 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import random
-import signal
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -53,11 +49,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import (
+    BenchError,
+    bounded,
+    database_version,
+    expect,
+    percentile,
+    raw_engine,
+    run_benches,
+)
 from _server import (
     PG_URL,
-    Server,
-    ServerError,
-    postgres_problem,
     running_bare_server,
     running_server,
 )
@@ -68,8 +70,6 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    create_engine,
-    event,
     func,
     select,
     text,
@@ -146,14 +146,6 @@ def opportunities(n: int, customer_ids: Sequence[int], rng: random.Random) -> li
 
 
 # -- measurements -------------------------------------------------------------
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1]
-
-
 @dataclass
 class Timing:
     latencies_ms: list[float] = field(default_factory=list)
@@ -214,18 +206,6 @@ class BackendResult:
         }
 
 
-class BenchError(RuntimeError):
-    """The product answered something a benchmark cannot go on from."""
-
-
-def _expect(response: httpx.Response, status: int, what: str) -> Any:
-    if response.status_code != status:
-        raise BenchError(
-            f"{what}: expected HTTP {status}, got {response.status_code}: {response.text[:2000]}"
-        )
-    return response.json()
-
-
 def timed(call: Callable[[], Any], n: int, into: Timing) -> Any:
     """Run ``call`` ``n`` times, adding each latency to ``into``; return the last answer."""
     answer = None
@@ -238,33 +218,6 @@ def timed(call: Callable[[], Any], n: int, into: Timing) -> Any:
 
 
 # -- the bare database --------------------------------------------------------
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # The server's settings for a tenant file (engine/store/store.py).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")  # a read transaction, as the server's reads
-
-
-def raw_engine(server: Server) -> Engine:
-    if server.backend == "sqlite":
-        engine = create_engine(f"sqlite:///{server.tenant_file}")
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(
-        server.database_url,
-        connect_args={"options": f"-csearch_path={server.tenant_schema()}"},
-    )
-
-
 @dataclass
 class RawQueries:
     """The statements the API should amount to, over the reflected tables."""
@@ -308,27 +261,18 @@ class RawQueries:
         return cls(page, count, group_by)
 
 
-def database_version(engine: Engine, backend: str) -> str:
-    if backend == "sqlite":
-        return f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)"
-    with engine.connect() as conn:
-        return f"PostgreSQL {conn.scalar(text('SHOW server_version'))}"
-
-
 # -- one backend --------------------------------------------------------------
 def load(client: httpx.Client, args: argparse.Namespace, log: Callable[[str], None]) -> int:
     """Customers, then opportunities, through the bulk endpoint; returns the count."""
     rng = random.Random(args.seed)
     body = customers(args.customers, rng)
-    answer = _expect(
-        client.post(f"/api/apps/{APP}/customer/bulk", json=body), 201, "bulk customers"
-    )
+    answer = expect(client.post(f"/api/apps/{APP}/customer/bulk", json=body), 201, "bulk customers")
     ids: list[int] = answer["ids"]
     rows = opportunities(args.records, ids, rng)
     for at in range(0, len(rows), CHUNK):
         chunk = rows[at : at + CHUNK]
         log(f"  opportunities {at + 1:,}–{at + len(chunk):,}")
-        answer = _expect(
+        answer = expect(
             client.post(f"/api/apps/{APP}/opportunity/bulk", json=chunk),
             201,
             f"bulk opportunities from #{at + 1}",
@@ -376,14 +320,14 @@ def run_backend(
         login = client.post(
             "/api/auth/login", json={"tenant": "demo", "username": "admin", "password": "demo"}
         )
-        token = _expect(login, 200, "log in as admin")["access_token"]
+        token = expect(login, 200, "log in as admin")["access_token"]
         client.headers["Authorization"] = f"Bearer {token}"
         log(f"[{backend}] loading {args.customers:,} customers and {args.records:,} opportunities")
         started = time.perf_counter()
         records = load(client, args, log)
         load_seconds = time.perf_counter() - started
 
-        engine = raw_engine(server)
+        engine = raw_engine(server, writes=False)
         try:
             if backend == "postgresql":
                 # What autovacuum does shortly after a load this size; both sides share it.
@@ -416,7 +360,7 @@ def measure(
         def call() -> Any:
             response = client.get(path, params=params)
             if response.status_code != 200:
-                _expect(response, 200, f"GET {path}")
+                expect(response, 200, f"GET {path}")
             return response.json()
 
         return call
@@ -502,28 +446,6 @@ def summary(results: Sequence[BackendResult]) -> str:
     return "\n".join(lines)
 
 
-def environment() -> str:
-    return (
-        f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), {platform.system()} "
-        f"{platform.release()}; Python {platform.python_version()}, httpx {httpx.__version__}"
-    )
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def bounded(low: int, high: int) -> Callable[[str], int]:
-    def parse(text_value: str) -> int:
-        value = int(text_value)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
@@ -539,59 +461,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # A SIGTERM unwinds like Ctrl-C, so the server is stopped and schemas dropped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
-    backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
-    print(f"{environment()}; {load_average()} at start")
-    print(
+    workload = (
         f"workload: mini_crm opportunity, {args.records:,} records of {args.customers:,} "
         f"customers; filter stage in {STAGES} and amount >= {MIN_AMOUNT:,}, sort -amount, "
         f"{PAGE_SIZE} a page; sum of amount by stage; {args.requests} requests each "
         f"after {args.warmup} warm-up; seed {args.seed}"
     )
-    results: list[BackendResult] = []
-    skipped: list[str] = []
-    for backend in backends:
-        if backend == "postgresql":
-            problem = postgres_problem(args.pg_url)
-            if problem:
-                if args.backend == "postgresql":
-                    print(f"error: {problem}", file=sys.stderr)
-                    return 2
-                skipped.append(f"postgresql skipped: {problem}")
-                log(skipped[-1])
-                continue
-        try:
-            result = run_backend(backend, args, log)
-        except (ServerError, BenchError) as err:
-            print(f"error on {backend}: {err}", file=sys.stderr)
-            return 1
-        results.append(result)
-        print()
-        print(table(result), flush=True)
-    print()
-    print(summary(results))
-    print(f"{load_average()} at end (other processes on the machine skew the figures)")
-    for line in skipped:
-        print(line)
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "environment": environment(),
-                    "load_at_end": load_average(),
-                    "args": {k: str(v) for k, v in vars(args).items()},
-                    "results": [r.summary() for r in results],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-    return 0
+    return run_benches(args, workload, run_backend, table, summary)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ the machine; the server is idle while the raw inserts run.
 
 For context it also times ``GET /api/health`` (Formwork's HTTP round trip
 with one ``SELECT 1``) and ``GET /`` of a bare uvicorn ASGI app in its own
-process (the HTTP round trip of this machine, no framework).
+process (the HTTP round trip of this machine, no framework). For the API
+phases it also reads the CPU time the server process used (``/proc``), per
+record: unlike latency, it does not include waiting for a CPU on a busy
+machine.
 
 It prints a table per backend with the ratios API/raw (how many times slower
 the API is than the bare database) and a summary against the targets. The
@@ -44,28 +47,31 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import random
-import signal
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import (
+    BenchError,
+    bounded,
+    database_version,
+    expect,
+    percentile,
+    raw_engine,
+    run_benches,
+)
 from _server import (
     PG_URL,
     Server,
-    ServerError,
-    postgres_problem,
     running_bare_server,
     running_server,
 )
@@ -76,12 +82,9 @@ from sqlalchemy import (
     Index,
     MetaData,
     Table,
-    create_engine,
-    event,
     func,
     insert,
     select,
-    text,
 )
 
 APP, ENTITY = "mini_crm", "customer"
@@ -172,6 +175,12 @@ class Phase:
     seconds: float
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     note: str = ""
+    #: CPU time the server used during the phase (API phases only).
+    server_cpu_s: float = math.nan
+
+    @property
+    def cpu_ms_per_record(self) -> float:
+        return 1000 * self.server_cpu_s / self.records if self.records else math.nan
 
     @property
     def per_second(self) -> float:
@@ -192,17 +201,11 @@ class Phase:
             "per_second": round(self.per_second, 1),
             "median_ms": round(self.median_ms, 3) if self.latencies_ms else None,
             "p95_ms": round(self.p95_ms, 3) if self.latencies_ms else None,
+            "server_cpu_ms_per_record": (
+                None if math.isnan(self.server_cpu_s) else round(self.cpu_ms_per_record, 4)
+            ),
             "note": self.note,
         }
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 @dataclass
@@ -244,18 +247,6 @@ class BackendResult:
         }
 
 
-class BenchError(RuntimeError):
-    """The product answered something a benchmark cannot go on from."""
-
-
-def _expect(response: httpx.Response, status: int, what: str) -> Any:
-    if response.status_code != status:
-        raise BenchError(
-            f"{what}: expected HTTP {status}, got {response.status_code}: {response.text[:2000]}"
-        )
-    return response.json()
-
-
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -269,7 +260,7 @@ def api_single(client: httpx.Client, bodies: Sequence[bytes], deadline: float) -
         response = client.post(url, content=body, headers=JSON_HEADERS)
         t1 = clock()
         if response.status_code != 201:
-            _expect(response, 201, f"single create #{len(latencies) + 1}")
+            expect(response, 201, f"single create #{len(latencies) + 1}")
         latencies.append((t1 - t0) * 1000)
         if t1 > deadline:
             break
@@ -287,7 +278,7 @@ def http_gets(client: httpx.Client, path: str, n: int) -> Phase:
         response = client.get(path)
         latencies.append((clock() - t0) * 1000)
         if response.status_code != 200:
-            _expect(response, 200, f"GET {path}")
+            expect(response, 200, f"GET {path}")
     return Phase(n, clock() - start, latencies)
 
 
@@ -301,7 +292,7 @@ def api_bulk(
         t0 = time.perf_counter()
         response = client.post(url, content=body, headers=JSON_HEADERS)
         elapsed += time.perf_counter() - t0
-        answer = _expect(response, 201, f"bulk create of {size} records")
+        answer = expect(response, 201, f"bulk create of {size} records")
         if answer.get("created") != size or len(answer.get("ids", ())) != size:
             raise BenchError(f"bulk create of {size} records answered {str(answer)[:300]}")
         done += size
@@ -312,33 +303,6 @@ def api_bulk(
 
 
 # -- the bare database --------------------------------------------------------
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # The same settings as the server's tenant engines.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def raw_engine(server: Server) -> Engine:
-    if server.backend == "sqlite":
-        engine = create_engine(f"sqlite:///{server.tenant_file}")
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(
-        server.database_url,
-        connect_args={"options": f"-csearch_path={server.tenant_schema()}"},
-    )
-
-
 def scratch_table(conn: Connection) -> tuple[Table, Table]:
     """Reflect the customer table and create an empty twin with its own names."""
     metadata = MetaData()
@@ -382,13 +346,6 @@ def raw_bulk(engine: Engine, table: Table, rows: Sequence[dict[str, Any]], chunk
     return Phase(len(rows), elapsed)
 
 
-def database_version(engine: Engine, backend: str) -> str:
-    if backend == "sqlite":
-        return f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL)"
-    with engine.connect() as conn:
-        return f"PostgreSQL {conn.scalar(text('SHOW server_version'))}"
-
-
 # -- one backend --------------------------------------------------------------
 def merged(phases: Sequence[Phase]) -> Phase:
     notes = [p.note for p in phases if p.note]
@@ -397,7 +354,16 @@ def merged(phases: Sequence[Phase]) -> Phase:
         sum(p.seconds for p in phases),
         [ms for p in phases for ms in p.latencies_ms],
         notes[-1] if notes else "",
+        sum(p.server_cpu_s for p in phases),
     )
+
+
+def with_server_cpu(server: Server, run: Callable[[], Phase]) -> Phase:
+    """``run``, with the CPU time the server spent meanwhile."""
+    before = server.cpu_seconds()
+    phase = run()
+    phase.server_cpu_s = server.cpu_seconds() - before
+    return phase
 
 
 class NewRows:
@@ -440,9 +406,9 @@ def run_backend(
         login = client.post(
             "/api/auth/login", json={"tenant": "demo", "username": "admin", "password": "demo"}
         )
-        token = _expect(login, 200, "log in as admin")["access_token"]
+        token = expect(login, 200, "log in as admin")["access_token"]
         client.headers["Authorization"] = f"Bearer {token}"
-        owners = [u["id"] for u in _expect(client.get("/api/users"), 200, "list users")]
+        owners = [u["id"] for u in expect(client.get("/api/users"), 200, "list users")]
         generator = CustomerGenerator(args.seed, owners)
 
         def encode(batch: str, n: int) -> list[bytes]:
@@ -460,7 +426,7 @@ def run_backend(
             for at in range(0, args.bulk, CHUNK)
         ]
 
-        engine = raw_engine(server)
+        engine = raw_engine(server, writes=True)
         try:
             with engine.begin() as conn:
                 source, twin = scratch_table(conn)
@@ -477,7 +443,10 @@ def run_backend(
             api_blocks: list[Phase] = []
             raw_blocks: list[Phase] = []
             for at in range(0, len(singles), BLOCK):
-                api_blocks.append(api_single(client, singles[at : at + BLOCK], deadline))
+                block = singles[at : at + BLOCK]
+                api_blocks.append(
+                    with_server_cpu(server, partial(api_single, client, block, deadline))
+                )
                 raw_blocks.append(raw_single(engine, twin, new_rows()))
                 if api_blocks[-1].note:
                     break
@@ -487,7 +456,9 @@ def run_backend(
             api_chunks: list[Phase] = []
             raw_chunks: list[Phase] = []
             for body, size in zip(chunks, sizes, strict=True):
-                api_chunks.append(api_bulk(client, [body], [size], math.inf))
+                api_chunks.append(
+                    with_server_cpu(server, partial(api_bulk, client, [body], [size], math.inf))
+                )
                 raw_chunks.append(raw_bulk(engine, twin, new_rows(), CHUNK))
                 if time.perf_counter() > deadline:
                     api_chunks[-1].note = "time limit"
@@ -495,7 +466,7 @@ def run_backend(
             bulk_api, bulk_raw = merged(api_chunks), merged(raw_chunks)
 
             expected = args.warmup + single_api.records + bulk_api.records
-            listing = _expect(
+            listing = expect(
                 client.get(f"/api/apps/{APP}/{ENTITY}", params={"page_size": 50}), 200, "list"
             )
             shown = len(listing.get("items", ()))
@@ -530,14 +501,17 @@ def table(result: BackendResult) -> str:
     ]
     lines = [
         f"== {result.backend}: {result.database}",
-        f"{'':20}{'records':>9}{'records/s':>12}{'median ms':>11}{'p95 ms':>9}",
+        f"{'':20}{'records':>9}{'records/s':>12}{'median ms':>11}{'p95 ms':>9}"
+        f"{'server CPU ms/record':>22}",
     ]
     for label, phase in rows:
         median = _fmt(phase.median_ms, 3) if phase.latencies_ms else ""
         p95 = _fmt(phase.p95_ms, 3) if phase.latencies_ms else ""
+        cpu = "" if math.isnan(phase.server_cpu_s) else _fmt(phase.cpu_ms_per_record, 3)
         note = f"  ({phase.note})" if phase.note else ""
         lines.append(
-            f"{label:20}{phase.records:>9,}{_fmt(phase.per_second):>12}{median:>11}{p95:>9}{note}"
+            f"{label:20}{phase.records:>9,}{_fmt(phase.per_second):>12}{median:>11}{p95:>9}"
+            f"{cpu:>22}{note}"
         )
     for label, phase, what in [
         ("GET /api/health", result.health, "Formwork, one SELECT 1"),
@@ -584,47 +558,7 @@ def summary(results: Sequence[BackendResult]) -> str:
     return "\n".join(lines)
 
 
-def environment() -> str:
-    return (
-        f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), {platform.system()} "
-        f"{platform.release()}; Python {platform.python_version()}, httpx {httpx.__version__}"
-    )
-
-
-def revision() -> str:
-    """The checked-out commit, and whether the work tree has changes on top."""
-    try:
-        git = ["git", "-C", str(Path(__file__).resolve().parents[1])]
-        commit = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
-        ).stdout.strip()
-        dirty = subprocess.run(
-            [*git, "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown revision"
-    return f"{commit or 'unknown'}{' + uncommitted changes' if dirty else ''}"
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
 # -- main ---------------------------------------------------------------------
-def bounded(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
@@ -645,60 +579,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # A SIGTERM unwinds like Ctrl-C, so the server is stopped and schemas dropped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
-    backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
-    print(f"{environment()}; {load_average()} at start")
-    print(f"formwork revision: {revision()}")
-    print(
+    workload = (
         f"workload: mini_crm customer, {args.creates} sequential single creates "
         f"(+{args.warmup} warm-up), {args.bulk} bulk records in chunks of <= {CHUNK:,}; "
         f"seed {args.seed}"
     )
-    results: list[BackendResult] = []
-    skipped: list[str] = []
-    for backend in backends:
-        if backend == "postgresql":
-            problem = postgres_problem(args.pg_url)
-            if problem:
-                if args.backend == "postgresql":
-                    print(f"error: {problem}", file=sys.stderr)
-                    return 2
-                skipped.append(f"postgresql skipped: {problem}")
-                log(skipped[-1])
-                continue
-        try:
-            result = run_backend(backend, args, log)
-        except (ServerError, BenchError) as err:
-            print(f"error on {backend}: {err}", file=sys.stderr)
-            return 1
-        results.append(result)
-        print()
-        print(table(result), flush=True)
-    print()
-    print(summary(results))
-    print(f"{load_average()} at end (other processes on the machine skew the figures)")
-    for line in skipped:
-        print(line)
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "environment": environment(),
-                    "revision": revision(),
-                    "load_at_end": load_average(),
-                    "args": {k: str(v) for k, v in vars(args).items()},
-                    "results": [r.summary() for r in results],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-    return 0
+    return run_benches(args, workload, run_backend, table, summary)
 
 
 if __name__ == "__main__":

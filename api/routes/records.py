@@ -48,9 +48,7 @@ def _writing(
         runtime = platform.runtime(conn, principal.tenant, app)
         target = _entity(runtime, entity)
         # The pools' records too: changing one the user only sees is a 403, not a 404.
-        access = load_entity_access(
-            conn, principal.user, runtime, target.key, read_also=pool_reach
-        )
+        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
         ctx = WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC))
         yield GuardedWrites(ctx, target, access)
 

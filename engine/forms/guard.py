@@ -35,6 +35,7 @@ from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound
 from engine.forms.permissions import AccessDenied, Action, EntityAccess, FieldAccess
 from engine.forms.records import (
     ListQuery,
+    create_record,
     create_records,
     delete_record,
     get_record,
@@ -175,8 +176,9 @@ class GuardedWrites(GuardedReads):
         The answer is not limited by the read scope: it is what the user just
         wrote, even when it belongs to someone else.
         """
-        (record_id,) = self.create_many([data])
-        return self.redact(get_record(self.ctx, self.view, record_id))
+        self.access.require("create")
+        self.check_input([data])
+        return self.redact(create_record(self.ctx, self.entity, data, answer_as=self.view))
 
     def _in_scope(
         self,

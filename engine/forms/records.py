@@ -7,13 +7,24 @@ commits: the caller's unit of work does, so nothing is half-written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +43,7 @@ from engine.forms.field_types.abilities import (
     References,
     ability,
 )
+from engine.forms.field_types.base import BoundField, FieldType
 from engine.forms.filters import (
     FilterNode,
     LinkedView,
@@ -42,6 +54,7 @@ from engine.forms.filters import (
 )
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import resolve_references, validate_values
+from engine.store.bulk import insert_many
 from engine.store.tables import audit_log, users
 
 SYSTEM_COLUMNS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
@@ -233,7 +246,9 @@ def add_display(ctx: ReadContext, entity: EntityRuntime, items: list[dict[str, A
         keys = {i for item in items for i in _reference_ids(item.get(bound.key))}
         if not keys:
             continue
-        titles = ability(bound, References).display_titles(bound, list(keys), ctx)
+        titles = ctx.titles.get(bound)
+        if titles is None or not keys <= titles.keys():
+            titles = ability(bound, References).display_titles(bound, list(keys), ctx)
         for item in items:
             value = item.get(bound.key)
             if isinstance(value, list):
@@ -278,6 +293,71 @@ def get_record(
 
 
 # -- writing ------------------------------------------------------------------
+_AUDIT_INSERT = insert(audit_log)
+
+
+@dataclass(eq=False)
+class _WriteStatements:
+    """Statements a create runs, built once per entity runtime.
+
+    SQLAlchemy then skips building and coercing the statement on every
+    request and only looks its compiled form up by cache key.
+    """
+
+    insert: Any
+    max_id: Any
+    next_ids: Any
+    #: (field key, excluding an id, live records only, one value) → unique-value lookup.
+    unique: dict[tuple[str, bool, bool, bool], Select[Any]] = field(default_factory=dict)
+    #: Query-time fields of a new record whose value cannot differ from one
+    #: new record to the next (a roll-up over no related records), in JSON.
+    new_record_values: dict[str, Any] = field(default_factory=dict)
+    query_time_by_id: Select[Any] | None = None
+
+
+_WRITES: WeakKeyDictionary[EntityRuntime, _WriteStatements] = WeakKeyDictionary()
+
+
+def _statements(entity: EntityRuntime) -> _WriteStatements:
+    statements = _WRITES.get(entity)
+    if statements is None:
+        table = entity.table
+        statements = _WRITES[entity] = _WriteStatements(
+            insert=insert(table),
+            max_id=select(func.max(table.c.id)),
+            next_ids=select(
+                func.nextval(func.pg_get_serial_sequence(table.name, "id"))
+            ).select_from(func.generate_series(1, bindparam("n", type_=Integer))),
+        )
+    return statements
+
+
+def _unique_lookup(
+    entity: EntityRuntime, key: str, exclude: bool, live_only: bool, one: bool
+) -> Select[Any]:
+    """The statement finding records that hold any of ``values`` (``value`` when ``one``).
+
+    One value (a single create or update) is an ``=``: an expanding ``IN``
+    costs a rewrite of the compiled SQL on every execution.
+    """
+    cache = _statements(entity).unique
+    cached = cache.get((key, exclude, live_only, one))
+    if cached is not None:
+        return cached
+    table = entity.table
+    column = table.c[key]
+    condition = (
+        column == bindparam("value") if one else column.in_(bindparam("values", expanding=True))
+    )
+    query: Select[Any] = select(column, table.c.id, table.c.deleted_at).where(condition)
+    if exclude:
+        query = query.where(table.c.id != bindparam("exclude_id"))
+    if live_only:
+        query = query.where(_live(entity))
+    cache[(key, exclude, live_only, one)] = query
+    return query
+
+
 def _check_unique(
     ctx: WriteContext,
     entity: EntityRuntime,
@@ -302,15 +382,12 @@ def _check_unique(
             wanted[value] = i
         if not wanted:
             continue
-        column = entity.table.c[bound.key]
-        query = select(column, entity.table.c.id, entity.table.c.deleted_at).where(
-            column.in_(list(wanted))
-        )
+        one = len(wanted) == 1
+        query = _unique_lookup(entity, bound.key, exclude_id is not None, live_only, one)
+        params: dict[str, Any] = {"value": next(iter(wanted))} if one else {"values": list(wanted)}
         if exclude_id is not None:
-            query = query.where(entity.table.c.id != exclude_id)
-        if live_only:
-            query = query.where(_live(entity))
-        for value, other_id, deleted_at in ctx.conn.execute(query):
+            params["exclude_id"] = exclude_id
+        for value, other_id, deleted_at in ctx.conn.execute(query, params):
             where = " (in the recycle bin)" if deleted_at is not None else ""
             errors.append(
                 FieldError(
@@ -337,17 +414,26 @@ def _split_child_rows(
     return {b.key: values.pop(b.key) for b in entity.child_rows if b.key in values}
 
 
-def create_records(
+@dataclass
+class _Created:
+    ids: list[int]
+    #: Per record: the row as inserted (system columns included) and its child rows.
+    rows: list[dict[str, Any]]
+    children: list[dict[str, list[dict[str, Any]]]]
+
+
+def _create(
     ctx: WriteContext, entity: EntityRuntime, inputs: Sequence[Mapping[str, Any]]
-) -> list[int]:
-    """Validate and insert records; all or none. Errors name ``[i].field`` for batches."""
+) -> _Created:
     prefixes = [f"[{i}]." if len(inputs) > 1 else "" for i in range(len(inputs))]
     rows: list[dict[str, Any]] = []
     errors: list[FieldError] = []
+    fields = entity.fields
     for data, prefix in zip(inputs, prefixes, strict=True):
-        values, row_errors = validate_values(entity.fields, data, ctx, prefix)
+        values, row_errors = validate_values(fields, data, ctx, prefix)
         rows.append(values)
-        errors.extend(row_errors)
+        if row_errors:
+            errors.extend(row_errors)
     # Looked up even when some values failed, so one answer names every problem.
     errors += resolve_references(entity.writable, rows, ctx, prefixes)
     errors += _check_unique(ctx, entity, rows, prefixes)
@@ -358,53 +444,108 @@ def create_records(
         generated = ability(bound, Generated).generate(bound, rows, ctx)
         for values, value in zip(rows, generated, strict=True):
             values[bound.key] = value
+    system = {
+        "version": 1,
+        "created_at": ctx.now,
+        "created_by": ctx.user_id,
+        "updated_at": ctx.now,
+        "updated_by": ctx.user_id,
+    }
     for values in rows:
-        values.update(
-            version=1,
-            created_at=ctx.now,
-            created_by=ctx.user_id,
-            updated_at=ctx.now,
-            updated_by=ctx.user_id,
-        )
+        values.update(system)
     ids = _insert(ctx, entity, rows)
     for record_id, child_values in zip(ids, children, strict=True):
         for key, child_rows in child_values.items():
-            bound = entity.fields[key]
-            ability(bound, ChildRows).write_rows(bound, record_id, child_rows, ctx)
-    ctx.conn.execute(
-        insert(audit_log),
-        [
-            {
-                "at": ctx.now,
-                "user_id": ctx.user_id,
-                "action": "create",
-                "app_key": ctx.app.key,
-                "entity": entity.key,
-                "record_id": record_id,
-                "before": None,
-                "after": _audit_values(entity, _without_system(values) | child_values),
-            }
-            for record_id, values, child_values in zip(ids, rows, children, strict=True)
-        ],
-    )
-    return ids
+            if child_rows:  # a new record has no child rows to replace
+                bound = entity.fields[key]
+                ability(bound, ChildRows).write_rows(bound, record_id, child_rows, ctx)
+    to_json = _audit_converters(entity)
+    entries = [
+        {
+            "at": ctx.now,
+            "user_id": ctx.user_id,
+            "action": "create",
+            "app_key": ctx.app.key,
+            "entity": entity.key,
+            "record_id": record_id,
+            "before": None,
+            "after": _audit_after(to_json, values, child_values),
+        }
+        for record_id, values, child_values in zip(ids, rows, children, strict=True)
+    ]
+    if len(entries) > 1:
+        insert_many(ctx.conn, audit_log, entries)  # see _insert
+    else:
+        ctx.conn.execute(_AUDIT_INSERT, entries)
+    return _Created(ids, rows, children)
 
 
-def _without_system(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k not in SYSTEM_COLUMNS}
+_SYSTEM_KEYS = frozenset(SYSTEM_COLUMNS)
+#: Per entity runtime and field key: how its value becomes JSON, None when as it is.
+_CONVERTERS: WeakKeyDictionary[EntityRuntime, dict[str, Callable[[Any], Any] | None]] = (
+    WeakKeyDictionary()
+)
+
+
+def _audit_converters(entity: EntityRuntime) -> dict[str, Callable[[Any], Any] | None]:
+    converters = _CONVERTERS.get(entity)
+    if converters is None:
+        converters = _CONVERTERS[entity] = {
+            key: None if type(bound.type).to_json is FieldType.to_json else partial(_json, bound)
+            for key, bound in entity.fields.items()
+        }
+    return converters
+
+
+def _json(bound: BoundField, value: Any) -> Any:
+    return bound.type.to_json(value, bound)
+
+
+def _audit_after(
+    to_json: Mapping[str, Callable[[Any], Any] | None],
+    values: Mapping[str, Any],
+    children: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The audit entry's ``after`` of a new record: its field values as JSON."""
+    after = {}
+    for key, value in values.items():
+        if key in _SYSTEM_KEYS:
+            continue
+        convert = to_json[key]
+        after[key] = value if convert is None else convert(value)
+    for key, value in children.items():
+        convert = to_json[key]
+        after[key] = value if convert is None else convert(value)
+    return after
+
+
+def create_records(
+    ctx: WriteContext, entity: EntityRuntime, inputs: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Validate and insert records; all or none. Errors name ``[i].field`` for batches."""
+    return _create(ctx, entity, inputs).ids
 
 
 def _insert(ctx: WriteContext, entity: EntityRuntime, rows: list[dict[str, Any]]) -> list[int]:
+    statements = _statements(entity)
     try:
         if len(rows) == 1:
-            result = ctx.conn.execute(insert(entity.table).values(rows[0]))
+            result = ctx.conn.execute(statements.insert, rows[0])
             return [int(result.inserted_primary_key[0])]  # type: ignore[index]
-        # One multi-row statement per chunk; RETURNING gives the ids in
-        # insertion order ("insertmanyvalues", sort_by_parameter_order).
-        ids: list[int] = []
-        statement = insert(entity.table).returning(entity.table.c.id, sort_by_parameter_order=True)
-        for start in range(0, len(rows), 1000):
-            ids.extend(ctx.conn.scalars(statement, rows[start : start + 1000]))
+        if ctx.conn.dialect.name == "sqlite":
+            # SQLite cannot number a multi-row INSERT … RETURNING in order, so
+            # SQLAlchemy would send one statement per row. The writer holds the
+            # database's write lock (BEGIN IMMEDIATE), so it numbers the rows
+            # itself, as SQLite would (max + 1).
+            first = (ctx.conn.scalar(statements.max_id) or 0) + 1
+            ids = list(range(first, first + len(rows)))
+        else:
+            # PostgreSQL: the ids come from the table's own sequence, in one query.
+            ids = list(ctx.conn.scalars(statements.next_ids, {"n": len(rows)}))
+        # Then one executemany (SQLite) or COPY (PostgreSQL) of every row.
+        insert_many(
+            ctx.conn, entity.table, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+        )
         return ids
     except IntegrityError as err:
         raise Conflict(
@@ -413,10 +554,104 @@ def _insert(ctx: WriteContext, entity: EntityRuntime, rows: list[dict[str, Any]]
 
 
 def create_record(
-    ctx: WriteContext, entity: EntityRuntime, data: Mapping[str, Any]
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    data: Mapping[str, Any],
+    *,
+    answer_as: EntityRuntime | None = None,
 ) -> dict[str, Any]:
-    (record_id,) = create_records(ctx, entity, [data])
-    return get_record(ctx, entity, record_id)
+    """Create one record and answer it as ``get_record`` would read it back.
+
+    The answer is built from the values just written rather than read again:
+    the row's own columns are what was inserted, a new record has no child
+    rows beyond the ones written and no related records for its roll-ups.
+    ``answer_as`` is the entity the answer describes (a view without hidden
+    fields); by default the entity itself.
+    """
+    created = _create(ctx, entity, [data])
+    return written_record(
+        ctx, answer_as or entity, created.ids[0], created.rows[0], created.children[0]
+    )
+
+
+def written_record(
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    record_id: int,
+    row: Mapping[str, Any],
+    children: Mapping[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """The API shape of a record just inserted, from what was written.
+
+    The same as ``get_record`` reads back: system columns, then the fields in
+    definition order, then child rows, then ``_display``.
+    """
+    record: dict[str, Any] = {}
+    for key in SYSTEM_COLUMNS:
+        value = row.get(key)
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC)  # as the UTC columns read it back
+        record[key] = _json_scalar(value)
+    record["id"] = record_id
+    query_time = _new_query_time_values(ctx, entity, record_id) if entity.query_time else {}
+    jsonb = ctx.conn.dialect.name == "postgresql"
+    for key, bound in entity.fields.items():
+        if bound.type.stored:
+            value = row.get(key)
+            if jsonb and isinstance(value, dict | list):
+                value = _jsonb_order(value)
+            record[key] = bound.type.to_json(value, bound)
+        elif key in query_time:
+            record[key] = query_time[key]
+    for bound in entity.child_rows:
+        if children.get(bound.key):
+            rows = ability(bound, ChildRows).read_rows(bound, [record_id], ctx)
+            record[bound.key] = bound.type.to_json(rows[record_id], bound)
+        else:
+            record[bound.key] = bound.type.to_json([], bound)
+    add_display(ctx, entity, [record])
+    return record
+
+
+def _jsonb_order(value: Any) -> Any:
+    """A JSON value with its objects' keys in the order PostgreSQL's JSONB reads them back.
+
+    JSONB keeps shorter keys first and keys of one length in byte order.
+    """
+    if isinstance(value, dict):
+        return {
+            key: _jsonb_order(value[key])
+            for key in sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+        }
+    if isinstance(value, list):
+        return [_jsonb_order(item) for item in value]
+    return value
+
+
+def _new_query_time_values(
+    ctx: WriteContext, entity: EntityRuntime, record_id: int
+) -> dict[str, Any]:
+    """Roll-ups and lookups of a new record, read only when they can differ between records.
+
+    A roll-up of a new record aggregates no related records: its value is the
+    same for every new record, so it is read once per entity runtime (the
+    database decides its exact form, such as 0 or 0.0) and reused.
+    """
+    statements = _statements(entity)
+    known = statements.new_record_values
+    if all(bound.key in known for bound in entity.query_time):
+        return dict(known)
+    if statements.query_time_by_id is None:
+        columns = _selectable(entity, ctx)
+        statements.query_time_by_id = select(
+            *(columns[bound.key] for bound in entity.query_time)
+        ).where(entity.table.c.id == bindparam("record_id"))
+    row = ctx.conn.execute(statements.query_time_by_id, {"record_id": record_id}).one()._mapping
+    values = {bound.key: bound.type.to_json(row[bound.key], bound) for bound in entity.query_time}
+    for bound in entity.query_time:
+        if ability(bound, QueryTime).same_for_new_records:
+            known[bound.key] = values[bound.key]
+    return values
 
 
 def update_record(

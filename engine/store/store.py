@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from engine.store import migrate
 from engine.store.tables import tenants
+from engine.store.types import json_dumps
 
 TENANT_KEY = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
@@ -61,6 +62,7 @@ def _sqlite_engine(path: Path) -> Engine:
         connect_args={"check_same_thread": False},
         pool_size=8,
         max_overflow=8,
+        json_serializer=json_dumps,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
@@ -107,6 +109,7 @@ class Store:
             pool_size=5,
             max_overflow=5,
             pool_pre_ping=False,
+            json_serializer=json_dumps,
         )
 
     # -- set-up ---------------------------------------------------------------

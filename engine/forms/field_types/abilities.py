@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy import ColumnElement, MetaData, Table
 
@@ -64,6 +64,10 @@ class Computed(ABC):
 
 class QueryTime(ABC):
     """Values computed by the database when records are read (roll-ups)."""
+
+    #: Whether every new record has the same value (a roll-up: no related
+    #: records yet), so a create can answer it without asking the database.
+    same_for_new_records: ClassVar[bool] = False
 
     @abstractmethod
     def select_expression(

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
-from sqlalchemy import String
+from sqlalchemy import Integer, String, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
@@ -80,12 +80,37 @@ class AutonumberType(FieldType, Generated):
 
     def _reserve(self, ctx: WriteContext, field_key: str, period: str, count: int) -> int:
         """Advance the period's counter by ``count``; returns the last number reserved."""
-        insert = postgresql.insert if ctx.conn.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(sequences).values(
-            app_key=ctx.app.key, entity=ctx.entity_key, field=field_key, period=period, value=count
+        params = {
+            "app_key": ctx.app.key,
+            "entity": ctx.entity_key,
+            "field": field_key,
+            "period": period,
+            "count": count,
+        }
+        return int(ctx.conn.execute(_RESERVE[ctx.conn.dialect.name], params).scalar_one())
+
+
+def _reserve_statement(insert: Any) -> Any:
+    # Built once per dialect: every create runs it.
+    count = bindparam("count", type_=Integer)
+    return (
+        insert(sequences)
+        .values(
+            app_key=bindparam("app_key"),
+            entity=bindparam("entity"),
+            field=bindparam("field"),
+            period=bindparam("period"),
+            value=count,
         )
-        upsert = statement.on_conflict_do_update(
+        .on_conflict_do_update(
             index_elements=["app_key", "entity", "field", "period"],
             set_={"value": sequences.c.value + count},
-        ).returning(sequences.c.value)
-        return int(ctx.conn.execute(upsert).scalar_one())
+        )
+        .returning(sequences.c.value)
+    )
+
+
+_RESERVE = {
+    "postgresql": _reserve_statement(postgresql.insert),
+    "sqlite": _reserve_statement(sqlite.insert),
+}

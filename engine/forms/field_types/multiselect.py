@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import Field
@@ -32,18 +32,28 @@ class MultiselectType(FieldType):
         return JSONType
 
     def coerce(self, value: Any, field: BoundField) -> Any:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise FieldInvalid("must be a list of options")
-        unknown = [v for v in value if v not in field.options.values()]
-        if unknown:
-            raise FieldInvalid(f"{unknown[0]!r} is not an option")
-        if len(set(value)) != len(value):
-            raise FieldInvalid("must not repeat an option")
-        if field.options.max_items is not None and len(value) > field.options.max_items:
-            raise FieldInvalid(f"must have at most {field.options.max_items} options")
+        return self.coercer(field)(value)
+
+    def coercer(self, field: BoundField) -> Callable[[Any], Any]:
+        # Worked out once per field, not once per value.
+        allowed = field.options.values()
+        max_items = field.options.max_items
         # Stored in the order of the definition so equal sets compare equal.
-        order = [c.value for c in field.options.options]
-        return sorted(value, key=order.index)
+        position = {c.value: i for i, c in enumerate(field.options.options)}
+
+        def coerce(value: Any) -> Any:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise FieldInvalid("must be a list of options")
+            unknown = [v for v in value if v not in allowed]
+            if unknown:
+                raise FieldInvalid(f"{unknown[0]!r} is not an option")
+            if len(set(value)) != len(value):
+                raise FieldInvalid("must not repeat an option")
+            if max_items is not None and len(value) > max_items:
+                raise FieldInvalid(f"must have at most {max_items} options")
+            return sorted(value, key=position.__getitem__)
+
+        return coerce
 
     def parse_query(self, text: str, field: BoundField) -> Any:
         return self.coerce([v for v in text.split(",") if v], field)

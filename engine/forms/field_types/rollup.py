@@ -43,6 +43,7 @@ class RollupType(FieldType, QueryTime):
     Options = RollupOptions
     writable = False
     stored = False
+    same_for_new_records = True
 
     def select_expression(
         self, field: BoundField, entity: EntityRuntime, app: AppRuntime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,12 +65,20 @@ class SelectType(FieldType):
         return String(64)
 
     def coerce(self, value: Any, field: BoundField) -> Any:
-        if not isinstance(value, str):
-            raise FieldInvalid("must be one of the options")
-        if value not in field.options.values():
-            allowed = ", ".join(sorted(field.options.values()))
-            raise FieldInvalid(f"{value!r} is not an option (allowed: {allowed})")
-        return value
+        return self.coercer(field)(value)
+
+    def coercer(self, field: BoundField) -> Callable[[Any], Any]:
+        allowed = field.options.values()  # once per field, not once per value
+
+        def coerce(value: Any) -> Any:
+            if not isinstance(value, str):
+                raise FieldInvalid("must be one of the options")
+            if value not in allowed:
+                listed = ", ".join(sorted(allowed))
+                raise FieldInvalid(f"{value!r} is not an option (allowed: {listed})")
+            return value
+
+        return coerce
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         return {"type": "string", "enum": [c.value for c in field.options.options]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, ForeignKey, Integer, select
+from sqlalchemy import Column, ForeignKey, Integer, bindparam, select
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
@@ -17,6 +17,16 @@ from engine.store.tables import users
 if TYPE_CHECKING:
     from engine.forms.context import ReadContext, WriteContext
     from engine.forms.runtime import EntityRuntime
+
+
+# Built once: a create looks users up on every request.
+USER_NAMES = select(users.c.id, users.c.display_name).where(
+    users.c.id.in_(bindparam("ids", expanding=True))
+)
+ACTIVE_USER_NAMES = USER_NAMES.where(users.c.is_active)
+ACTIVE_USER_NAME = select(users.c.id, users.c.display_name).where(
+    users.c.id == bindparam("id"), users.c.is_active
+)
 
 
 def user_id(value: Any) -> int:
@@ -47,11 +57,13 @@ class UserType(FieldType, References):
         return {"type": "integer", "minimum": 1, "x-user": True}
 
     def resolve(self, field: BoundField, values: Sequence[Any], ctx: WriteContext) -> list[Any]:
-        found = set(
-            ctx.conn.scalars(
-                select(users.c.id).where(users.c.id.in_(set(values)), users.c.is_active)
-            )
-        )
+        wanted = set(values)
+        if len(wanted) == 1:  # a single record: "=" is cheaper to run than an expanding IN
+            rows = ctx.conn.execute(ACTIVE_USER_NAME, {"id": next(iter(wanted))})
+        else:
+            rows = ctx.conn.execute(ACTIVE_USER_NAMES, {"ids": list(wanted)})
+        found = {row[0]: row[1] for row in rows}
+        ctx.titles[field] = found  # the names the answer's _display shows
         return [
             v if v in found else FieldInvalid(f"there is no active user with id {v}")
             for v in values
@@ -60,7 +72,5 @@ class UserType(FieldType, References):
     def display_titles(
         self, field: BoundField, values: Sequence[Any], ctx: ReadContext
     ) -> dict[Any, Any]:
-        rows = ctx.conn.execute(
-            select(users.c.id, users.c.display_name).where(users.c.id.in_(set(values)))
-        )
+        rows = ctx.conn.execute(USER_NAMES, {"ids": list(set(values))})
         return {row[0]: row[1] for row in rows}

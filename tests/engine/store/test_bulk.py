@@ -1,0 +1,146 @@
+"""``insert_many`` stores exactly what SQLAlchemy's own executemany stores, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Time,
+    cast,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+from api.platform import Platform
+from engine.store.bulk import insert_many
+from engine.store.types import JSONType, UTCDateTime
+
+
+def twin_tables(name: str) -> tuple[MetaData, Table, Table]:
+    metadata = MetaData()
+
+    def table(suffix: str) -> Table:
+        return Table(
+            f"{name}_{suffix}",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("text", String(64)),
+            Column("amount", Numeric(18, 2)),
+            Column("ratio", Float),
+            Column("flag", Boolean),
+            Column("day", Date),
+            Column("at", Time),
+            Column("moment", UTCDateTime()),
+            Column("doc", JSONType),
+            Column("notes", Text),
+        )
+
+    return metadata, table("bulk"), table("orm")
+
+
+NOW = datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=UTC)
+ROWS: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "text": "一",
+        "amount": Decimal("1234.50"),
+        "ratio": 0.125,
+        "flag": True,
+        "day": date(2024, 2, 29),
+        "at": time(9, 30),
+        "moment": NOW,
+        "doc": {"province": "浙江省", "city": "杭州市", "n": [1, 2.5, None]},
+        "notes": None,
+    },
+    {
+        "id": 2,
+        "text": "",
+        "amount": Decimal("0"),
+        "ratio": None,
+        "flag": False,
+        "day": None,
+        "at": None,
+        "moment": NOW,  # repeated: converted once, stored the same
+        "doc": None,
+        "notes": "x" * 1000,
+    },
+    {
+        "id": 3,
+        "text": None,
+        "amount": None,
+        "ratio": -1e-7,
+        "flag": None,
+        "day": date(1999, 12, 31),
+        "at": time(23, 59, 59, 999999),
+        "moment": NOW.astimezone(timezone(timedelta(hours=8))),
+        "doc": ["a", {"b": True}],
+        "notes": "",
+    },
+]
+
+
+def stored(conn: Any, table: Table) -> list[tuple[Any, ...]]:
+    """Every column as the database renders it in text, and as SQLAlchemy reads it."""
+    as_text = [cast(column, Text) for column in table.columns]
+    return [
+        (*texts, *typed)
+        for texts, typed in zip(
+            conn.execute(select(*as_text).order_by(table.c.id)).all(),
+            conn.execute(select(table).order_by(table.c.id)).all(),
+            strict=True,
+        )
+    ]
+
+
+@pytest.mark.filterwarnings("ignore:Dialect sqlite.*Decimal")
+def test_insert_many_stores_what_sqlalchemy_stores(platform: Platform, tenant: str) -> None:
+    metadata, bulk, orm = twin_tables("twin")
+    with platform.store.write(tenant) as conn:
+        metadata.create_all(conn)
+        insert_many(conn, bulk, ROWS)
+        conn.execute(insert(orm), ROWS)
+        assert stored(conn, bulk) == stored(conn, orm)
+        assert len(stored(conn, bulk)) == len(ROWS)
+
+
+def test_insert_many_of_nothing_does_nothing(platform: Platform, tenant: str) -> None:
+    metadata, bulk, _ = twin_tables("empty")
+    with platform.store.write(tenant) as conn:
+        metadata.create_all(conn)
+        insert_many(conn, bulk, [])
+        assert conn.scalar(select(bulk.c.id)) is None
+
+
+def test_insert_many_refuses_rows_missing_a_column(platform: Platform, tenant: str) -> None:
+    metadata, bulk, _ = twin_tables("short")
+    with platform.store.write(tenant) as conn:
+        metadata.create_all(conn)
+        with pytest.raises(KeyError):
+            insert_many(conn, bulk, [{"id": 1, "text": "a"}, {"id": 2}])
+
+
+def test_a_broken_constraint_is_sqlalchemys_integrity_error(
+    platform: Platform, tenant: str
+) -> None:
+    metadata, bulk, _ = twin_tables("clash")
+    with platform.store.write(tenant) as conn:
+        metadata.create_all(conn)
+    with pytest.raises(IntegrityError), platform.store.write(tenant) as conn:
+        insert_many(conn, bulk, [{"id": 1, "text": "a"}, {"id": 1, "text": "b"}])
+    with platform.store.read(tenant) as conn:
+        assert conn.scalar(select(func.count()).select_from(bulk)) == 0
