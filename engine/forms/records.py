@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    any_,
     bindparam,
     func,
     insert,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from engine.forms.context import ReadContext, WriteContext
@@ -308,7 +310,7 @@ class _WriteStatements:
     max_id: Any
     next_ids: Any
     #: (field key, excluding an id, live records only, one value) → unique-value lookup.
-    unique: dict[tuple[str, bool, bool, bool], Select[Any]] = field(default_factory=dict)
+    unique: dict[tuple[str, bool, bool, bool, str], Select[Any]] = field(default_factory=dict)
     #: Query-time fields of a new record whose value cannot differ from one
     #: new record to the next (a roll-up over no related records), in JSON.
     new_record_values: dict[str, Any] = field(default_factory=dict)
@@ -333,28 +335,34 @@ def _statements(entity: EntityRuntime) -> _WriteStatements:
 
 
 def _unique_lookup(
-    entity: EntityRuntime, key: str, exclude: bool, live_only: bool, one: bool
+    entity: EntityRuntime, key: str, exclude: bool, live_only: bool, one: bool, dialect: str
 ) -> Select[Any]:
     """The statement finding records that hold any of ``values`` (``value`` when ``one``).
 
     One value (a single create or update) is an ``=``: an expanding ``IN``
-    costs a rewrite of the compiled SQL on every execution.
+    costs a rewrite of the compiled SQL on every execution. Many values on
+    PostgreSQL are one array parameter (``= ANY(:values)``): an ``IN`` of
+    10,000 placeholders costs PostgreSQL more to parse and plan than to run.
     """
     cache = _statements(entity).unique
-    cached = cache.get((key, exclude, live_only, one))
+    cached = cache.get((key, exclude, live_only, one, dialect))
     if cached is not None:
         return cached
     table = entity.table
     column = table.c[key]
-    condition = (
-        column == bindparam("value") if one else column.in_(bindparam("values", expanding=True))
-    )
+    condition: ColumnElement[bool]
+    if one:
+        condition = column == bindparam("value")
+    elif dialect == "postgresql":
+        condition = column == any_(bindparam("values", type_=ARRAY(column.type)))
+    else:
+        condition = column.in_(bindparam("values", expanding=True))
     query: Select[Any] = select(column, table.c.id, table.c.deleted_at).where(condition)
     if exclude:
         query = query.where(table.c.id != bindparam("exclude_id"))
     if live_only:
         query = query.where(_live(entity))
-    cache[(key, exclude, live_only, one)] = query
+    cache[(key, exclude, live_only, one, dialect)] = query
     return query
 
 
@@ -383,7 +391,9 @@ def _check_unique(
         if not wanted:
             continue
         one = len(wanted) == 1
-        query = _unique_lookup(entity, bound.key, exclude_id is not None, live_only, one)
+        query = _unique_lookup(
+            entity, bound.key, exclude_id is not None, live_only, one, ctx.conn.dialect.name
+        )
         params: dict[str, Any] = {"value": next(iter(wanted))} if one else {"values": list(wanted)}
         if exclude_id is not None:
             params["exclude_id"] = exclude_id
