@@ -25,6 +25,8 @@ import httpx
 from _server import Server, ServerError, postgres_problem
 from sqlalchemy import Connection, Engine, create_engine, event, text
 
+from engine.store.store import sqlite_pragmas
+
 
 class BenchError(RuntimeError):
     """The product answered something a benchmark cannot go on from."""
@@ -48,17 +50,6 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 # -- the bare database --------------------------------------------------------
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # The same settings as the server's tenant engines (engine/store/store.py).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 def raw_engine(server: Server, *, writes: bool) -> Engine:
     """An engine on the server's tenant database, outside the server.
 
@@ -73,7 +64,8 @@ def raw_engine(server: Server, *, writes: bool) -> Engine:
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql(begin)
 
-        event.listen(engine, "connect", _sqlite_connect)
+        # The very settings of the server's tenant engines.
+        event.listen(engine, "connect", sqlite_pragmas)
         event.listen(engine, "begin", _begin)
         return engine
     return create_engine(

@@ -16,17 +16,11 @@ from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentPrincipal, PlatformDep
+from api.entities import find_entity
 from api.problems import ApiError
 from engine.actions import ActionContext, UnknownAction, available_actions, run_action
-from engine.forms.runtime import AppRuntime
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}/{record_id}/actions", tags=["actions"])
-
-
-def _entity_key(runtime: AppRuntime, key: str) -> str:
-    if runtime.entity(key) is None:
-        raise ApiError(404, f"app {runtime.key!r} has no entity {key!r}")
-    return key
 
 
 @router.get("")
@@ -36,7 +30,7 @@ def list_actions(
     """The actions offered on this record to this user: ``{"items": [...]}``."""
     with platform.store.read(principal.tenant) as conn:
         runtime = platform.runtime(conn, principal.tenant, app)
-        key = _entity_key(runtime, entity)
+        key = find_entity(runtime, entity).key
         ctx = ActionContext.for_user(conn, runtime, principal.user, datetime.now(UTC))
         return JSONResponse({"items": available_actions(ctx, key, record_id)})
 
@@ -55,7 +49,7 @@ def run(
     try:
         with platform.store.write(principal.tenant) as conn:
             runtime = platform.runtime(conn, principal.tenant, app)
-            key = _entity_key(runtime, entity)
+            key = find_entity(runtime, entity).key
             ctx = ActionContext.for_user(conn, runtime, principal.user, datetime.now(UTC))
             result = run_action(ctx, key, record_id, action, body or {})
     except UnknownAction as err:

@@ -20,14 +20,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import CurrentPrincipal, PlatformDep
-from api.problems import ApiError
-from engine.actions import pool_reach
+from api.entities import open_entity
 from engine.expressions import TENANT_TZ
 from engine.forms.aggregate import AggregateQuery, aggregate_as
 from engine.forms.context import ReadContext
 from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads
-from engine.forms.permissions import load_entity_access
 from engine.forms.views import narrowed, require_view
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
@@ -53,15 +51,12 @@ def aggregate(
         q=params.get("q") or None,
     )
     with platform.store.read(principal.tenant) as conn:
-        runtime = platform.runtime(conn, principal.tenant, app)
-        target = runtime.entity(entity)
-        if target is None:
-            raise ApiError(404, f"app {runtime.key!r} has no entity {entity!r}")
+        opened = open_entity(conn, platform, principal, app, entity)
+        runtime, target = opened.runtime, opened.entity
         if params.get("view"):
             # The sums of a kanban's columns count what its cards show.
             view = require_view(runtime.definition, target.key, params["view"])
             today = datetime.now(TENANT_TZ).date()
             query = replace(query, filter=narrowed(view, query.filter, principal.user.id, today))
-        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
-        reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
+        reads = GuardedReads(ReadContext(conn, runtime, target.key), target, opened.access)
         return JSONResponse(aggregate_as(reads, query))

@@ -18,10 +18,8 @@ from typing import Any
 from fastapi import APIRouter, Body
 
 from api.deps import CurrentPrincipal, PlatformDep
-from api.problems import ApiError
-from engine.actions import pool_reach
+from api.entities import open_entity
 from engine.forms.context import WriteContext
-from engine.forms.permissions import load_entity_access
 from engine.forms.preview import preview_as
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
@@ -38,12 +36,9 @@ def preview(
 ) -> dict[str, Any]:
     """Visibility, requirement, read-only state and computed values of a form."""
     with platform.store.read(principal.tenant) as conn:
-        runtime = platform.runtime(conn, principal.tenant, app)
-        target = runtime.entity(entity)
-        if target is None:
-            raise ApiError(404, f"app {runtime.key!r} has no entity {entity!r}")
         # A pool record the user sees previews too (its form opens read-only).
-        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
+        opened = open_entity(conn, platform, principal, app, entity)
+        runtime, target, access = opened.runtime, opened.entity, opened.access
         # Only the user and the clock of a write: nothing is written.
         ctx = WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC))
         return preview_as(ctx, target, access, body, record).to_json()

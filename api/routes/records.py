@@ -15,16 +15,13 @@ from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
-from api.problems import ApiError
-from engine.actions import pool_reach
+from api.entities import open_entity
 from engine.expressions import TENANT_TZ
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads, GuardedWrites
-from engine.forms.permissions import load_entity_access
 from engine.forms.records import ListQuery, record_exists
-from engine.forms.runtime import AppRuntime, EntityRuntime
 from engine.forms.views import apply_view
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
@@ -33,24 +30,15 @@ LIST_PARAMS = {"page", "page_size", "sort", "q", "count", "filter", "view"}
 MAX_BULK = 10_000
 
 
-def _entity(runtime: AppRuntime, key: str) -> EntityRuntime:
-    entity = runtime.entity(key)
-    if entity is None:
-        raise ApiError(404, f"app {runtime.key!r} has no entity {key!r}")
-    return entity
-
-
 @contextmanager
 def _writing(
     platform: PlatformDep, principal: CurrentPrincipal, app: str, entity: str
 ) -> Iterator[GuardedWrites]:
     with platform.store.write(principal.tenant) as conn:
-        runtime = platform.runtime(conn, principal.tenant, app)
-        target = _entity(runtime, entity)
-        # The pools' records too: changing one the user only sees is a 403, not a 404.
-        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
-        ctx = WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC))
-        yield GuardedWrites(ctx, target, access)
+        opened = open_entity(conn, platform, principal, app, entity)
+        key = opened.entity.key
+        ctx = WriteContext(conn, opened.runtime, key, principal.user.id, datetime.now(UTC))
+        yield GuardedWrites(ctx, opened.entity, opened.access)
 
 
 @contextmanager
@@ -58,10 +46,9 @@ def _reading(
     platform: PlatformDep, principal: CurrentPrincipal, app: str, entity: str
 ) -> Iterator[GuardedReads]:
     with platform.store.read(principal.tenant) as conn:
-        runtime = platform.runtime(conn, principal.tenant, app)
-        target = _entity(runtime, entity)
-        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
-        yield GuardedReads(ReadContext(conn, runtime, target.key), target, access)
+        opened = open_entity(conn, platform, principal, app, entity)
+        ctx = ReadContext(conn, opened.runtime, opened.entity.key)
+        yield GuardedReads(ctx, opened.entity, opened.access)
 
 
 def _int_param(request: Request, name: str, default: int) -> int:

@@ -20,14 +20,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, false
 
 from api.deps import CurrentPrincipal, PlatformDep
-from api.problems import ApiError, problem
-from engine.actions import pool_reach
+from api.entities import access_to, open_entity
+from api.problems import problem
 from engine.expressions import TENANT_TZ
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads, GuardedWrites
-from engine.forms.permissions import FieldAccess, load_entity_access
+from engine.forms.permissions import FieldAccess
 from engine.forms.records import ListQuery
 from engine.forms.transfer.cells import LANGS, text_of
 from engine.forms.transfer.export import FORMATS, MEDIA_TYPES, Format, export_file
@@ -75,11 +75,8 @@ def export(
         filter=parse_filter(params.get("filter")),
     )
     with platform.store.read(principal.tenant) as conn:
-        runtime = platform.runtime(conn, principal.tenant, app)
-        target = runtime.entity(entity)
-        if target is None:
-            raise ApiError(404, f"app {runtime.key!r} has no entity {entity!r}")
-        access = load_entity_access(conn, principal.user, runtime, target.key, read_also=pool_reach)
+        opened = open_entity(conn, platform, principal, app, entity)
+        runtime, target, access = opened.runtime, opened.entity, opened.access
         reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
         view = None
         if params.get("view"):
@@ -110,19 +107,16 @@ def import_(
     data = file.file.read(MAX_BYTES + 1)
     try:
         with platform.store.write(principal.tenant) as conn:
-            runtime = platform.runtime(conn, principal.tenant, app)
-            target = runtime.entity(entity)
-            if target is None:
-                raise ApiError(404, f"app {runtime.key!r} has no entity {entity!r}")
+            opened = open_entity(conn, platform, principal, app, entity)
+            runtime, target, access = opened.runtime, opened.entity, opened.access
             user = principal.user
-            access = load_entity_access(conn, user, runtime, target.key, read_also=pool_reach)
             access.require("create")  # before the file is read: a 403 whatever it holds
             ctx = WriteContext(conn, runtime, target.key, user.id, datetime.now(UTC))
             writes = GuardedWrites(ctx, target, access)
 
             def target_scope(key: str) -> tuple[ColumnElement[bool] | None, bool]:
                 """Links match titles among the target's records the importer may read."""
-                linked = load_entity_access(conn, user, runtime, key, read_also=pool_reach)
+                linked = access_to(conn, principal, runtime, key)
                 if not linked.allows("read"):
                     return false(), False
                 title = runtime.entities[key].title_field

@@ -34,7 +34,7 @@ class TenantNotFound(LookupError):
         self.key = key
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin,
     # so that DDL is transactional too (an app install is all or nothing).
     dbapi_connection.isolation_level = None
@@ -64,7 +64,7 @@ def _sqlite_engine(path: Path) -> Engine:
         max_overflow=8,
         json_serializer=json_dumps,
     )
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 

@@ -1,0 +1,51 @@
+"""What every route on ``/api/apps/{app}/{entity}`` starts with: the app's
+published runtime, the entity (404 if the app has none of that key) and the
+caller's access to it, pools included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from api.platform import Platform
+from api.problems import ApiError
+from engine.accounts.principals import Principal
+from engine.actions import pool_reach
+from engine.forms.permissions import EntityAccess, load_entity_access
+from engine.forms.runtime import AppRuntime, EntityRuntime
+
+
+@dataclass(frozen=True)
+class OpenEntity:
+    runtime: AppRuntime
+    entity: EntityRuntime
+    access: EntityAccess
+
+
+def find_entity(runtime: AppRuntime, key: str) -> EntityRuntime:
+    entity = runtime.entity(key)
+    if entity is None:
+        raise ApiError(404, f"app {runtime.key!r} has no entity {key!r}")
+    return entity
+
+
+def open_entity(
+    conn: Connection, platform: Platform, principal: Principal, app: str, entity: str
+) -> OpenEntity:
+    """The entity and the caller's access, read in the caller's unit of work.
+
+    The pools the caller sees join their read scope (``engine.actions.pool_reach``):
+    a rep lists and opens pool leads, and changing one they only see is a 403.
+    """
+    runtime = platform.runtime(conn, principal.tenant, app)
+    target = find_entity(runtime, entity)
+    access = access_to(conn, principal, runtime, target.key)
+    return OpenEntity(runtime, target, access)
+
+
+def access_to(
+    conn: Connection, principal: Principal, runtime: AppRuntime, entity: str
+) -> EntityAccess:
+    """The caller's access to one entity of the app, pools included."""
+    return load_entity_access(conn, principal.user, runtime, entity, read_also=pool_reach)
