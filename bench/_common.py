@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
-from _server import Server, ServerError, postgres_problem
+from _server import PG_URL, Server, ServerError, postgres_problem
 from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from engine.store.store import sqlite_pragmas
@@ -123,6 +123,17 @@ def bounded(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def bench_parser(description: str, warmup: int) -> argparse.ArgumentParser:
+    """The options every bench takes; each adds the sizes of its own workload."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
+    parser.add_argument("--warmup", type=bounded(0, 1000), default=warmup)
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--pg-url", default=PG_URL, help="default: FORMWORK_BENCH_PG_URL or local")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    return parser
 
 
 def log(line: str) -> None:

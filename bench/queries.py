@@ -51,6 +51,7 @@ from typing import Any
 import httpx
 from _common import (
     BenchError,
+    bench_parser,
     bounded,
     database_version,
     expect,
@@ -59,7 +60,6 @@ from _common import (
     run_benches,
 )
 from _server import (
-    PG_URL,
     running_bare_server,
     running_server,
 )
@@ -447,15 +447,10 @@ def summary(results: Sequence[BackendResult]) -> str:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
+    parser = bench_parser(__doc__.split("\n\n")[0], warmup=20)
     parser.add_argument("--records", type=bounded(1, MAX_RECORDS), default=20_000)
     parser.add_argument("--customers", type=bounded(1, CHUNK), default=500)
     parser.add_argument("--requests", type=bounded(1, MAX_REQUESTS), default=200)
-    parser.add_argument("--warmup", type=bounded(0, 1000), default=20)
-    parser.add_argument("--seed", type=int, default=20240601)
-    parser.add_argument("--pg-url", default=PG_URL, help="default: FORMWORK_BENCH_PG_URL or local")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return parser.parse_args(argv)
 
 

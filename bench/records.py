@@ -62,6 +62,7 @@ from typing import Any
 import httpx
 from _common import (
     BenchError,
+    bench_parser,
     bounded,
     database_version,
     expect,
@@ -70,7 +71,6 @@ from _common import (
     run_benches,
 )
 from _server import (
-    PG_URL,
     Server,
     running_bare_server,
     running_server,
@@ -560,20 +560,15 @@ def summary(results: Sequence[BackendResult]) -> str:
 
 # -- main ---------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
+    parser = bench_parser(__doc__.split("\n\n")[0], warmup=50)
     parser.add_argument("--creates", type=bounded(1, MAX_CREATES), default=2000)
     parser.add_argument("--bulk", type=bounded(1, MAX_BULK), default=10_000)
-    parser.add_argument("--warmup", type=bounded(0, 1000), default=50)
-    parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument(
         "--time-limit",
         type=float,
         default=600.0,
         help="seconds per backend for the API phases; stops early and reports what was done",
     )
-    parser.add_argument("--pg-url", default=PG_URL, help="default: FORMWORK_BENCH_PG_URL or local")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return parser.parse_args(argv)
 
 
