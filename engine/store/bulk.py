@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import JSON, Connection, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import Null
+
+from engine.store.types import json_dumps
 
 Processor = Callable[[Any], Any] | None
 
@@ -61,11 +64,24 @@ def _plan(table: Table, keys: tuple[str, ...], dialect: Dialect) -> _Plan:
         if column_key not in keys:
             raise ValueError(f"unexpected parameter {name!r} in INSERT into {table.name}")
         order.append(column_key)
-        processors.append(bind.type.dialect_impl(dialect).bind_processor(dialect))
+        if dialect.name == "postgresql" and isinstance(bind.type, JSON):
+            # COPY sends text that the server parses as JSONB: the JSON text
+            # itself, not psycopg's JSONB wrapper dumped again row by row.
+            processors.append(_json_text)
+        else:
+            processors.append(bind.type.dialect_impl(dialect).bind_processor(dialect))
     plan = _Plan(compiled.string, names, tuple(order), tuple(processors), compiled.positional)
     with _LOCK:
         _PLANS[cache_key] = (table, plan)
     return plan
+
+
+def _json_text(value: Any) -> str | None:
+    """A JSON column's value as COPY text, with SQLAlchemy's meaning of ``None``
+    (JSON ``null``, as the columns do not set ``none_as_null``)."""
+    if isinstance(value, Null):
+        return None
+    return json_dumps(None if value is JSON.NULL else value)
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -107,8 +123,8 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 def _copy(conn: Connection, table: Table, plan: _Plan, rows: list[list[Any]]) -> None:
     """PostgreSQL: ``COPY … FROM STDIN``, its fastest way in, on the caller's transaction.
 
-    The values are converted as for an INSERT (JSONB wrapped for psycopg,
-    timestamps aware); the server parses them by the columns' types and checks
+    The values are converted as for an INSERT (JSON as its text, timestamps
+    aware); the server parses them by the columns' types and checks
     every constraint as an INSERT would. Driver errors become SQLAlchemy's.
     """
     quote = conn.dialect.identifier_preparer

@@ -91,6 +91,19 @@ ROWS: list[dict[str, Any]] = [
         "doc": ["a", {"b": True}],
         "notes": "",
     },
+    {
+        "id": 4,
+        "text": "tab\there, line\nbreak, back\\slash",
+        "amount": None,
+        "ratio": None,
+        "flag": None,
+        "day": None,
+        "at": None,
+        "moment": NOW,
+        # What COPY's text format escapes, inside a JSON document.
+        "doc": {"q": 'say "hi"\t\n\\', "empty": "", "nested": {"list": []}},
+        "notes": "\\N is not NULL",
+    },
 ]
 
 
