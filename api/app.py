@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
+from api import middleware, problems
 from api.platform import Platform
 from api.problems import ApiError
 from api.routes import (
@@ -23,6 +23,9 @@ from api.routes import (
     health,
     preview,
     records,
+    security_events,
+    sessions,
+    tokens,
     transfer,
     users,
 )
@@ -60,6 +63,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         records,
         health,
         auth,
+        sessions,  # SESSIONS: sessions, API tokens, security events
+        tokens,
+        security_events,
         users,
         departments,
         catalog,
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     for module in routers:
         app.include_router(module.router)
     _serve_web(app, settings)
+    middleware.install(app, settings, platform)
     return app
 
 

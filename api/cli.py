@@ -14,6 +14,7 @@ import uvicorn
 
 from api.app import create_app
 from api.demo import CRM_APP, DEMO_PASSWORD, DEMO_TENANT, DEMO_USERS, set_up_demo
+from api.middleware.access_log import log_to_stdout
 from api.platform import Platform
 from api.settings import REPO, Settings
 from api.template_cli import register as register_template_commands
@@ -47,6 +48,7 @@ def serve(
 ) -> None:
     """Serve the API and the web front end."""
     settings = Settings.from_env()
+    log_to_stdout()
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

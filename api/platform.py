@@ -7,7 +7,6 @@ from sqlalchemy import Connection
 from api.settings import Settings
 from builder.apps import published_version_id, version_definition
 from engine.accounts.passwords import Passwords
-from engine.accounts.principals import PrincipalCache
 from engine.accounts.tokens import SessionTokens
 from engine.forms.runtime import AppRuntime, RuntimeCache
 from engine.store import Store
@@ -20,7 +19,6 @@ class Platform:
         self.passwords = Passwords(settings.password_profile)
         self.sessions = SessionTokens(settings.secret_key)
         self.runtimes = RuntimeCache()
-        self.principals = PrincipalCache()
 
     def runtime(self, conn: Connection, tenant: str, app_key: str) -> AppRuntime:
         """The runtime of the app's published version, read in the caller's transaction."""

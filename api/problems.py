@@ -8,8 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
+from api.security_audit import record_refusal
 from builder.apps import AppAlreadyInstalled, AppNotFound
 from builder.validate import DefinitionError
 from engine.accounts.tokens import InvalidToken
@@ -28,6 +31,7 @@ TITLES = {
     409: "Conflict",
     413: "Too large",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal error",
 }
 
@@ -65,7 +69,9 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, err: ApiError) -> JSONResponse:
+    async def api_error(request: Request, err: ApiError) -> JSONResponse:
+        if err.status == 403:
+            await record_refusal(request)  # SESSIONS: refusals are security events
         return problem(err.status, err.detail, err.errors)
 
     @app.exception_handler(RecordInvalid)
@@ -82,6 +88,19 @@ def install(app: FastAPI) -> None:
     async def bad_request(_: Request, err: RequestValidationError) -> JSONResponse:
         errors = [{"field": _location(e["loc"]), "message": e["msg"]} for e in err.errors()]
         return problem(422, "the request is not valid", errors)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_model(_: Request, err: ValidationError) -> JSONResponse:
+        # A model a route builds from request values (e.g. from query parameters).
+        errors = [{"field": _location(e["loc"]), "message": e["msg"]} for e in err.errors()]
+        return problem(422, "the request is not valid", errors)
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, err: DataError) -> JSONResponse:
+        # The database refused a value (out of range, a NUL in text): the input's
+        # fault, but a validator should have said so; logged to be fixed there.
+        log.warning("database refused a value: %s", str(err.orig).splitlines()[0])
+        return problem(422, "a value in the request cannot be stored or compared")
 
     @app.exception_handler(RecordNotFound)
     @app.exception_handler(AppNotFound)
@@ -102,7 +121,8 @@ def install(app: FastAPI) -> None:
         return problem(409, str(err), errors or None)
 
     @app.exception_handler(AccessDenied)
-    async def forbidden(_: Request, err: AccessDenied) -> JSONResponse:
+    async def forbidden(request: Request, err: AccessDenied) -> JSONResponse:
+        await record_refusal(request)  # SESSIONS: refusals are security events
         return problem(403, str(err))
 
     @app.exception_handler(InvalidToken)
@@ -111,9 +131,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, err: HTTPException) -> JSONResponse:
+        if isinstance(err.__cause__, RecursionError):
+            # FastAPI's JSON body parser recursed on deeply nested input.
+            message = "is nested too deeply"
+            return problem(
+                422, f"the request body {message}", [{"field": "body", "message": message}]
+            )
         return problem(err.status_code, str(err.detail))
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, err: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=err)
-        return problem(500, "an unexpected error occurred; it has been logged")
+    @app.exception_handler(RecursionError)
+    async def too_deep(_: Request, err: RecursionError) -> JSONResponse:
+        log.warning("input nested too deeply: %s", err)
+        return problem(422, "the input is nested too deeply")
+
+    # Unexpected errors are answered by api.middleware.errors.CatchErrors, not by
+    # an Exception handler here: Starlette re-raises after such a handler, and
+    # uvicorn then drops the keep-alive connection (see that module).

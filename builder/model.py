@@ -19,13 +19,59 @@ from pydantic import (
     model_serializer,
 )
 
+# -- bounds of a definition ------------------------------------------------------------
+# Every definition reaches the database as tables and columns, so it is bounded
+# before it gets there: PostgreSQL allows at most 1,600 columns per table (archived
+# columns of removed fields count too) and 32 columns per index, SQLite 2,000
+# columns; a huge label or option list only costs memory on every request that
+# loads the runtime. Checked by ``builder.validate.load_definition``.
+#: Entities in one app (each is a table).
+MAX_ENTITIES = 100
+#: Fields of one entity, sub-tables included (each stored field is a column).
+MAX_FIELDS = 300
+#: Fields of one sub-table (columns of its child table).
+MAX_SUB_FIELDS = 100
+#: Items of any list among a field's type options (a select's choices…).
+MAX_OPTION_ITEMS = 1_000
+#: Characters of one label in one language, and of one help text.
+MAX_LABEL_CHARS = 200
+MAX_HELP_CHARS = 2_000
+#: Languages of one label.
+MAX_LANGUAGES = 20
+#: Extra indexes of one entity, and columns of one index (PostgreSQL: 32).
+MAX_INDEXES = 20
+MAX_INDEX_COLUMNS = 8
+#: Forms, views, roles, record actions and pools of one app.
+MAX_FORMS = 200
+MAX_VIEWS = 200
+MAX_ROLES = 100
+MAX_ACTIONS = 200
+MAX_POOLS = 50
+#: The definition as JSON: bytes, and how deep objects and lists nest.
+MAX_DEFINITION_BYTES = 2_000_000
+MAX_DEFINITION_DEPTH = 64
+
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+_Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 #: A text in several languages: {"zh-CN": "客户", "en": "Customer"}.
-Label = dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")], str]
+Label = Annotated[
+    dict[_Language, Annotated[str, StringConstraints(max_length=MAX_LABEL_CHARS)]],
+    Field(max_length=MAX_LANGUAGES),
+]
+#: A longer text in several languages (a field's help).
+HelpText = Annotated[
+    dict[_Language, Annotated[str, StringConstraints(max_length=MAX_HELP_CHARS)]],
+    Field(max_length=MAX_LANGUAGES),
+]
 Scope = Literal["own", "department", "department_and_below", "all"]
 
-#: Columns every entity table has; a field may not reuse these keys.
+#: Columns every entity table has that clients read, sort and filter on.
 SYSTEM_FIELDS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
+#: Every column of an entity table that is not a field (the recycle bin's too):
+#: a field may not reuse these keys (``engine.forms.runtime.system_columns``).
+ENTITY_COLUMNS = (*SYSTEM_FIELDS, "deleted_at", "deleted_by")
+#: The columns of a sub-table's child table that are not sub-fields.
+CHILD_ROW_COLUMNS = ("id", "parent_id", "position")
 
 
 class Strict(BaseModel):
@@ -40,7 +86,7 @@ class FieldDef(BaseModel):
     key: Key
     type: str
     label: Label | None = None
-    help: Label | None = None
+    help: HelpText | None = None
     required: bool = False
     unique: bool = False
     index: bool = False
@@ -78,8 +124,10 @@ class EntityDef(Strict):
     #: ``user`` field (or ``created_by``). Unset: the ``user`` field keyed
     #: ``owner`` if there is one, else ``created_by``.
     owner_field: Key | None = None
-    fields: list[FieldDef] = Field(min_length=1)
-    indexes: list[list[Key]] = Field(default_factory=list)
+    fields: list[FieldDef] = Field(min_length=1, max_length=MAX_FIELDS)
+    indexes: list[Annotated[list[Key], Field(min_length=1, max_length=MAX_INDEX_COLUMNS)]] = Field(
+        default_factory=list, max_length=MAX_INDEXES
+    )
 
 
 class FormSection(Strict):
@@ -319,15 +367,15 @@ class AppDefinition(Strict):
     key: Key
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
     label: Label | None = None
-    description: Label | None = None
-    entities: list[EntityDef] = Field(min_length=1)
-    forms: list[FormDef] = Field(default_factory=list)
-    views: list[ViewDef] = Field(default_factory=list)
-    roles: list[RoleDef] = Field(default_factory=list)
+    description: HelpText | None = None
+    entities: list[EntityDef] = Field(min_length=1, max_length=MAX_ENTITIES)
+    forms: list[FormDef] = Field(default_factory=list, max_length=MAX_FORMS)
+    views: list[ViewDef] = Field(default_factory=list, max_length=MAX_VIEWS)
+    roles: list[RoleDef] = Field(default_factory=list, max_length=MAX_ROLES)
     #: Record actions: buttons on a record that the engine runs (docs/actions.md).
-    actions: list[ActionDef] = Field(default_factory=list)
+    actions: list[ActionDef] = Field(default_factory=list, max_length=MAX_ACTIONS)
     #: Pools of ownerless records with their claim and return rules.
-    pools: list[PoolDef] = Field(default_factory=list)
+    pools: list[PoolDef] = Field(default_factory=list, max_length=MAX_POOLS)
 
     def entity(self, key: str) -> EntityDef | None:
         return next((e for e in self.entities if e.key == key), None)

@@ -17,12 +17,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from builder.model import SYSTEM_FIELDS, AppDefinition, EntityDef, FieldDef
+from builder.model import (
+    CHILD_ROW_COLUMNS,
+    ENTITY_COLUMNS,
+    MAX_DEFINITION_BYTES,
+    MAX_DEFINITION_DEPTH,
+    MAX_OPTION_ITEMS,
+    MAX_SUB_FIELDS,
+    SYSTEM_FIELDS,
+    AppDefinition,
+    EntityDef,
+    FieldDef,
+)
 from engine.actions.checks import CheckContext
 from engine.actions.pools import check_pools
 from engine.actions.registry import check_actions
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.errors import FieldInvalid
+from engine.forms.field_types.abilities import ChildRows
 from engine.forms.field_types.base import BoundField, DefinitionContext
 from engine.forms.runtime import bind_field, build_runtime, computation_order
 from engine.forms.views import check_view_filters
@@ -48,13 +60,63 @@ def json_path(location: tuple[int | str, ...]) -> str:
     return path
 
 
+def _too_deep(data: Any) -> bool:
+    """Whether objects and lists nest deeper than ``MAX_DEFINITION_DEPTH``.
+
+    Walked with a stack, not recursion: the point is to refuse what would
+    exhaust the recursion of the parsers and serialisers that come after.
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > MAX_DEFINITION_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _check_bounds(data: Any) -> None:
+    """Refuse a definition too large or too deep to be worth parsing further."""
+    if _too_deep(data):
+        raise DefinitionError(
+            [DefinitionIssue("$", f"nests deeper than {MAX_DEFINITION_DEPTH} levels")]
+        )
+    size = len(json.dumps(data, ensure_ascii=False).encode())
+    if size > MAX_DEFINITION_BYTES:
+        raise DefinitionError(
+            [
+                DefinitionIssue(
+                    "$",
+                    f"is {size:,} bytes of JSON; a definition may have {MAX_DEFINITION_BYTES:,}",
+                )
+            ]
+        )
+
+
 def load_definition(data: Any) -> AppDefinition:
-    """Parse and check a definition given as JSON text, bytes or a decoded object."""
+    """Parse and check a definition given as JSON text, bytes or a decoded object.
+
+    Everything wrong raises one ``DefinitionError`` listing each issue with its
+    JSON path; a definition that passes fits the database (``builder.model``'s
+    bounds: fields per entity, key names, sizes), so installing or publishing
+    it cannot fail on the definition's shape.
+    """
     if isinstance(data, str | bytes):
+        if len(data) > MAX_DEFINITION_BYTES:
+            raise DefinitionError(
+                [DefinitionIssue("$", f"a definition may have {MAX_DEFINITION_BYTES:,} bytes")]
+            )
         try:
             data = json.loads(data)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as err:
             raise DefinitionError([DefinitionIssue("$", f"not valid JSON: {err}")]) from None
+    _check_bounds(data)
     try:
         definition = AppDefinition.model_validate(data)
     except ValidationError as err:
@@ -146,8 +208,11 @@ def _check_entity(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[
     bound_fields, issues = _bind_fields(entity.fields, base)
     yield from issues
     for path, bound in bound_fields:
-        if bound.key in SYSTEM_FIELDS:
+        if bound.key in ENTITY_COLUMNS:
             yield DefinitionIssue(f"{path}.key", f"{bound.key!r} is a system field")
+        yield from _check_option_sizes(bound.defn, path)
+        if isinstance(bound.type, ChildRows):
+            yield from _check_sub_fields(bound, path)
         for suffix, message in bound.type.check_definition(bound, ctx):
             yield DefinitionIssue(path + suffix, message)
         yield from _check_field_expressions(bound, set(keys), path)
@@ -164,6 +229,29 @@ def _check_entity(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[
             field = bound_by_key.get(column)
             if column not in SYSTEM_FIELDS and (field is None or not field.type.stored):
                 yield DefinitionIssue(f"{base}.indexes[{ii}]", f"{column!r} is not a stored field")
+
+
+def _check_option_sizes(defn: FieldDef, path: str) -> Iterator[DefinitionIssue]:
+    """No list among a field's type options is longer than ``MAX_OPTION_ITEMS``."""
+    for name, value in defn.options.items():
+        if isinstance(value, list) and len(value) > MAX_OPTION_ITEMS:
+            yield DefinitionIssue(
+                f"{path}.{name}",
+                f"has {len(value):,} items; at most {MAX_OPTION_ITEMS:,} are allowed",
+            )
+
+
+def _check_sub_fields(bound: BoundField, path: str) -> Iterator[DefinitionIssue]:
+    """A sub-table's fields become columns of its child table: bounded, no system names."""
+    sub_fields: list[FieldDef] = getattr(bound.options, "fields", [])
+    if len(sub_fields) > MAX_SUB_FIELDS:
+        yield DefinitionIssue(
+            f"{path}.fields", f"a sub-table may have at most {MAX_SUB_FIELDS} fields"
+        )
+    for i, sub in enumerate(sub_fields):
+        if sub.key in CHILD_ROW_COLUMNS:
+            yield DefinitionIssue(f"{path}.fields[{i}].key", f"{sub.key!r} is a system field")
+        yield from _check_option_sizes(sub, f"{path}.fields[{i}]")
 
 
 def _check_owner_field(entity: EntityDef, base: str) -> Iterator[DefinitionIssue]:

@@ -53,6 +53,16 @@ def make_settings(backend: str, data_dir: Path, prefix: str) -> Settings:
         password_profile="fast",
         pg_schema_prefix=prefix,
         web_dist=data_dir / "no-web",
+        # EDGE: the suite must not be throttled; tests/api/test_edge_rate_limit.py
+        # builds apps with small limits of its own.
+        rate_user_per_second=100_000.0,
+        rate_user_burst=1_000_000,
+        rate_ip_per_second=100_000.0,
+        rate_ip_burst=1_000_000,
+        # SESSIONS: every TestClient request comes from "testclient", so the
+        # whole session's failed log-ins would add up on one IP; the IP limit
+        # is tested with its real value in tests/api/test_auth_throttle.py.
+        login_ip_threshold=1_000_000,
     )
 
 
@@ -173,8 +183,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.pop("FORMWORK_DATABASE_URL", None)
     command = [sys.executable, "-m", "api.cli"]
     subprocess.run([*command, "demo"], env=env, check=True, capture_output=True, timeout=120)
+    # A file, not a pipe: nobody reads a pipe while tests run, and the server
+    # (one access-log line per request) would block once its buffer filled.
+    log_path = tmp_path_factory.mktemp("live-log") / "serve.log"
+    log_file = log_path.open("wb")
     server = subprocess.Popen(
-        [*command, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*command, "serve"], env=env, stdout=log_file, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -186,11 +200,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode() if server.stdout else ""
+                output = log_path.read_text(errors="replace")
                 pytest.fail(f"formwork serve did not come up:\n{output}")
             time.sleep(0.1)
         yield base
     finally:
+        log_file.close()
         server.terminate()
         try:
             server.wait(timeout=10)

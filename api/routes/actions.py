@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import find_entity
+from api.params import RecordId
 from api.problems import ApiError
 from engine.actions import ActionContext, UnknownAction, available_actions, run_action
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/api/apps/{app}/{entity}/{record_id}/actions", tags=[
 
 @router.get("")
 def list_actions(
-    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+    app: str, entity: str, record_id: RecordId, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
     """The actions offered on this record to this user: ``{"items": [...]}``."""
     with platform.store.read(principal.tenant) as conn:
@@ -39,7 +40,7 @@ def list_actions(
 def run(
     app: str,
     entity: str,
-    record_id: int,
+    record_id: RecordId,
     action: str,
     principal: CurrentPrincipal,
     platform: PlatformDep,

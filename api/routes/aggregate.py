@@ -26,7 +26,7 @@ from engine.forms.aggregate import AggregateQuery, aggregate_as
 from engine.forms.context import ReadContext
 from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads
-from engine.forms.views import narrowed, require_view
+from engine.forms.views import require_view, view_filter
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
@@ -57,6 +57,6 @@ def aggregate(
             # The sums of a kanban's columns count what its cards show.
             view = require_view(runtime.definition, target.key, params["view"])
             today = datetime.now(TENANT_TZ).date()
-            query = replace(query, filter=narrowed(view, query.filter, principal.user.id, today))
+            query = replace(query, designed=view_filter(view, principal.user.id, today))
         reads = GuardedReads(ReadContext(conn, runtime, target.key), target, opened.access)
         return JSONResponse(aggregate_as(reads, query))

@@ -1,16 +1,24 @@
-"""Logging in, who am I, and API tokens."""
+"""Logging in and out, and who am I."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter
+from anyio import to_thread
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from api.client_ip import client_ip
 from api.deps import CurrentPrincipal, PlatformDep
-from api.problems import ApiError
-from engine.accounts.tokens import create_api_token
-from engine.accounts.users import authenticate, user_roles
+from api.problems import ApiError, problem
+from api.settings import Settings
+from engine.accounts.login import LoginAttempt, LoginFailed, LoginThrottled, log_in
+from engine.accounts.login_throttle import Limit, ThrottlePolicy
+from engine.accounts.security_events import LOGOUT, record_event
+from engine.accounts.sessions import revoke_session
+from engine.accounts.users import user_roles
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -21,27 +29,74 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
-class TokenRequest(BaseModel):
-    name: str = Field(default="api", min_length=1, max_length=100)
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    """The login throttle the settings ask for (FORMWORK_LOGIN_*)."""
+    default = ThrottlePolicy()
+    return ThrottlePolicy(
+        account=Limit(settings.login_account_threshold, default.account.memory),
+        ip=Limit(settings.login_ip_threshold, default.ip.memory),
+        base_delay=settings.login_base_delay_seconds,
+        max_delay=float(settings.login_max_delay_seconds),
+    )
 
 
-@router.post("/auth/login")
-def login(body: LoginRequest, platform: PlatformDep) -> dict[str, Any]:
-    failure = ApiError(401, "unknown tenant, user name or password")
-    if not platform.store.tenant_exists(body.tenant):
-        platform.passwords.hash(body.password)  # same cost as a wrong password
-        raise failure
-    with platform.store.read(body.tenant) as conn:
-        user = authenticate(conn, platform.passwords, body.username, body.password)
-        if user is None:
-            raise failure
-        roles = user_roles(conn, user.id)
+@router.post(
+    "/auth/login",
+    response_model=None,
+    responses={401: {"description": "wrong credentials"}, 429: {"description": "throttled"}},
+)
+async def login(body: LoginRequest, request: Request, platform: PlatformDep) -> Any:
+    """Open a session. Too many failures (per account, per IP) answer 429 with
+    ``Retry-After`` before the password is even checked."""
+    settings = platform.settings
+    attempt = LoginAttempt(
+        tenant=body.tenant,
+        username=body.username,
+        password=body.password,
+        ip=client_ip(request.scope, settings.trusted_proxies),
+        user_agent=request.headers.get("user-agent"),
+    )
+    try:
+        done = await to_thread.run_sync(
+            lambda: log_in(
+                platform.store,
+                platform.passwords,
+                throttle_policy(settings),
+                attempt,
+                session_lifetime=timedelta(hours=settings.session_hours),
+            )
+        )
+    except LoginThrottled as err:
+        answer: JSONResponse = problem(429, str(err), retry_after=err.retry_after)
+        answer.headers["Retry-After"] = str(err.retry_after)
+        return answer
+    except LoginFailed as err:
+        raise ApiError(401, str(err)) from err
+    token = platform.sessions.issue(
+        body.tenant, done.user.id, done.session.id, done.session.expires_at
+    )
     return {
-        "access_token": platform.sessions.issue(body.tenant, user.id),
+        "access_token": token,
         "token_type": "bearer",
         "tenant": body.tenant,
-        "user": user.as_json(roles),
+        "expires_at": done.session.expires_at.isoformat(),
+        "user": done.user.as_json(done.roles),
     }
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(principal: CurrentPrincipal, platform: PlatformDep) -> Response:
+    """End the caller's session on the server (its token stops working everywhere)."""
+    if principal.session_id is None:
+        raise ApiError(
+            400,
+            "an API token has no session to log out of; revoke it with DELETE /api/tokens/{id}",
+        )
+    now = datetime.now(UTC)
+    with platform.store.write(principal.tenant) as conn:
+        if revoke_session(conn, principal.session_id, now):
+            record_event(conn, LOGOUT, principal.user.id, {"session_id": principal.session_id}, now)
+    return Response(status_code=204)
 
 
 @router.get("/me")
@@ -49,13 +104,3 @@ def me(principal: CurrentPrincipal, platform: PlatformDep) -> dict[str, Any]:
     with platform.store.read(principal.tenant) as conn:
         roles = user_roles(conn, principal.user.id)
     return {"tenant": principal.tenant, **principal.user.as_json(roles)}
-
-
-@router.post("/tokens", status_code=201)
-def new_token(
-    principal: CurrentPrincipal, platform: PlatformDep, body: TokenRequest | None = None
-) -> dict[str, str]:
-    name = body.name if body else "api"
-    with platform.store.write(principal.tenant) as conn:
-        token = create_api_token(conn, principal.tenant, principal.user.id, name)
-    return {"token": token, "name": name}

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.entities import open_entity
+from api.params import RecordId
 from engine.expressions import TENANT_TZ
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
@@ -51,11 +52,18 @@ def _reading(
         yield GuardedReads(ctx, opened.entity, opened.access)
 
 
+#: Digits accepted in an integer parameter: more would not fit 64 bits anyway,
+#: and Python refuses to convert strings over 4,300 digits (a 500 otherwise).
+MAX_INT_DIGITS = 18
+
+
 def _int_param(request: Request, name: str, default: int) -> int:
     text = request.query_params.get(name)
     if text is None:
         return default
-    if not text.lstrip("-").isdigit():
+    digits = text[1:] if text.startswith("-") else text
+    # isascii: str.isdigit() also accepts "²" and other digits int() refuses.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_INT_DIGITS:
         raise RecordInvalid([FieldError(name, "must be an integer")])
     return int(text)
 
@@ -129,7 +137,7 @@ def recycle_bin(
 
 @router.delete("/deleted/{record_id}", status_code=204)
 def purge(
-    app: str, entity: str, record_id: int, principal: AdminPrincipal, platform: PlatformDep
+    app: str, entity: str, record_id: RecordId, principal: AdminPrincipal, platform: PlatformDep
 ) -> Response:
     with _writing(platform, principal, app, entity) as records:
         records.purge(record_id)
@@ -138,7 +146,7 @@ def purge(
 
 @router.post("/{record_id}/restore")
 def restore(
-    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+    app: str, entity: str, record_id: RecordId, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
     with _writing(platform, principal, app, entity) as records:
         return JSONResponse(records.restore(record_id))
@@ -146,7 +154,7 @@ def restore(
 
 @router.get("/{record_id}/history")
 def history(
-    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+    app: str, entity: str, record_id: RecordId, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
     with _reading(platform, principal, app, entity) as records:
         return JSONResponse(records.history(record_id))
@@ -154,7 +162,7 @@ def history(
 
 @router.get("/{record_id}")
 def read(
-    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+    app: str, entity: str, record_id: RecordId, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
     with _reading(platform, principal, app, entity) as records:
         record = records.get(record_id)
@@ -181,7 +189,7 @@ def _rights(records: GuardedReads, record_id: int) -> dict[str, bool]:
 def patch(
     app: str,
     entity: str,
-    record_id: int,
+    record_id: RecordId,
     principal: CurrentPrincipal,
     platform: PlatformDep,
     body: dict[str, Any] = Body(),
@@ -198,7 +206,7 @@ def patch(
 
 @router.delete("/{record_id}", status_code=204)
 def delete(
-    app: str, entity: str, record_id: int, principal: CurrentPrincipal, platform: PlatformDep
+    app: str, entity: str, record_id: RecordId, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
     with _writing(platform, principal, app, entity) as records:
         records.delete(record_id)

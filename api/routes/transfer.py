@@ -3,8 +3,18 @@
 ``GET /api/apps/{app}/{entity}/export?format=xlsx|csv&lang=zh-CN|en`` with the
 list's own parameters (``view``, ``filter``, ``sort``, ``q``, ``?field=value``)
 answers the file; ``POST …/import`` takes one (multipart ``file``,
-``?dry_run=true`` to check only). Both go through the caller's access
-(``engine.forms.guard``); docs/import-export.md has the rules.
+``?dry_run=true`` to check only, ``?encoding=`` for a CSV not in UTF-8). Both
+go through the caller's access (``engine.forms.guard``);
+docs/import-export.md has the rules.
+
+An import runs in steps so that no transaction waits for the file: it reads
+and checks the file with no connection (``read_sheet``, bounded by the
+``FORMWORK_IMPORT_*`` settings), reads the names the file refers to in a
+read transaction, turns the cells into values with no connection, and only
+then opens the write transaction, which validates and inserts. Imports and
+exports each hold one of the tenant's few heavy-operation slots
+(``engine.store.leases``) while they run; when none is free the answer is a
+429 with ``Retry-After``.
 
 Registered before the records router: ``/export`` and ``/import`` are fixed
 paths that ``/{record_id}`` would otherwise claim.
@@ -12,16 +22,20 @@ paths that ``/{record_id}`` would otherwise claim.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, Connection, false
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import access_to, open_entity
-from api.problems import problem
+from api.platform import Platform
+from api.problems import ApiError, problem
+from api.settings import Settings
+from engine.accounts.principals import Principal
 from engine.expressions import TENANT_TZ
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
@@ -29,11 +43,22 @@ from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads, GuardedWrites
 from engine.forms.permissions import FieldAccess
 from engine.forms.records import ListQuery
+from engine.forms.runtime import AppRuntime
 from engine.forms.transfer.cells import LANGS, text_of
+from engine.forms.transfer.csv_reader import check_encoding
 from engine.forms.transfer.export import FORMATS, MEDIA_TYPES, Format, export_file
-from engine.forms.transfer.importing import MAX_BYTES, ImportInvalid, import_records, read_sheet
-from engine.forms.transfer.lookups import Lookups
+from engine.forms.transfer.importing import (
+    create_rows,
+    link_texts,
+    map_columns,
+    prepare_rows,
+    read_sheet,
+)
+from engine.forms.transfer.limits import MB, ImportLimits
+from engine.forms.transfer.lookups import Lookups, TargetScope
+from engine.forms.transfer.problems import ImportInvalid
 from engine.forms.views import apply_view, require_view
+from engine.store.leases import Lease, SlotsBusy, holding
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
@@ -75,23 +100,75 @@ def export(
         filter=parse_filter(params.get("filter")),
     )
     with platform.store.read(principal.tenant) as conn:
-        opened = open_entity(conn, platform, principal, app, entity)
-        runtime, target, access = opened.runtime, opened.entity, opened.access
-        reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
-        view = None
-        if params.get("view"):
-            view = require_view(runtime.definition, target.key, params["view"])
-            today = datetime.now(TENANT_TZ).date()
-            query = apply_view(
-                query, runtime.definition, target.key, view.key, access.user.id, today
-            )
-        content = export_file(reads, query, view, fmt, lang)
-        label = text_of(target.defn.label, lang, target.key)
+        open_entity(conn, platform, principal, app, entity).access.require("read")
+    settings = platform.settings
+    try:
+        with (
+            _slot(platform, principal.tenant, "export", settings.export_concurrency),
+            platform.store.read(principal.tenant) as conn,
+        ):
+            opened = open_entity(conn, platform, principal, app, entity)
+            runtime, target, access = opened.runtime, opened.entity, opened.access
+            reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
+            view = None
+            if params.get("view"):
+                view = require_view(runtime.definition, target.key, params["view"])
+                today = datetime.now(TENANT_TZ).date()
+                query = apply_view(
+                    query, runtime.definition, target.key, view.key, access.user.id, today
+                )
+            content = export_file(reads, query, view, fmt, lang)
+            label = text_of(target.defn.label, lang, target.key)
+    except SlotsBusy as busy:
+        return _busy(busy)
     stamp = datetime.now(TENANT_TZ).strftime("%Y%m%d-%H%M")
     disposition = content_disposition(f"{label}-{stamp}.{fmt}", f"{target.key}-{stamp}.{fmt}")
     return Response(
         content, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition}
     )
+
+
+def import_limits(settings: Settings) -> ImportLimits:
+    """The ``FORMWORK_IMPORT_*`` bounds of reading a file."""
+    return ImportLimits(
+        max_bytes=settings.import_max_mb * MB,
+        max_rows=settings.import_max_rows,
+        max_columns=settings.import_max_columns,
+        max_cells=settings.import_max_cells,
+        max_seconds=settings.import_max_seconds,
+        max_unpacked_bytes=settings.import_max_unpacked_mb * MB,
+    )
+
+
+def _slot(platform: Platform, tenant: str, kind: str, limit: int) -> AbstractContextManager[Lease]:
+    ttl = timedelta(seconds=platform.settings.heavy_lease_seconds)
+    return holding(platform.store, tenant, kind, limit, ttl)
+
+
+def _busy(busy: SlotsBusy) -> Response:
+    response = problem(
+        429,
+        f"{busy.limit} {busy.kind}(s) are already running for this tenant: try again shortly",
+        [{"field": busy.kind, "message": f"at most {busy.limit} at a time per tenant"}],
+        title="Too many requests",
+    )
+    response.headers["Retry-After"] = str(busy.retry_after)
+    return response
+
+
+def _target_scope(conn: Connection, principal: Principal, runtime: AppRuntime) -> TargetScope:
+    def target_scope(key: str) -> tuple[ColumnElement[bool] | None, bool]:
+        """Links match titles among the target's records the importer may read."""
+        linked = access_to(conn, principal, runtime, key)
+        if not linked.allows("read"):
+            return false(), False
+        title = runtime.entities[key].title_field
+        visible = linked.unrestricted or (
+            title is not None and linked.fields[title] is not FieldAccess.HIDDEN
+        )
+        return linked.condition("read", runtime.entities[key].table), visible
+
+    return target_scope
 
 
 @router.post("/import")
@@ -102,35 +179,57 @@ def import_(
     platform: PlatformDep,
     file: UploadFile = File(),
     dry_run: bool = False,
+    encoding: str | None = None,
 ) -> Response:
     """Create one record per row of the file, all of them or none."""
-    data = file.file.read(MAX_BYTES + 1)
+    codec = check_encoding(encoding) if encoding else None
+    with platform.store.read(principal.tenant) as conn:
+        # Before the file is read: a 403 whatever it holds, and no slot taken for it.
+        open_entity(conn, platform, principal, app, entity).access.require("create")
     try:
-        with platform.store.write(principal.tenant) as conn:
+        with _slot(platform, principal.tenant, "import", platform.settings.import_concurrency):
+            return _import(app, entity, principal, platform, file, dry_run, codec)
+    except SlotsBusy as busy:
+        return _busy(busy)
+    except ImportInvalid as err:
+        return problem(422, str(err), [p.to_json() for p in err.problems], total_errors=err.total)
+
+
+def _import(
+    app: str,
+    entity: str,
+    principal: Principal,
+    platform: Platform,
+    file: UploadFile,
+    dry_run: bool,
+    codec: str | None,
+) -> Response:
+    store, tenant = platform.store, principal.tenant
+    limits = import_limits(platform.settings)
+    # 1. The file, with no connection held: the slow and hostile part.
+    sheet = read_sheet(file.file.read(limits.max_bytes + 1), file.filename or "", limits, codec)
+    # 2. The names it refers to, in a read transaction.
+    with store.read(tenant) as conn:
+        opened = open_entity(conn, platform, principal, app, entity)
+        opened.access.require("create")
+        columns = map_columns(opened.entity, opened.access, sheet)
+        lookups = Lookups(conn, opened.runtime, _target_scope(conn, principal, opened.runtime))
+        lookups.load(columns, link_texts(sheet, columns))
+        version = opened.runtime.version_id
+    # 3. Every cell as a value, again with no connection.
+    prepared = prepare_rows(sheet, columns, lookups)
+    # 4. One short write transaction: validate and insert every row, or none.
+    try:
+        with store.write(tenant) as conn:
             opened = open_entity(conn, platform, principal, app, entity)
-            runtime, target, access = opened.runtime, opened.entity, opened.access
-            user = principal.user
-            access.require("create")  # before the file is read: a 403 whatever it holds
-            ctx = WriteContext(conn, runtime, target.key, user.id, datetime.now(UTC))
-            writes = GuardedWrites(ctx, target, access)
-
-            def target_scope(key: str) -> tuple[ColumnElement[bool] | None, bool]:
-                """Links match titles among the target's records the importer may read."""
-                linked = access_to(conn, principal, runtime, key)
-                if not linked.allows("read"):
-                    return false(), False
-                title = runtime.entities[key].title_field
-                visible = linked.unrestricted or (
-                    title is not None and linked.fields[title] is not FieldAccess.HIDDEN
-                )
-                return linked.condition("read", runtime.entities[key].table), visible
-
-            sheet = read_sheet(data, file.filename or "")
-            ids = import_records(writes, Lookups(conn, runtime, target_scope), sheet)
+            if opened.runtime.version_id != version:
+                raise ApiError(409, "the app was published while the file was read: import again")
+            ctx = WriteContext(
+                conn, opened.runtime, opened.entity.key, principal.user.id, datetime.now(UTC)
+            )
+            ids = create_rows(GuardedWrites(ctx, opened.entity, opened.access), prepared)
             if dry_run:
                 raise _DryRun(len(ids))
     except _DryRun as done:
         return JSONResponse({"valid": done.valid})
-    except ImportInvalid as err:
-        return problem(422, str(err), [p.to_json() for p in err.problems], total_errors=err.total)
     return JSONResponse({"created": len(ids), "ids": ids}, 201)

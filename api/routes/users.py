@@ -1,15 +1,20 @@
-"""People of the tenant, for user pickers."""
+"""People of the tenant: the user picker, and deactivating someone."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Response
 
-from api.deps import CurrentPrincipal, PlatformDep
+from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
+from api.problems import ApiError
+from engine.accounts.deactivation import activate_user, deactivate_user
 from engine.accounts.users import list_users
 
 router = APIRouter(prefix="/api/users", tags=["users"])
+
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("")
@@ -19,3 +24,25 @@ def users(principal: CurrentPrincipal, platform: PlatformDep) -> list[dict[str, 
             {"id": u.id, "username": u.username, "display_name": u.display_name}
             for u in list_users(conn)
         ]
+
+
+@router.post("/{user_id}/deactivate", status_code=204)
+def deactivate(user_id: UserId, principal: AdminPrincipal, platform: PlatformDep) -> Response:
+    """Deactivate a user and revoke all their sessions and API tokens; their
+    next request fails in every process."""
+    if user_id == principal.user.id:
+        message = "you cannot deactivate yourself"
+        raise ApiError(409, message, [{"field": "user_id", "message": message}])
+    with platform.store.write(principal.tenant) as conn:
+        if not deactivate_user(conn, user_id, principal.user.id, datetime.now(UTC)):
+            raise ApiError(404, f"there is no user {user_id}")
+    return Response(status_code=204)
+
+
+@router.post("/{user_id}/activate", status_code=204)
+def activate(user_id: UserId, principal: AdminPrincipal, platform: PlatformDep) -> Response:
+    """Let a deactivated user log in again (their old sessions and tokens stay revoked)."""
+    with platform.store.write(principal.tenant) as conn:
+        if not activate_user(conn, user_id, principal.user.id, datetime.now(UTC)):
+            raise ApiError(404, f"there is no user {user_id}")
+    return Response(status_code=204)

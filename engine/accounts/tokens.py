@@ -1,9 +1,12 @@
-"""Access tokens: short-lived signed session tokens and long-lived API tokens.
+"""Access tokens: session tokens (JWTs naming a server-side session) and API tokens.
 
-Session tokens are JWTs (HS256) naming the tenant and the user. API tokens
-are random secrets shown once; only their SHA-256 is stored. Their text
-names the tenant (``fwt.<tenant>.<secret>``) so a request can be routed to
-the tenant's store before the token is looked up there.
+Session tokens are JWTs (HS256) naming the tenant, the user and the session
+row (``sid``, ``engine.accounts.sessions``); the signature proves who issued
+them, the row decides whether they are still good. API tokens are random
+secrets shown once; only their SHA-256 is stored. Their text names the tenant
+(``fwt.<tenant>.<secret>``) so a request can be routed to the tenant's store
+before the token is looked up there. API tokens always expire (at most
+``MAX_TOKEN_DAYS`` after creation) and can be revoked.
 """
 
 from __future__ import annotations
@@ -11,20 +14,26 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select, update
 
-from engine.store.tables import api_tokens
+from engine.accounts.users import User, user_from_row
+from engine.store.tables import api_tokens, users
 
-SESSION_HOURS = 12
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 365
+#: ``last_used_at`` is written at most this often per token, not per request.
+TOUCH_INTERVAL = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
 class Identity:
     tenant: str
     user_id: int
+    session_id: str
 
 
 class InvalidToken(Exception):
@@ -35,21 +44,27 @@ class SessionTokens:
     def __init__(self, secret: str) -> None:
         self._secret = secret
 
-    def issue(self, tenant: str, user_id: int, now: datetime | None = None) -> str:
-        now = now or datetime.now(UTC)
+    def issue(self, tenant: str, user_id: int, session_id: str, expires_at: datetime) -> str:
+        """A token for the session ``session_id``, expiring with it."""
         payload = {
             "tenant": tenant,
             "sub": str(user_id),
-            "iat": int(now.timestamp()),
-            "exp": int((now + timedelta(hours=SESSION_HOURS)).timestamp()),
+            "sid": session_id,
+            "iat": int(datetime.now(expires_at.tzinfo).timestamp()),
+            "exp": int(expires_at.timestamp()),
         }
         return jwt.encode(payload, self._secret, algorithm="HS256")
 
     def verify(self, token: str) -> Identity:
+        """The identity a well-signed, unexpired token claims (the session row
+        still has to be checked)."""
         try:
             payload = jwt.decode(token, self._secret, algorithms=["HS256"])
-            return Identity(str(payload["tenant"]), int(payload["sub"]))
-        except (jwt.PyJWTError, KeyError, ValueError) as err:
+            sid = payload["sid"]
+            if not isinstance(sid, str) or not sid:
+                raise ValueError("no session id")
+            return Identity(str(payload["tenant"]), int(payload["sub"]), sid)
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError) as err:
             raise InvalidToken("the token is invalid or expired") from err
 
 
@@ -67,22 +82,156 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(conn: Connection, tenant: str, user_id: int, name: str) -> str:
+@dataclass(frozen=True)
+class TokenInfo:
+    """What may be shown of an API token: never its secret nor its hash."""
+
+    id: int
+    name: str
+    user_id: int
+    username: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "user_id": self.user_id,
+            "username": self.username,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": iso(self.expires_at),
+            "last_used_at": iso(self.last_used_at),
+            "revoked_at": iso(self.revoked_at),
+        }
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    info: TokenInfo
+    secret: str
+
+
+def create_api_token(
+    conn: Connection, tenant: str, user: User, name: str, *, now: datetime, expires_at: datetime
+) -> CreatedToken:
+    """A new API token for ``user``; its text is returned here and never again."""
     token = f"{API_TOKEN_PREFIX}{tenant}.{secrets.token_urlsafe(32)}"
-    conn.execute(
+    token_id = conn.execute(
         insert(api_tokens).values(
-            user_id=user_id, name=name, token_hash=_digest(token), created_at=datetime.now(UTC)
+            user_id=user.id,
+            name=name,
+            token_hash=_digest(token),
+            created_at=now,
+            expires_at=expires_at,
         )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    info = TokenInfo(int(token_id), name, user.id, user.username, now, expires_at, None, None)
+    return CreatedToken(info, token)
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """The user of a live API token, and the token's bookkeeping."""
+
+    user: User
+    token_id: int
+    last_used_at: datetime | None
+
+
+# Built once: this runs on every request that carries an API token. Tokens
+# created before expiry existed (expires_at NULL) keep working until revoked.
+_TOKEN_USER = (
+    select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
+    .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
+    .where(
+        api_tokens.c.token_hash == bindparam("digest"),
+        api_tokens.c.revoked_at.is_(None),
+        (api_tokens.c.expires_at.is_(None)) | (api_tokens.c.expires_at > bindparam("now")),
+        users.c.is_active,
     )
-    return token
+)
 
 
-def verify_api_token(conn: Connection, token: str) -> int:
-    row = conn.execute(
-        select(api_tokens.c.id, api_tokens.c.user_id).where(
-            api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None)
-        )
-    ).first()
+def token_user(conn: Connection, token: str, now: datetime) -> TokenUser | None:
+    """The active user of a live (not revoked, not expired) API token, or None."""
+    row = conn.execute(_TOKEN_USER, {"digest": _digest(token), "now": now}).first()
     if row is None:
-        raise InvalidToken("the API token is unknown or revoked")
-    return int(row.user_id)
+        return None
+    return TokenUser(user_from_row(row), int(row.token_id), row.last_used_at)
+
+
+def touch_token(conn: Connection, token_id: int, now: datetime) -> None:
+    """Record use; a no-op when another process did so within a minute."""
+    conn.execute(
+        update(api_tokens)
+        .where(
+            api_tokens.c.id == token_id,
+            (api_tokens.c.last_used_at.is_(None))
+            | (api_tokens.c.last_used_at < now - TOUCH_INTERVAL),
+        )
+        .values(last_used_at=now)
+    )
+
+
+_TOKEN_ROWS = select(
+    api_tokens.c.id,
+    api_tokens.c.name,
+    api_tokens.c.user_id,
+    users.c.username,
+    api_tokens.c.created_at,
+    api_tokens.c.expires_at,
+    api_tokens.c.last_used_at,
+    api_tokens.c.revoked_at,
+).select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
+
+
+def _token_info(row: Any) -> TokenInfo:
+    return TokenInfo(
+        row.id,
+        row.name,
+        row.user_id,
+        row.username,
+        row.created_at,
+        row.expires_at,
+        row.last_used_at,
+        row.revoked_at,
+    )
+
+
+def list_tokens(conn: Connection, user_id: int | None) -> list[TokenInfo]:
+    """Tokens of one user, or of everyone when ``user_id`` is None; newest first."""
+    query = _TOKEN_ROWS.order_by(api_tokens.c.id.desc())
+    if user_id is not None:
+        query = query.where(api_tokens.c.user_id == user_id)
+    return [_token_info(row) for row in conn.execute(query)]
+
+
+def find_token(conn: Connection, token_id: int) -> TokenInfo | None:
+    row = conn.execute(_TOKEN_ROWS.where(api_tokens.c.id == token_id)).first()
+    return None if row is None else _token_info(row)
+
+
+def revoke_token(conn: Connection, token_id: int, now: datetime) -> bool:
+    """Revoke one token; False when it was already revoked (or does not exist)."""
+    result = conn.execute(
+        update(api_tokens)
+        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return result.rowcount > 0
+
+
+def revoke_user_tokens(conn: Connection, user_id: int, now: datetime) -> int:
+    """Revoke every live token of the user; returns how many were revoked."""
+    result = conn.execute(
+        update(api_tokens)
+        .where(api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)

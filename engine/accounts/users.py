@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from engine.accounts.passwords import Passwords
 from engine.store.tables import departments, role_memberships, users
@@ -37,10 +37,14 @@ class UserExists(ValueError):
     pass
 
 
-def _user(row: Any) -> User:
+def user_from_row(row: Any) -> User:
+    """A ``User`` from any row that carries the user columns."""
     return User(
         row.id, row.username, row.display_name, row.is_admin, row.department_id, row.manager_id
     )
+
+
+_user = user_from_row
 
 
 def create_department(conn: Connection, name: str, parent_id: int | None = None) -> int:
@@ -93,17 +97,39 @@ def create_user(
     )
 
 
+@dataclass(frozen=True)
+class LoginCandidate:
+    """An active user found by name, with the hash their password must match."""
+
+    user: User
+    password_hash: str | None
+
+
+def find_login(conn: Connection, username: str) -> LoginCandidate | None:
+    """The active user called ``username``, or None. Reads only: the caller
+    checks the password after the transaction ends (hashing is slow)."""
+    row = conn.execute(select(users).where(users.c.username == username, users.c.is_active)).first()
+    return None if row is None else LoginCandidate(_user(row), row.password_hash)
+
+
+def check_password(passwords: Passwords, candidate: LoginCandidate | None, password: str) -> bool:
+    """Whether ``password`` is the candidate's; the same work when there is no
+    candidate, so response time does not reveal user names."""
+    if candidate is None or candidate.password_hash is None:
+        passwords.verify(_DUMMY_HASH.get(passwords), password)
+        return False
+    return passwords.verify(candidate.password_hash, password)
+
+
 def authenticate(
     conn: Connection, passwords: Passwords, username: str, password: str
 ) -> User | None:
-    row = conn.execute(select(users).where(users.c.username == username, users.c.is_active)).first()
-    if row is None or row.password_hash is None:
-        # Same work as a real check, so response time does not reveal user names.
-        passwords.verify(_DUMMY_HASH.get(passwords), password)
+    """The user when ``password`` is right (a check without throttling, for tools)."""
+    candidate = find_login(conn, username)
+    matches = check_password(passwords, candidate, password)  # dummy work when None
+    if candidate is None or not matches:
         return None
-    if not passwords.verify(row.password_hash, password):
-        return None
-    return _user(row)
+    return candidate.user
 
 
 class _DummyHashes:
@@ -143,3 +169,18 @@ def grant_role(conn: Connection, user_id: int, app_key: str, role_key: str) -> N
     conn.execute(
         insert(role_memberships).values(user_id=user_id, app_key=app_key, role_key=role_key)
     )
+
+
+def user_id_by_name(conn: Connection, username: str) -> int | None:
+    """The id of the user called ``username`` (active or not), for audit entries."""
+    found = conn.scalar(select(users.c.id).where(users.c.username == username))
+    return None if found is None else int(found)
+
+
+def set_user_active(conn: Connection, user_id: int, active: bool) -> bool:
+    """Activate or deactivate a user; False when there is no such user.
+
+    Deactivating does not by itself end the user's sessions and tokens; the
+    caller revokes them in the same transaction (``deactivate_user``)."""
+    result = conn.execute(update(users).where(users.c.id == user_id).values(is_active=active))
+    return result.rowcount > 0

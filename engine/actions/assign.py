@@ -72,4 +72,6 @@ class AssignType(TakeFromPoolType[AssignAction]):
             raise RecordInvalid([FieldError(owner_key, f"there is no active user {assignee}")])
         check_capacity(ctx, target, assignee, f"user #{assignee} owns")
         values = leaving_values(ctx, target, record, assignee, target.defn.assign.set)
-        return ActionResult(record=take_from_pool(ctx, target, record, values | inputs))
+        return ActionResult(
+            record=take_from_pool(ctx, target, record, values | inputs, typed=inputs)
+        )

@@ -17,7 +17,7 @@ A type owns everything about its kind of action:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -27,6 +27,7 @@ from builder.model import ActionBase, Label
 from engine.actions.checks import CheckContext, Issue
 from engine.actions.context import ActionContext, RecordState
 from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.input_rules import InputRules, input_rules
 from engine.forms.permissions import AccessDenied, FieldAccess
 from engine.forms.records import update_record
 from engine.forms.runtime import EntityRuntime
@@ -69,7 +70,9 @@ def take_inputs(
 
     A listed input is writable through the action even where the user's
     role only reads the field: the designer asked for it. A field hidden
-    from the user is not, since they could not see what they write.
+    from the user is not, since they could not see what they write. The
+    field's ``readonly_when`` still holds for what the user types: pass the
+    keys of the answer as ``typed`` to ``write_record`` (or ``create_records``).
     """
     access = ctx.access(entity.key)
     errors = []
@@ -86,6 +89,14 @@ def take_inputs(
 def prefixed(err: RecordInvalid, prefix: str) -> RecordInvalid:
     """The same errors, naming fields of another record: ``contact.email``."""
     return RecordInvalid([FieldError(prefix + e.field, e.message) for e in err.errors])
+
+
+def typed_rules(entity: EntityRuntime, typed: Collection[str]) -> InputRules | None:
+    """The rules for values a user typed into an action: its fields' ``readonly_when``.
+
+    Role levels are not among them: listing an input is the designer's grant.
+    """
+    return input_rules(entity) if typed else None
 
 
 def input_spec(entity: str, key: str, required: bool = False) -> dict[str, Any]:
@@ -143,11 +154,16 @@ def write_record(
     *,
     scope: ColumnElement[bool] | None = None,
     prefix: str = "",
+    typed: Collection[str] = (),
 ) -> dict[str, Any]:
     """Update the action's record through the records service (validation, formulas, audit).
 
     ``version`` is the one read under the row lock, so a change made since
-    by someone else fails (409) instead of being overwritten.
+    by someone else fails (409) instead of being overwritten. ``typed`` are
+    the keys whose values the user typed (the action's inputs): a change of
+    one that its ``readonly_when`` makes read-only is refused (422), as in
+    the form. The other values are the action's designed effects (the
+    owner a claim sets), which the designer decided, so no condition applies.
     """
     try:
         return update_record(
@@ -157,9 +173,19 @@ def write_record(
             values,
             record.version,
             scope=scope,
+            rules=typed_rules(record.entity, typed),
+            typed=typed,
         )
     except RecordInvalid as err:
         raise prefixed(err, prefix) from None
 
 
-__all__ = ["ActionResult", "ActionType", "input_spec", "prefixed", "take_inputs", "write_record"]
+__all__ = [
+    "ActionResult",
+    "ActionType",
+    "input_spec",
+    "prefixed",
+    "take_inputs",
+    "typed_rules",
+    "write_record",
+]

@@ -56,4 +56,6 @@ class ClaimType(TakeFromPoolType[ClaimAction]):
         check_capacity(ctx, target, ctx.user.id, "you own")
         check_reclaim(ctx, target, record, ctx.user.id)
         values = leaving_values(ctx, target, record, ctx.user.id, target.defn.claim.set)
-        return ActionResult(record=take_from_pool(ctx, target, record, values | inputs))
+        return ActionResult(
+            record=take_from_pool(ctx, target, record, values | inputs, typed=inputs)
+        )

@@ -31,6 +31,7 @@ from engine.actions.base import (
     input_spec,
     prefixed,
     take_inputs,
+    typed_rules,
     write_record,
 )
 from engine.actions.checks import CheckContext, EntityFields, Issue, check_inputs
@@ -133,7 +134,11 @@ class ConvertType(ActionType[ConvertAction]):
                 raise RecordInvalid(errors)
             try:
                 (created,) = create_records(
-                    ctx.write_context(step.entity), target, [values | inputs]
+                    ctx.write_context(step.entity),
+                    target,
+                    [values | inputs],
+                    rules=typed_rules(target, inputs),
+                    typed=inputs,
                 )
             except RecordInvalid as err:
                 raise prefixed(err, f"{step.key}.") from None
@@ -144,7 +149,7 @@ class ConvertType(ActionType[ConvertAction]):
         if errors:
             raise RecordInvalid(errors)
         if values or own:
-            result.record = write_record(ctx, record, values | own, prefix="record.")
+            result.record = write_record(ctx, record, values | own, prefix="record.", typed=own)
         return result
 
 

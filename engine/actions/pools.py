@@ -358,11 +358,18 @@ def not_in_pool(target: Pool, record: RecordState) -> ActionUnavailable:
 
 
 def take_from_pool(
-    ctx: ActionContext, target: Pool, record: RecordState, values: Mapping[str, Any]
+    ctx: ActionContext,
+    target: Pool,
+    record: RecordState,
+    values: Mapping[str, Any],
+    typed: Collection[str] = (),
 ) -> dict[str, Any]:
-    """Write a record leaving the pool, only if it is still ownerless (else 409)."""
+    """Write a record leaving the pool, only if it is still ownerless (else 409).
+
+    ``typed``: the keys of ``values`` the user typed (``write_record``).
+    """
     try:
-        return write_record(ctx, record, values, scope=target.owner_column.is_(None))
+        return write_record(ctx, record, values, scope=target.owner_column.is_(None), typed=typed)
     except (RecordNotFound, StaleVersion):
         raise ActionUnavailable(
             f"this {record.entity.key} is no longer in the pool: someone else has it"

@@ -69,4 +69,4 @@ class ReturnToPoolType(ActionType[ReturnToPoolAction]):
                 [FieldError(rule.reason_field, "is required: why does it go back?")]
             )
         values = entering_values(ctx, target, record, reason)
-        return ActionResult(record=write_record(ctx, record, values | inputs))
+        return ActionResult(record=write_record(ctx, record, values | inputs, typed=inputs))

@@ -33,6 +33,7 @@ from engine.actions.errors import ActionUnavailable, UnknownAction
 from engine.actions.pools import visible_pool_records
 from engine.actions.registry import action_types
 from engine.expressions import ExpressionError, compile_expression
+from engine.forms.derived_access import as_shown
 from engine.forms.errors import RecordNotFound
 from engine.forms.guard import GuardedReads
 from engine.forms.permissions import AccessDenied
@@ -85,12 +86,16 @@ def _when(ctx: ActionContext, action: ActionDef, record: RecordState) -> bool:
 
 
 def _gate(
-    ctx: ActionContext, kind: ActionType[Any], action: ActionDef, record: RecordState
+    ctx: ActionContext,
+    kind: ActionType[Any],
+    action: ActionDef,
+    record: RecordState,
+    shown: RecordState | None = None,
 ) -> None:
     if not ctx.holds(action.roles):
         raise AccessDenied(f"you may not run {action.key!r} on {record.entity.key} records")
     kind.allowed(ctx, action, record)
-    if not _when(ctx, action, record):
+    if not _when(ctx, action, shown or record):
         raise ActionUnavailable(
             f"{action.key!r} is not available for this {record.entity.key} in its current state"
         )
@@ -111,11 +116,17 @@ def available_actions(ctx: ActionContext, entity_key: str, record_id: int) -> li
             reach = or_(reach, pooled)
         _require_reach(ctx, entity, record_id, reach)
     record = load_record(ctx, entity, record_id, lock=False)
+    # What is offered must not answer a question about a field the user may not
+    # see: ``when`` reads those as blank here; running the action checks them.
+    shown = record
+    if access is not None and access.hidden:
+        values = as_shown(record.values, access.hidden)
+        shown = RecordState(entity, record.id, record.version, values)
     offered = []
     for action in actions_of(ctx.app, entity.key):
         kind = action_types.get(action.type)
         try:
-            _gate(ctx, kind, action, record)
+            _gate(ctx, kind, action, record, shown)
         except (AccessDenied, ActionUnavailable):
             continue
         offered.append(kind.describe(ctx, action, record))

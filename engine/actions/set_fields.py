@@ -42,4 +42,4 @@ class SetFieldsType(ActionType[SetFieldsAction]):
         values, errors = resolve_map(action.set, record, {"record": record.id}, ctx.eval_context())
         if errors:
             raise RecordInvalid(errors)
-        return ActionResult(record=write_record(ctx, record, values | inputs))
+        return ActionResult(record=write_record(ctx, record, values | inputs, typed=inputs))

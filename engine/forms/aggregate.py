@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -232,6 +232,10 @@ class AggregateQuery:
     filters: Mapping[str, str] = field(default_factory=dict)
     filter: FilterNode | None = None
     q: str | None = None
+    #: A saved view's filter (a kanban's sums count what its cards show): the
+    #: designer's, so ``aggregate_as`` binds it on the whole entity, hidden
+    #: fields included (``engine.forms.views.ViewQuery``).
+    designed: FilterNode | None = None
 
 
 @dataclass(frozen=True)
@@ -411,6 +415,8 @@ def plan_aggregate(
             tree=query.filter,
             linked_view=linked_view,
         )
+        if query.designed is not None:
+            conditions += filter_conditions(entity, app, dialect, tree=query.designed)
         search = search_condition(entity, query.q)
     except RecordInvalid as err:
         raise RecordInvalid(errors + err.errors) from None
@@ -494,15 +500,21 @@ def aggregate_statement(
 def aggregate_as(reads: GuardedReads, query: AggregateQuery) -> dict[str, Any]:
     """``aggregate_records`` within one user's access (``engine.forms.guard``).
 
-    Only records in the read scope count; hidden fields are unknown to the
-    query (refused like a field that does not exist), linked entities are
-    seen as the user sees them, and titles of hidden links leave ``_display``.
+    Only records in the read scope count; hidden fields (derived ones
+    included) are unknown to the query (refused like a field that does not
+    exist), linked entities are seen as the user sees them, and titles of
+    hidden links leave ``_display``. A view's ``designed`` filter alone is
+    bound on the whole entity.
     """
+    scope = reads.scope("read")
+    if query.designed is not None and not reads.access.unrestricted:
+        scope = reads.designed_condition(query.designed, scope)
+        query = replace(query, designed=None)
     result = aggregate_records(
         reads.ctx,
         reads.view,
         query,
-        scope=reads.scope("read"),
+        scope=scope,
         linked_view=None if reads.access.unrestricted else reads.linked_view,
     )
     for group in result["groups"]:

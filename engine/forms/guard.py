@@ -12,10 +12,10 @@ that act on their own behalf (rules, flows, imports):
   read but not change answers 403;
 * reads run on a view of the entity without the hidden fields, so they are
   never selected, filtered, sorted or searched on (a filter on one is refused
-  like an unknown field); writes naming a hidden or read-only field are
-  refused (422) and run on the whole entity, so formulas and defaults still
-  see every value; every answer is stripped of hidden values, hidden titles
-  in ``_display`` and hidden fields' history.
+  like an unknown field); writes naming a hidden field or changing a
+  read-only one are refused (422) and run on the whole entity, so formulas
+  and defaults still see every value; every answer is stripped of hidden
+  values, hidden titles in ``_display`` and hidden fields' history.
 
 A tenant administrator's access is unrestricted: every call passes through.
 """
@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_
 
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound
+from engine.forms.field_types.base import is_blank
+from engine.forms.filters import FilterNode, filter_conditions
+from engine.forms.input_rules import READ_ONLY_FOR_YOU, InputRules, input_rules
 from engine.forms.permissions import AccessDenied, Action, EntityAccess, FieldAccess
 from engine.forms.records import (
     ListQuery,
@@ -47,9 +50,10 @@ from engine.forms.records import (
     update_record,
 )
 from engine.forms.runtime import EntityRuntime
+from engine.forms.views import ViewQuery
 
 T = TypeVar("T")
-READ_ONLY = "is read-only for you"
+READ_ONLY = READ_ONLY_FOR_YOU
 
 
 @lru_cache(maxsize=512)
@@ -106,17 +110,63 @@ class GuardedReads:
         return record
 
     def page(self, query: ListQuery) -> dict[str, Any]:
-        """A page of the records in the read scope (or of the recycle bin)."""
+        """A page of the records in the read scope (or of the recycle bin).
+
+        A saved view's own filter (``ViewQuery.designed``) applies on the whole
+        entity, so it may name fields hidden from the user; the request's own
+        filter, sort and search only reach what the user sees.
+        """
+        scope = self.scope("read")
+        if isinstance(query, ViewQuery) and not self.access.unrestricted:
+            query, scope = self._within_view(query, scope)
         result = list_records(
             self.ctx,
             self.view,
             query,
-            scope=self.scope("read"),
+            scope=scope,
             linked_view=None if self.access.unrestricted else self.linked_view,
         )
         for item in result["items"]:
             self.redact(item)
         return result
+
+    def designed_condition(
+        self, designed: FilterNode | None, scope: ColumnElement[bool] | None
+    ) -> ColumnElement[bool] | None:
+        """``scope`` AND a view's designed filter, bound on the whole entity."""
+        if designed is None:
+            return scope
+        conditions = filter_conditions(
+            self.entity, self.ctx.app, self.ctx.conn.dialect.name, tree=designed
+        )
+        return and_(*conditions) if scope is None else and_(scope, *conditions)
+
+    def _within_view(
+        self, query: ViewQuery, scope: ColumnElement[bool] | None
+    ) -> tuple[ListQuery, ColumnElement[bool] | None]:
+        sort = query.sort
+        if query.sort_from_view:
+            # Ranking records by a hidden value would give it away.
+            sort = [item for item in sort if self.sees(item.lstrip("+-"))]
+        own = replace(
+            query, filter=query.own_filter, designed=None, sort=sort, sort_from_view=False
+        )
+        return own, self.designed_condition(query.designed, scope)
+
+    def sees(self, path: str) -> bool:
+        """Whether the user sees the field at ``path`` (``amount``, ``customer.industry``)."""
+        if self.access.unrestricted:
+            return True
+        head, dot, rest = path.partition(".")
+        if head in self.access.hidden:
+            return False
+        if not dot:
+            return True
+        link = self.entity.fields.get(head)
+        target = getattr(link.options, "target", None) if link is not None else None
+        if not isinstance(target, str):
+            return True  # not a link: the filter compiler refuses the path itself
+        return rest not in self.access.linked_hidden.get(target, frozenset({rest}))
 
     def get(self, record_id: int) -> dict[str, Any]:
         return self.redact(get_record(self.ctx, self.view, record_id, scope=self.scope("read")))
@@ -141,34 +191,76 @@ class GuardedReads:
 
 @dataclass(frozen=True)
 class GuardedWrites(GuardedReads):
-    """Reading and writing records of one entity within one user's access."""
+    """Reading and writing records of one entity within one user's access.
+
+    Every write path of a user (create, bulk create, import, update) goes
+    through here: a hidden field may not be named at all; a field read-only
+    for the user (their role's ``read`` level, or its ``readonly_when``) may
+    be sent back unchanged but not changed (``engine.forms.input_rules``).
+    """
 
     ctx: WriteContext
 
     def check_input(self, inputs: Sequence[Mapping[str, Any]]) -> None:
-        """Refuse values for fields the user may not write, naming each (422)."""
+        """Refuse values for fields hidden from the user, naming each (422).
+
+        Naming one is refused even with the stored value: accepting it would
+        tell the user that they guessed the hidden value.
+        """
         if self.access.unrestricted:
+            return
+        hidden = self.access.hidden
+        if not hidden:
             return
         errors = []
         for i, data in enumerate(inputs):
             prefix = f"[{i}]." if len(inputs) > 1 else ""
             for key in data:
-                bound = self.entity.fields.get(key)
-                if bound is None:
-                    continue  # unknown keys are the validation's to report
-                level = self.access.fields[key]
-                # Computed values keep the validation's own message, unless hidden.
-                if level is FieldAccess.HIDDEN or (
-                    level is FieldAccess.READ and bound.type.writable
-                ):
+                if key in hidden and key in self.entity.fields:
                     errors.append(FieldError(prefix + key, READ_ONLY))
         if errors:
             raise RecordInvalid(errors)
 
+    @cached_property
+    def rules(self) -> InputRules | None:
+        """What this user may not change in this entity's records (None: nothing to check)."""
+        if self.access.unrestricted:
+            return input_rules(self.entity)
+        locked = frozenset(
+            key for key, level in self.access.fields.items() if level is FieldAccess.READ
+        )
+        return input_rules(self.entity, locked)
+
+    @cached_property
+    def readable(self) -> ColumnElement[bool] | None:
+        """The read scope, for errors that may name a record (None: every record)."""
+        if self.access.unrestricted:
+            return None
+        return self.access.condition("read", self.entity.table)
+
+    def _unlocked(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A new record's input without blank values of role-locked fields.
+
+        A form sends every field it shows; a blank read-only one means "not
+        filled in", so its default applies as if it had not been sent.
+        """
+        rules = self.rules
+        if rules is None or not rules.locked:
+            return data
+        if not any(key in rules.locked and is_blank(data[key]) for key in data):
+            return data
+        return {k: v for k, v in data.items() if not (k in rules.locked and is_blank(v))}
+
     def create_many(self, inputs: Sequence[Mapping[str, Any]]) -> list[int]:
         self.access.require("create")
         self.check_input(inputs)
-        return create_records(self.ctx, self.entity, inputs)
+        return create_records(
+            self.ctx,
+            self.entity,
+            [self._unlocked(data) for data in inputs],
+            rules=self.rules,
+            readable=self.readable,
+        )
 
     def create(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Create one record and answer it as the user may see it.
@@ -178,7 +270,16 @@ class GuardedWrites(GuardedReads):
         """
         self.access.require("create")
         self.check_input([data])
-        return self.redact(create_record(self.ctx, self.entity, data, answer_as=self.view))
+        return self.redact(
+            create_record(
+                self.ctx,
+                self.entity,
+                self._unlocked(data),
+                answer_as=self.view,
+                rules=self.rules,
+                readable=self.readable,
+            )
+        )
 
     def _in_scope(
         self,
@@ -210,7 +311,14 @@ class GuardedWrites(GuardedReads):
             "update",
             record_id,
             lambda scope: update_record(
-                self.ctx, self.entity, record_id, data, version, scope=scope
+                self.ctx,
+                self.entity,
+                record_id,
+                data,
+                version,
+                scope=scope,
+                rules=self.rules,
+                readable=self.readable,
             ),
         )
         return self.redact(record)
@@ -227,7 +335,9 @@ class GuardedWrites(GuardedReads):
         record = self._in_scope(
             "delete",
             record_id,
-            lambda scope: restore_record(self.ctx, self.entity, record_id, scope=scope),
+            lambda scope: restore_record(
+                self.ctx, self.entity, record_id, scope=scope, readable=self.readable
+            ),
             deleted=True,
         )
         return self.redact(record)

@@ -12,9 +12,12 @@ the user's roles for the app into one immutable ``EntityAccess``:
 * A user with no role in the app may do nothing (``AccessDenied``, 403).
 * A field nobody can write through this entity (neither ``create`` nor
   ``update`` is granted, or the engine computes it) is at most ``read``.
-* A formula that reads a hidden field is hidden too: its value would give
-  the hidden one away (``net = amount * (1 - discount)`` with ``discount``
-  visible). Roll-ups are a field of their own entity and follow its access.
+* A field derived from one the user may not see is hidden too, because its
+  value would give the hidden one away (``net = amount * (1 - discount)``
+  with ``discount`` visible): formulas, lookups and roll-ups of hidden fields
+  or of entities the user may not read, and link titles whose title field is
+  hidden. ``engine.forms.derived_access`` walks that graph, once per (app
+  version, roles).
 
 Record scopes compile to a SQLAlchemy condition on the owner column (see
 ``owner_key``) with a subquery on users and departments, so a list, a count
@@ -37,7 +40,8 @@ from sqlalchemy import ColumnElement, Connection, Table, false, or_, select
 from builder.model import EntityDef, EntityPermission, Scope
 from engine.accounts.departments import descendants_query
 from engine.accounts.users import User
-from engine.forms.field_types.abilities import Computed, References, ability
+from engine.forms.derived_access import HiddenFields, hidden_fields
+from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField
 from engine.forms.runtime import AppRuntime, EntityRuntime
 from engine.store.tables import role_memberships, users
@@ -113,7 +117,8 @@ class EntityAccess:
     #: ``_display`` is left out (the id itself stays).
     hidden_titles: frozenset[str] = frozenset()
     #: The fields hidden from the user on each entity this one links to, so
-    #: that a filter or sort on ``customer.credit_limit`` cannot reach them.
+    #: that a filter or sort on ``customer.credit_limit`` cannot reach them
+    #: (every field of an entity the user may not read).
     linked_hidden: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: MappingProxyType({}), hash=False
     )
@@ -215,12 +220,29 @@ def _field_levels(
         if not (writes and bound.type.writable):
             level = min(level, FieldAccess.READ)
         levels[key] = level
-    # In dependency order, so a formula of a hidden formula is hidden as well.
-    for bound in entity.computed:
-        inputs = ability(bound, Computed).depends_on(bound)
-        if any(levels.get(name) is FieldAccess.HIDDEN for name in inputs):
-            levels[bound.key] = FieldAccess.HIDDEN
     return levels
+
+
+def _read_scope(permissions: list[EntityPermission]) -> RecordScope:
+    return max((RecordScope.of(p.read) for p in permissions), default=RecordScope.NONE)
+
+
+@lru_cache(maxsize=256)
+def _hidden_fields(app: AppRuntime, roles: frozenset[str]) -> HiddenFields:
+    """What the roles hide on every entity, derived fields included (``derived_access``).
+
+    Cached per (app version, roles), like ``_grant``: one walk of the app's
+    dependency graph serves every entity and every request of those roles.
+    """
+    declared: dict[str, frozenset[str]] = {}
+    unreadable = set()
+    for key, entity in app.entities.items():
+        permissions = _permissions(app, roles, key)
+        levels = _field_levels(entity, permissions, False)
+        declared[key] = frozenset(k for k, level in levels.items() if level is FieldAccess.HIDDEN)
+        if _read_scope(permissions) is RecordScope.NONE:
+            unreadable.add(key)
+    return hidden_fields(app, declared, frozenset(unreadable))
 
 
 def _link_target(bound: BoundField, app: AppRuntime) -> EntityRuntime | None:
@@ -244,18 +266,17 @@ def _grant(app: AppRuntime, roles: frozenset[str], entity_key: str) -> _Grant:
         for action in ("read", "update", "delete")
     }
     levels = _field_levels(entity, permissions, create or scopes["update"] > RecordScope.NONE)
+    derived = _hidden_fields(app, roles)
+    for key in derived.own[entity_key]:
+        levels[key] = FieldAccess.HIDDEN
     linked_hidden: dict[str, frozenset[str]] = {}
     hidden_titles = set()
     for key, bound in entity.fields.items():
         target = _link_target(bound, app)
         if target is None:
             continue
-        if target.key not in linked_hidden:
-            target_levels = _field_levels(target, _permissions(app, roles, target.key), False)
-            linked_hidden[target.key] = frozenset(
-                k for k, level in target_levels.items() if level is FieldAccess.HIDDEN
-            )
-        if target.title_field in linked_hidden[target.key]:
+        linked_hidden[target.key] = derived.through_links[target.key]
+        if derived.title_hidden(bound, app):
             hidden_titles.add(key)
     return _Grant(
         scopes["read"],

@@ -204,9 +204,15 @@ def preview_as(
     """``preview_form`` within one user's access.
 
     A new record needs the create permission; an existing one must be in the
-    user's read scope (else it is not found). Values sent for fields hidden
-    from the user are ignored, as a save would refuse them; fields the user may
-    only read are read-only; nothing about hidden fields is answered.
+    user's read scope (else it is not found). Fields the user may only read
+    are read-only; nothing about hidden fields is answered.
+
+    Hidden fields (derived ones included, ``engine.forms.derived_access``)
+    count as blank for everything answered: a value sent for one is ignored
+    (a save would refuse it), the stored value of an existing record and a
+    new record's default are not used. So no condition (``visible_when``,
+    ``required_when``, ``readonly_when``) and no formula answered to the user
+    depends on a value they may not see, whatever they send.
     """
     reads = GuardedReads(ctx, entity, access)
     existing = None
@@ -216,6 +222,7 @@ def preview_as(
         existing = get_record(ctx, entity, record_id, scope=reads.scope("read"))
     hidden = access.hidden
     sent = {key: value for key, value in data.items() if key not in hidden}
+    sent.update(dict.fromkeys(hidden))
     preview = preview_form(ctx, entity, sent, existing)
     for key, level in access.fields.items():
         if level is FieldAccess.READ and key in preview.readonly:

@@ -7,7 +7,7 @@ commits: the caller's unit of work does, so nothing is half-written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -24,9 +24,12 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
+from sqlalchemy import column as sql_column
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import table as sql_table
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
@@ -54,6 +57,7 @@ from engine.forms.filters import (
     order_by,
     search_condition,
 )
+from engine.forms.input_rules import InputRules
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import resolve_references, validate_values
 from engine.store.bulk import insert_many
@@ -61,6 +65,12 @@ from engine.store.tables import audit_log, users
 
 SYSTEM_COLUMNS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
 MAX_PAGE_SIZE = 500
+#: Pages beyond this are refused: the offset stays far below a 64-bit integer
+#: (PostgreSQL and SQLite bind it as one) and no request asks the database to
+#: skip more than MAX_PAGE * MAX_PAGE_SIZE rows.
+MAX_PAGE = 1_000_000
+#: Linking records counted in a "still linked" refusal; beyond, "more than …".
+LINKS_COUNTED = 1000
 
 
 def _json_scalar(value: Any) -> Any:
@@ -178,8 +188,8 @@ def list_records(
     and sorts like ``customer.credit_limit`` cannot reach a field hidden from
     them (``engine.forms.filters.LinkedView``); None means every field.
     """
-    if query.page < 1:
-        raise RecordInvalid([FieldError("page", "must be 1 or more")])
+    if not 1 <= query.page <= MAX_PAGE:
+        raise RecordInvalid([FieldError("page", f"must be between 1 and {MAX_PAGE}")])
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise RecordInvalid([FieldError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")])
     columns = _selectable(entity, ctx)
@@ -307,8 +317,11 @@ class _WriteStatements:
     """
 
     insert: Any
-    max_id: Any
     next_ids: Any
+    #: SQLite: whether the table was created without AUTOINCREMENT, so every
+    #: insert numbers its rows itself; and the high-water mark's query, by that.
+    legacy_ids: bool | None = None
+    id_floor: dict[bool, Select[Any]] = field(default_factory=dict)
     #: (field key, excluding an id, live records only, one value) → unique-value lookup.
     unique: dict[tuple[str, bool, bool, bool, str], Select[Any]] = field(default_factory=dict)
     #: Query-time fields of a new record whose value cannot differ from one
@@ -326,12 +339,64 @@ def _statements(entity: EntityRuntime) -> _WriteStatements:
         table = entity.table
         statements = _WRITES[entity] = _WriteStatements(
             insert=insert(table),
-            max_id=select(func.max(table.c.id)),
             next_ids=select(
                 func.nextval(func.pg_get_serial_sequence(table.name, "id"))
             ).select_from(func.generate_series(1, bindparam("n", type_=Integer))),
         )
     return statements
+
+
+_SQLITE_SEQUENCE = sql_table("sqlite_sequence", sql_column("name"), sql_column("seq", Integer))
+
+
+def _sqlite_id_floor(entity: EntityRuntime, legacy: bool) -> Select[Any]:
+    """SQLite: the highest id the table has ever given out, whatever was deleted since.
+
+    Ids are never reused: a purged record's id must not come back, or the
+    next record's owner would read its history (the audit log is keyed by id).
+    Tables are created with AUTOINCREMENT, whose counter (``sqlite_sequence``)
+    keeps that high-water mark. Tables created before that (``legacy``) have
+    none; for them the audit log is the mark: every record created through
+    the records service has a ``create`` entry and every purge a ``purge``
+    entry naming its id, and entries are kept for good. Both are read through
+    an index. (PostgreSQL's serial sequences never give an id out twice.)
+    """
+    table = entity.table
+    if legacy:
+        mark = select(func.max(audit_log.c.record_id)).where(
+            audit_log.c.app_key == entity.app_key, audit_log.c.entity == entity.key
+        )
+    else:
+        mark = select(_SQLITE_SEQUENCE.c.seq).where(_SQLITE_SEQUENCE.c.name == table.name)
+    return select(
+        func.max(
+            func.coalesce(select(func.max(table.c.id)).scalar_subquery(), 0),
+            func.coalesce(mark.scalar_subquery(), 0),
+        )
+    )
+
+
+def _legacy_ids(ctx: WriteContext, entity: EntityRuntime) -> bool:
+    """SQLite: whether the entity's table was created without AUTOINCREMENT
+    (before ids were made never to repeat). Looked up once per runtime."""
+    statements = _statements(entity)
+    if statements.legacy_ids is None:
+        created = ctx.conn.scalar(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": entity.table.name},
+        )
+        statements.legacy_ids = "AUTOINCREMENT" not in str(created or "").upper()
+    return statements.legacy_ids
+
+
+def _next_sqlite_id(ctx: WriteContext, entity: EntityRuntime) -> int:
+    """SQLite: the first id of the rows the caller numbers itself (holding the write lock)."""
+    statements = _statements(entity)
+    legacy = _legacy_ids(ctx, entity)
+    floor = statements.id_floor.get(legacy)
+    if floor is None:
+        floor = statements.id_floor[legacy] = _sqlite_id_floor(entity, legacy)
+    return int(ctx.conn.scalar(floor) or 0) + 1
 
 
 def _unique_lookup(
@@ -373,7 +438,15 @@ def _check_unique(
     prefixes: Sequence[str],
     exclude_id: int | None = None,
     live_only: bool = False,
+    readable: ColumnElement[bool] | None = None,
 ) -> list[FieldError]:
+    """Values already held by other records (or twice in the batch), each named.
+
+    The message names the record holding the value only when ``readable``
+    (the writer's read scope; None: every record) reaches it: a value's owner
+    outside the scope is "another record", so an error never reveals a record
+    the writer could not read.
+    """
     errors: list[FieldError] = []
     for bound in entity.stored:
         if not bound.defn.unique:
@@ -397,15 +470,31 @@ def _check_unique(
         params: dict[str, Any] = {"value": next(iter(wanted))} if one else {"values": list(wanted)}
         if exclude_id is not None:
             params["exclude_id"] = exclude_id
-        for value, other_id, deleted_at in ctx.conn.execute(query, params):
-            where = " (in the recycle bin)" if deleted_at is not None else ""
-            errors.append(
-                FieldError(
-                    prefixes[wanted[value]] + bound.key,
-                    f"must be unique: record #{other_id}{where} already has this value",
-                )
-            )
+        taken = ctx.conn.execute(query, params).all()
+        if not taken:
+            continue
+        named = _readable_ids(ctx, entity, [row[1] for row in taken], readable)
+        for value, other_id, deleted_at in taken:
+            if other_id in named:
+                where = " (in the recycle bin)" if deleted_at is not None else ""
+                message = f"must be unique: record #{other_id}{where} already has this value"
+            else:
+                message = "must be unique: another record already has this value"
+            errors.append(FieldError(prefixes[wanted[value]] + bound.key, message))
     return errors
+
+
+def _readable_ids(
+    ctx: ReadContext,
+    entity: EntityRuntime,
+    ids: Sequence[int],
+    readable: ColumnElement[bool] | None,
+) -> set[int]:
+    """Which of ``ids`` are within ``readable`` (live or in the recycle bin)."""
+    if readable is None:
+        return set(ids)
+    query = select(entity.table.c.id).where(entity.table.c.id.in_(list(ids)), readable)
+    return set(ctx.conn.scalars(query))
 
 
 def _first_per_field(errors: list[FieldError]) -> list[FieldError]:
@@ -433,7 +522,12 @@ class _Created:
 
 
 def _create(
-    ctx: WriteContext, entity: EntityRuntime, inputs: Sequence[Mapping[str, Any]]
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    inputs: Sequence[Mapping[str, Any]],
+    rules: InputRules | None = None,
+    typed: Collection[str] | None = None,
+    readable: ColumnElement[bool] | None = None,
 ) -> _Created:
     prefixes = [f"[{i}]." if len(inputs) > 1 else "" for i in range(len(inputs))]
     rows: list[dict[str, Any]] = []
@@ -446,7 +540,10 @@ def _create(
             errors.extend(row_errors)
     # Looked up even when some values failed, so one answer names every problem.
     errors += resolve_references(entity.writable, rows, ctx, prefixes)
-    errors += _check_unique(ctx, entity, rows, prefixes)
+    if rules is not None:
+        for data, values, prefix in zip(inputs, rows, prefixes, strict=True):
+            errors += rules.refused(ctx, data if typed is None else typed, values, None, prefix)
+    errors += _check_unique(ctx, entity, rows, prefixes, readable=readable)
     if errors:
         raise RecordInvalid(_first_per_field(errors))
     children = [_split_child_rows(entity, values) for values in rows]
@@ -530,24 +627,38 @@ def _audit_after(
 
 
 def create_records(
-    ctx: WriteContext, entity: EntityRuntime, inputs: Sequence[Mapping[str, Any]]
+    ctx: WriteContext,
+    entity: EntityRuntime,
+    inputs: Sequence[Mapping[str, Any]],
+    *,
+    rules: InputRules | None = None,
+    typed: Collection[str] | None = None,
+    readable: ColumnElement[bool] | None = None,
 ) -> list[int]:
-    """Validate and insert records; all or none. Errors name ``[i].field`` for batches."""
-    return _create(ctx, entity, inputs).ids
+    """Validate and insert records; all or none. Errors name ``[i].field`` for batches.
+
+    ``rules`` are the writer's read-only fields (``engine.forms.input_rules``),
+    checked on the ``typed`` keys (by default every key of each input): what a
+    person typed. ``readable`` is the writer's read scope: a unique-value error
+    names the record holding the value only when it is within it (None: all).
+    """
+    return _create(ctx, entity, inputs, rules, typed, readable).ids
 
 
 def _insert(ctx: WriteContext, entity: EntityRuntime, rows: list[dict[str, Any]]) -> list[int]:
     statements = _statements(entity)
     try:
-        if len(rows) == 1:
+        sqlite = ctx.conn.dialect.name == "sqlite"
+        if len(rows) == 1 and not (sqlite and _legacy_ids(ctx, entity)):
             result = ctx.conn.execute(statements.insert, rows[0])
             return [int(result.inserted_primary_key[0])]  # type: ignore[index]
-        if ctx.conn.dialect.name == "sqlite":
+        if sqlite:
             # SQLite cannot number a multi-row INSERT … RETURNING in order, so
             # SQLAlchemy would send one statement per row. The writer holds the
             # database's write lock (BEGIN IMMEDIATE), so it numbers the rows
-            # itself, as SQLite would (max + 1).
-            first = (ctx.conn.scalar(statements.max_id) or 0) + 1
+            # itself, above every id ever given out (``_sqlite_id_floor``);
+            # AUTOINCREMENT then moves its counter to the last of them.
+            first = _next_sqlite_id(ctx, entity)
             ids = list(range(first, first + len(rows)))
         else:
             # PostgreSQL: the ids come from the table's own sequence, in one query.
@@ -569,8 +680,12 @@ def create_record(
     data: Mapping[str, Any],
     *,
     answer_as: EntityRuntime | None = None,
+    rules: InputRules | None = None,
+    readable: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
     """Create one record and answer it as ``get_record`` would read it back.
+
+    ``rules`` and ``readable`` as for ``create_records``.
 
     The answer is built from the values just written rather than read again:
     the row's own columns are what was inserted, a new record has no child
@@ -578,7 +693,7 @@ def create_record(
     ``answer_as`` is the entity the answer describes (a view without hidden
     fields); by default the entity itself.
     """
-    created = _create(ctx, entity, [data])
+    created = _create(ctx, entity, [data], rules, None, readable)
     return written_record(
         ctx, answer_as or entity, created.ids[0], created.rows[0], created.children[0]
     )
@@ -672,7 +787,16 @@ def update_record(
     version: int,
     *,
     scope: ColumnElement[bool] | None = None,
+    rules: InputRules | None = None,
+    typed: Collection[str] | None = None,
+    readable: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
+    """Change the fields ``data`` names of a live record at ``version`` (else 409).
+
+    Outside ``scope`` the record is not found. ``rules``, ``typed`` and
+    ``readable`` as for ``create_records``; the rules see the record as stored
+    and as it would be written.
+    """
     current = _fetch(ctx, entity, record_id, scope=scope)
     if current["version"] != version:
         raise StaleVersion(current["version"])
@@ -682,7 +806,9 @@ def update_record(
         existing[bound.key] = rows[record_id]
     values, errors = validate_values(entity.fields, data, ctx, existing=existing)
     errors += resolve_references(entity.writable, [values], ctx, [""])
-    errors += _check_unique(ctx, entity, [values], [""], exclude_id=record_id)
+    if rules is not None:
+        errors += rules.refused(ctx, data if typed is None else typed, values, existing)
+    errors += _check_unique(ctx, entity, [values], [""], exclude_id=record_id, readable=readable)
     if errors:
         raise RecordInvalid(_first_per_field(errors))
     children = _split_child_rows(entity, values)
@@ -764,11 +890,17 @@ def restore_record(
     record_id: int,
     *,
     scope: ColumnElement[bool] | None = None,
+    readable: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
-    """Bring a record back from the recycle bin, unless its unique values were taken since."""
+    """Bring a record back from the recycle bin, unless its unique values were taken since.
+
+    ``readable`` as for ``create_records``.
+    """
     current = _fetch(ctx, entity, record_id, deleted=True, scope=scope)
     values = {b.key: current[b.key] for b in entity.stored}
-    errors = _check_unique(ctx, entity, [values], [""], exclude_id=record_id, live_only=True)
+    errors = _check_unique(
+        ctx, entity, [values], [""], exclude_id=record_id, live_only=True, readable=readable
+    )
     if errors:
         raise Conflict(f"{entity.key} #{record_id} cannot be restored", errors)
     ctx.conn.execute(
@@ -849,10 +981,12 @@ def record_history(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> l
 def _check_restricting_links(
     ctx: WriteContext, entity: EntityRuntime, record_id: int, *, include_deleted: bool = False
 ) -> None:
-    """Say which records still link here, instead of a bare foreign-key error.
+    """Say how many records still link here, instead of a bare foreign-key error.
 
     Moving to the recycle bin is blocked by live records only; purging for
     good also by records in the recycle bin, as the foreign key would be.
+    The linking records are counted, never named: the deleting user may not
+    be allowed to read them (or even their entity).
     """
     for other in ctx.app.entities.values():
         for bound in other.fields.values():
@@ -863,15 +997,20 @@ def _check_restricting_links(
                 and options.on_delete == "restrict"
             ):
                 column = other.table.c[bound.key]
-                query = select(other.table.c.id).where(column == record_id).limit(5)
+                linking = select(other.table.c.id).where(column == record_id)
                 if not include_deleted:
-                    query = query.where(_live(other))
-                ids = list(ctx.conn.scalars(query))
-                if ids:
-                    listed = ", ".join(f"#{i}" for i in ids)
+                    linking = linking.where(_live(other))
+                counted = select(func.count()).select_from(
+                    linking.limit(LINKS_COUNTED + 1).subquery()
+                )
+                count = int(ctx.conn.scalar(counted) or 0)
+                if count:
+                    many = f"more than {LINKS_COUNTED}" if count > LINKS_COUNTED else str(count)
+                    noun = "record" if count == 1 else "records"
                     raise Conflict(
-                        f"{entity.key} #{record_id} is still linked from {other.key} {listed} "
-                        f"({other.key}.{bound.key})"
+                        f"{entity.key} #{record_id} is still linked from {many} {other.key} "
+                        f"{noun} (field {bound.key} of {other.key}); "
+                        "unlink or delete them first"
                     )
 
 

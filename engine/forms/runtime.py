@@ -129,7 +129,10 @@ def build_runtime(definition: AppDefinition, version_id: int | None = None) -> A
     }
     # Tables first without columns that reference others, so links resolve in any order.
     for entity in entities.values():
-        entity.table = Table(entity_table_name(definition.key, entity.key), metadata)
+        # AUTOINCREMENT: SQLite never gives a deleted row's id out again (records.py).
+        entity.table = Table(
+            entity_table_name(definition.key, entity.key), metadata, sqlite_autoincrement=True
+        )
     for entity in entities.values():
         table = entity.table
         for column in system_columns():

@@ -22,12 +22,42 @@ from engine.forms.field_types.abilities import ChildRows, Computed, References, 
 from engine.forms.field_types.base import BoundField, is_blank
 from engine.forms.field_types.formula import compiled
 
-SYSTEM_INPUT = frozenset({"id", "created_at", "created_by", "updated_at", "updated_by", "_display"})
+#: Keys of a record as the API answers it that a write ignores, so a client
+#: may send back the whole record it read (``_access``: what the reader may do).
+SYSTEM_INPUT = frozenset(
+    {"id", "created_at", "created_by", "updated_at", "updated_by", "_display", "_access"}
+)
 #: What no column can hold: NUL (PostgreSQL text and JSONB refuse it) and
 #: lone surrogates (not UTF-8), which a JSON body may still carry as escapes.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 #: Items looked at per value before giving up the check (bounds the walk of deep JSON).
 MAX_ITEMS_CHECKED = 10_000
+#: What a text may be surrounded by without meaning anything: every Unicode
+#: space (NBSP, the full-width U+3000, line breaks …) and the invisible
+#: zero-width characters. A text of nothing else is blank ("is required").
+BLANK_CHARACTERS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
+    "\u200b\u200c\u200d\u2060\ufeff"
+)
+_BLANK_SET = frozenset(BLANK_CHARACTERS)
+#: Types whose texts are stored trimmed (single-line: the surrounding blanks are
+#: typing accidents). Multi-line texts keep their layout; e-mails, phones, URLs
+#: and id numbers trim in their own coercion.
+TRIMMED_TYPES = frozenset({"text"})
+
+
+def typed_text(field: BoundField, value: Any) -> Any:
+    """What a write makes of a value typed into ``field`` before its type coerces it.
+
+    A text of only ``BLANK_CHARACTERS`` is blank (None); a text of a
+    ``TRIMMED_TYPES`` field loses the blanks around it; anything else is kept.
+    (``validate_values`` does the same inline.)
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    stripped = value.strip(BLANK_CHARACTERS)
+    if not stripped:
+        return None
+    return stripped if field.defn.type in TRIMMED_TYPES else value
 
 
 def unstorable_text(value: Any) -> str | None:
@@ -92,8 +122,9 @@ class _Plan:
     """
 
     fields: Mapping[str, BoundField]
-    #: (key, field, coerce, stores child rows, has a default), in definition order.
-    writable: tuple[tuple[str, BoundField, Callable[[Any], Any], bool, bool], ...]
+    #: (key, field, coerce, stores child rows, has a default, stored trimmed),
+    #: in definition order.
+    writable: tuple[tuple[str, BoundField, Callable[[Any], Any], bool, bool, bool], ...]
     writable_keys: frozenset[str]
     #: Writable fields that can ever be required (statically or by ``required_when``).
     maybe_required: tuple[BoundField, ...]
@@ -114,6 +145,7 @@ def _plan_for(fields: tuple[BoundField, ...]) -> _Plan:
                 f.type.coercer(f),
                 isinstance(f.type, ChildRows),
                 f.defn.default is not None,
+                f.defn.type in TRIMMED_TYPES,
             )
             for f in writable
         ),
@@ -161,7 +193,10 @@ def validate_values(
     """Coerce ``data`` field by field; with ``existing`` it is a partial update.
 
     Returns the values to write (computed ones included) and the errors.
-    References are not resolved here: see ``resolve_references``.
+    References are not resolved here: see ``resolve_references``. A text of
+    only blank characters (``BLANK_CHARACTERS``) is blank, as if not filled
+    in; single-line texts (``TRIMMED_TYPES``) are stored without the blanks
+    around them.
     """
     plan = _plan(fields)
     errors: list[FieldError] = []
@@ -176,7 +211,7 @@ def validate_values(
                 errors.append(FieldError(prefix + key, "is not a field of this form"))
         elif not is_blank(data[key]):
             errors.append(FieldError(prefix + key, "is computed and cannot be written"))
-    for key, bound, coerce, child_rows, has_default in plan.writable:
+    for key, bound, coerce, child_rows, has_default, trimmed in plan.writable:
         if key not in data:
             if has_default and existing is None:
                 try:
@@ -194,6 +229,13 @@ def validate_values(
             values[key] = [] if child_rows else None
             continue
         if kind is str:
+            if raw[0] in _BLANK_SET or raw[-1] in _BLANK_SET:
+                stripped = raw.strip(BLANK_CHARACTERS)
+                if not stripped:  # only spaces: nothing was typed
+                    values[key] = [] if child_rows else None
+                    continue
+                if trimmed:
+                    raw = stripped
             problem = None if UNSTORABLE.search(raw) is None else unstorable_text(raw)
         elif kind is int or kind is float or kind is bool:
             problem = None

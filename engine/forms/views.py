@@ -4,14 +4,17 @@ A view's ``filter`` is a tree of the records filter language whose values
 may be relative: ``{"$user": "me"}`` (who looks) and ``{"$today": N}``
 (today plus N days in the tenant's time zone). They are resolved per
 request into plain values and the tree goes through the same parser and
-binder as a client's ``filter``, so a view can do nothing a client could
-not ask for itself, and the caller's record scope still applies on top.
+binder as a client's ``filter``; the caller's record scope still applies on
+top. The one thing a view may do that its reader could not ask for: select
+records by a field hidden from the reader, because the designer wrote that
+condition (``ViewQuery``); the values stay hidden and the reader cannot
+change the condition's operands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -105,6 +108,29 @@ def narrowed(
     return Group(conjunction="and", items=(own, given))
 
 
+@dataclass
+class ViewQuery(ListQuery):
+    """A list query narrowed to a saved view, with the designer's part kept apart.
+
+    ``filter`` is the view's filter ANDed with the request's, so a caller
+    without a user's restrictions lists exactly the view's records.
+    ``engine.forms.guard.GuardedReads`` instead applies ``designed`` on the
+    whole entity and checks only ``own_filter`` (and a ``sort`` of the
+    request's own) against the reader's access: a view may select records by
+    a field the reader may not see, as its designer decided, without the
+    reader being able to change the condition or read the values; a view's
+    sort by such a field is dropped for that reader, because an order by it
+    would rank records by the hidden value.
+    """
+
+    #: The view's filter for this user and day.
+    designed: FilterNode | None = None
+    #: The request's own filter.
+    own_filter: FilterNode | None = None
+    #: Whether ``sort`` is the view's (the request had none).
+    sort_from_view: bool = False
+
+
 def apply_view(
     query: ListQuery,
     definition: AppDefinition,
@@ -112,11 +138,19 @@ def apply_view(
     view_key: str,
     user_id: int | None,
     today: date,
-) -> ListQuery:
+) -> ViewQuery:
     """``query`` narrowed to the view's records, in the view's order unless it has its own."""
     view = require_view(definition, entity_key, view_key)
+    designed = view_filter(view, user_id, today)
     combined = narrowed(view, query.filter, user_id, today)
-    return replace(query, filter=combined, sort=query.sort or list(view.sort))
+    base = {f.name: getattr(query, f.name) for f in fields(ListQuery)}
+    base.update(filter=combined, sort=query.sort or list(view.sort))
+    return ViewQuery(
+        **base,
+        designed=designed,
+        own_filter=query.filter,
+        sort_from_view=not query.sort and bool(view.sort),
+    )
 
 
 def check_view_filters(definition: AppDefinition, runtime: AppRuntime) -> Iterator[tuple[str, str]]:
@@ -143,6 +177,7 @@ def check_view_filters(definition: AppDefinition, runtime: AppRuntime) -> Iterat
 __all__ = [
     "RelativeValueInvalid",
     "View",
+    "ViewQuery",
     "apply_view",
     "check_view_filters",
     "find_view",

@@ -133,6 +133,9 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_used_at", UTCDateTime, nullable=True),
     Column("revoked_at", UTCDateTime, nullable=True),
+    # SESSIONS (issue 8): tokens expire; listing a user's tokens is indexed.
+    Column("expires_at", UTCDateTime, nullable=True),
+    Index("ix_api_tokens_user", "user_id"),
 )
 
 #: Per-period counters of autonumber fields. The increment happens inside the
@@ -222,3 +225,56 @@ app_files = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("app_key", "path", name="uq_app_files_app_path"),
 )
+
+
+# --- SESSIONS part (issue 8): server-side sessions, security events, login throttling ---
+
+#: One row per log-in. The session token (a JWT) names its row (``sid``), and
+#: every request checks the row, so logging out, revoking a session or
+#: deactivating the user takes effect on the next request in every process.
+sessions = Table(
+    "sessions",
+    tenant_metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("ip", String(45), nullable=True),
+    Column("user_agent", String(200), nullable=True),
+    Index("ix_sessions_user", "user_id"),
+)
+
+#: Security events (login_failed, permission_denied, …) are audit rows without
+#: a record; they are listed newest first by action, and refusals are counted
+#: per user over the last minute.
+Index("ix_audit_log_action_at", audit_log.c.action, audit_log.c.at)
+
+#: Failed log-ins per account (``account:<tenant>/<username>``) and per client
+#: IP (``ip:<address>``), in the catalogue so every API process sees them.
+login_throttle = Table(
+    "login_throttle",
+    catalog_metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Index("ix_login_throttle_last_failure_at", "last_failure_at"),
+)
+
+# -- TRANSFER (issue 8): heavy operations per tenant ---------------------------
+#: One row per claimed slot of a heavy operation (an import, an export): at most
+#: ``limit`` slots per kind, held by one request (``holder``) until it releases
+#: the row or ``expires_at`` passes, so a crashed process never blocks a tenant
+#: for ever. Claimed in short transactions, so it bounds every API process.
+heavy_operations = Table(
+    "heavy_operations",
+    tenant_metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+# -- end TRANSFER ----------------------------------------------------------------

@@ -447,7 +447,7 @@ def test_image_and_attachment_limits(client: TestClient, auth: dict[str, str], a
     assert visit["contract"][0]["content_type"] == "application/pdf"
     cases = [
         ({"photos": [big_png]}, "photos", "big.png is larger than 0.001 MB"),
-        ({"photos": [text]}, "photos", "notes.txt is not an accepted type of file"),
+        ({"photos": [text]}, "photos", "notes.txt is not an image (PNG, JPEG, GIF, WebP or BMP)"),
         ({"photos": [small_png, small_png]}, "photos", "must not list a file twice"),
         ({"photos": [small_png, pdf, text]}, "photos", "must have at most 2 files"),
         ({"contract": [text]}, "contract", "notes.txt is not an accepted type of file"),

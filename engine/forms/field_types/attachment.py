@@ -16,6 +16,7 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.types import TypeEngine
 
+from engine.files.ids import valid_file_id
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField, Example, FieldType, Options
@@ -34,10 +35,17 @@ class AttachmentOptions(Options):
 
 
 def file_id(item: Any) -> str:
+    """The file id of one item of an attachment value (an id or ``{"id": …}``).
+
+    Ids are checked for their shape here, before any query: a NUL byte or
+    other garbage is a 422 naming the field, never a database error.
+    """
     if isinstance(item, dict):
         item = item.get("id")
     if not isinstance(item, str) or not 1 <= len(item) <= 36:
         raise FieldInvalid("must be a list of uploaded files (ids from POST /api/files)")
+    if not valid_file_id(item):
+        raise FieldInvalid(f"there is no uploaded file with id {item}")
     return item
 
 
@@ -85,14 +93,25 @@ class AttachmentType(FieldType, References):
             info = known.get(i)
             if info is None:
                 return FieldInvalid(f"there is no uploaded file with id {i}")
-            if info["size"] > options.max_size_mb * 1024 * 1024:
-                return FieldInvalid(f"{info['name']} is larger than {options.max_size_mb:g} MB")
-            if options.accept and not any(
-                fnmatch.fnmatch(info["content_type"], pattern) for pattern in options.accept
-            ):
-                return FieldInvalid(f"{info['name']} is not an accepted type of file")
+            refusal = self.refusal(info, options)
+            if refusal is not None:
+                return FieldInvalid(refusal)
             described.append(info)
         return described
+
+    def refusal(self, info: dict[str, Any], options: AttachmentOptions) -> str | None:
+        """Why this field refuses an uploaded file, or ``None``.
+
+        ``content_type`` is what the upload sniffed from the file's bytes
+        (``engine.files.sniff``), never what the client claimed.
+        """
+        if info["size"] > options.max_size_mb * 1024 * 1024:
+            return f"{info['name']} is larger than {options.max_size_mb:g} MB"
+        if options.accept and not any(
+            fnmatch.fnmatch(info["content_type"], pattern) for pattern in options.accept
+        ):
+            return f"{info['name']} is not an accepted type of file"
+        return None
 
     def to_json(self, value: Any, field: BoundField) -> Any:
         if value is None:

@@ -26,14 +26,19 @@ class LinkOptions(Options):
     on_delete: Literal["restrict", "set_null", "cascade"] = "restrict"
 
 
+#: Ids are INTEGER columns (32-bit on PostgreSQL): a larger one made the driver raise.
+MAX_ID = 2**31 - 1
+
+
 def record_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise FieldInvalid("must be the id of a record (a positive integer)")
     return value
 
 
 def parse_id(text: str) -> int:
-    if not text.isdigit():
+    # isascii and the length: int() refuses "²" and strings over 4,300 digits.
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
         raise FieldInvalid("must be the id of a record (a positive integer)")
     return record_id(int(text))
 

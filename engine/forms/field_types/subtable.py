@@ -85,6 +85,8 @@ class SubtableType(FieldType, ChildRows):
                 nullable=False,
             ),
             Column("position", Integer, nullable=False),
+            # As the entity's own table: a row id is never given out twice on SQLite.
+            sqlite_autoincrement=True,
         )
         for sub in sub_fields(field).values():
             for col in sub.type.columns(sub, entity):

@@ -11,7 +11,7 @@ from sqlalchemy.types import TypeEngine
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField, Example, FieldType
-from engine.forms.field_types.link import parse_id
+from engine.forms.field_types.link import MAX_ID, parse_id
 from engine.store.tables import users
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ ACTIVE_USER_NAME = select(users.c.id, users.c.display_name).where(
 
 
 def user_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise FieldInvalid("must be the id of a user (a positive integer)")
     return value
 

@@ -28,6 +28,12 @@ MAX_FILTER_CHARS = 10_000
 MAX_DEPTH = 5
 #: Conditions in one filter, counted over all groups.
 MAX_CONDITIONS = 50
+#: Nodes (groups and conditions) in one filter: checked as each node is met,
+#: so a wide tree is refused before it is walked.
+MAX_NODES = 200
+#: JSON nesting (objects and lists) of the filter text, checked before decoding:
+#: Python's json module recurses per level and raises RecursionError near 1,000.
+MAX_JSON_NESTING = 32
 
 CONDITION_KEYS = ("field", "op", "value")
 
@@ -92,8 +98,14 @@ class _Parser:
         self.root = root
         self.errors: list[FieldError] = []
         self.conditions = 0
+        self.nodes = 0
 
     def node(self, raw: Any, path: str, depth: int) -> FilterNode | None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            if self.nodes == MAX_NODES + 1:
+                self.errors.append(FieldError(self.root, f"has more than {MAX_NODES} parts"))
+            return None
         if not isinstance(raw, dict):
             self.errors.append(FieldError(path, _SHAPE))
             return None
@@ -146,12 +158,42 @@ def parse_filter(text: str | None) -> FilterNode | None:
         raise RecordInvalid(
             [FieldError("filter", f"must be at most {MAX_FILTER_CHARS} characters")]
         )
+    if json_nesting(text) > MAX_JSON_NESTING:
+        raise RecordInvalid(
+            [FieldError("filter", f"nests lists and objects more than {MAX_JSON_NESTING} deep")]
+        )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
         message = f"is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         raise RecordInvalid([FieldError("filter", message)]) from None
     return filter_from_json(raw)
+
+
+def json_nesting(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in JSON text, found without recursion.
+
+    Brackets inside strings do not count; the text need not be valid JSON
+    (decoding reports that afterwards).
+    """
+    deepest = depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def filter_from_json(raw: Any, path: str = "filter") -> FilterNode:

@@ -36,6 +36,10 @@ JOIN = ", "
 #: ... and split on import: ASCII and full-width commas and semicolons, the enumeration comma.
 SPLIT = re.compile(r"\s*[,，;；、]\s*")
 ADDRESS_PARTS = ("province", "city", "district", "detail")
+#: What a spreadsheet may run as a formula (CSV/formula injection) at the start of a text:
+#: ``= + - @``, their full-width forms (Excel and WPS with a Chinese IME take ``＝`` for
+#: ``=``), and TAB, CR and LF, which some spreadsheets skip before reading a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 BLANK = object()
 
@@ -75,6 +79,11 @@ def number_format(bound: BoundField) -> str | None:
 
 
 # -- export -------------------------------------------------------------------
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet could take this text for a formula; numbers are never texts."""
+    return text.startswith(FORMULA_STARTS)
+
+
 def choice_labels(bound: BoundField, lang: str) -> dict[str, str]:
     return {c.value: text_of(c.label, lang, c.value) for c in bound.options.options}
 
@@ -288,6 +297,7 @@ def texts_of(cells: Sequence[Any], bound: BoundField) -> set[str]:
 
 __all__ = [
     "BLANK",
+    "FORMULA_STARTS",
     "LANGS",
     "NOT_IN_SHEETS",
     "REFERENCES",
@@ -295,6 +305,7 @@ __all__ = [
     "csv_text",
     "from_cell",
     "kind_of",
+    "looks_like_formula",
     "number_format",
     "text_of",
     "texts_of",

@@ -25,7 +25,14 @@ from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.guard import GuardedReads
 from engine.forms.records import ListQuery
-from engine.forms.transfer.cells import NOT_IN_SHEETS, csv_text, number_format, text_of, to_cell
+from engine.forms.transfer.cells import (
+    NOT_IN_SHEETS,
+    csv_text,
+    looks_like_formula,
+    number_format,
+    text_of,
+    to_cell,
+)
 from engine.forms.views import View
 
 Format = Literal["xlsx", "csv"]
@@ -33,8 +40,6 @@ FORMATS: tuple[Format, ...] = ("xlsx", "csv")
 MAX_ROWS = 50_000
 PAGE_SIZE = 500
 ID_HEADER = "ID"
-#: What Excel reads as a formula at the start of a text: written so it stays text.
-FORMULA_STARTS = ("=", "+", "-", "@")
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -146,19 +151,26 @@ def write_xlsx(columns: Sequence[Column], rows: Iterator[list[Any]], sheet: str)
 
 
 def _text_cell(worksheet: Any, text: str) -> Any:
-    """A text cell; openpyxl would store a text beginning with ``=`` as a formula."""
+    """A text cell that stays text.
+
+    openpyxl would store a text beginning with ``=`` as a formula, so the type is
+    set to string; and Excel's quote prefix (``quotePrefix``, shown as a leading
+    ``'`` in the formula bar, not in the value) keeps the text a text when a user
+    edits the cell, as ``'=…`` typed by hand would.
+    """
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if not text.startswith("="):
+    if not looks_like_formula(text):
         return text
     cell = WriteOnlyCell(worksheet, value=text)
     cell.data_type = "s"
+    cell.quotePrefix = True
     return cell
 
 
 def _csv_safe(text: str) -> str:
     # A spreadsheet opening the CSV would run "=HYPERLINK(…)": a leading quote keeps it text
-    # (the import takes it off again).
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # (the import takes it off again). Numbers are not texts: -5 stays a number.
+    return "'" + text if looks_like_formula(text) else text
 
 
 def write_csv(columns: Sequence[Column], rows: Iterator[list[Any]]) -> bytes:

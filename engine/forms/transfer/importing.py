@@ -16,135 +16,28 @@ for people. At most ``MAX_ERRORS`` are listed.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from engine.forms.errors import FieldInvalid, RecordInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.guard import GuardedWrites
-from engine.forms.permissions import FieldAccess
+from engine.forms.permissions import EntityAccess, FieldAccess
 from engine.forms.records import SYSTEM_COLUMNS
+from engine.forms.runtime import EntityRuntime
 from engine.forms.transfer.cells import BLANK, LANGS, NOT_IN_SHEETS, from_cell, kind_of, texts_of
-from engine.forms.transfer.export import FORMULA_STARTS
+from engine.forms.transfer.limits import ImportLimits
 from engine.forms.transfer.lookups import Lookups
+from engine.forms.transfer.problems import MAX_ERRORS, ImportInvalid, Problem
+from engine.forms.transfer.sheets import Sheet, blank, read_sheet
+from engine.forms.transfer.xlsx_reader import column_letter
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 10_000
-MAX_ERRORS = 200
-XLSX_MAGIC = b"PK\x03\x04"
+#: The default bounds (``ImportLimits``); the API passes its own from the settings.
+MAX_BYTES = ImportLimits().max_bytes
+MAX_ROWS = ImportLimits().max_rows
 BATCH_PREFIX = re.compile(r"^\[(\d+)\]\.")
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    message: str
-    row: int | None = None
-    column: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        answer: dict[str, Any] = {"field": self.field, "message": self.message}
-        if self.row is not None:
-            answer["row"] = self.row
-        if self.column is not None:
-            answer["column"] = self.column
-        return answer
-
-
-class ImportInvalid(Exception):
-    """The file cannot be imported; ``problems`` lists the first ``MAX_ERRORS`` of ``total``."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.total = len(problems)
-        self.problems = list(problems)[:MAX_ERRORS]
-        listed = "" if self.total <= MAX_ERRORS else f"; the first {MAX_ERRORS} are listed"
-        super().__init__(f"the file cannot be imported: {self.total} problem(s){listed}")
-
-
-@dataclass(frozen=True)
-class Sheet:
-    header: list[str]
-    #: (the row number the spreadsheet shows, its cells), blank rows left out.
-    rows: list[tuple[int, list[Any]]]
-
-
-def _file_problem(message: str) -> ImportInvalid:
-    return ImportInvalid([Problem("file", message)])
-
-
-# -- reading the file ---------------------------------------------------------
-def _blank(cells: Sequence[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
-
-
-def _collect(rows: Iterator[Sequence[Any]]) -> Sheet:
-    header_cells = next(rows, None)
-    if header_cells is None or _blank(header_cells):
-        raise _file_problem("the first row must hold the column headers")
-    header = ["" if c is None else str(c).strip() for c in header_cells]
-    found: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(rows, start=2):
-        if _blank(cells):
-            continue
-        if len(found) == MAX_ROWS:
-            raise _file_problem(f"has more than {MAX_ROWS} rows; split it into several files")
-        found.append((number, list(cells)))
-    if not found:
-        raise _file_problem("has no rows below the headers")
-    return Sheet(header, found)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[Sequence[Any]]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise _file_problem("is not a readable XLSX workbook") from None
-    try:
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(data: bytes) -> Iterator[Sequence[Any]]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", errors="replace")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            # Excel on Chinese Windows saves "CSV" in the ANSI code page, GBK.
-            text = data.decode("gb18030", errors="replace")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        yield [_unquote(cell) for cell in row]
-
-
-def _unquote(cell: str) -> str:
-    """Drop the quote the CSV export puts before a text that looks like a formula."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_STARTS:
-        return cell[1:]
-    return cell
-
-
-def read_sheet(data: bytes, filename: str) -> Sheet:
-    """The headers and non-blank rows of the first worksheet (XLSX) or of a CSV file."""
-    if len(data) > MAX_BYTES:
-        raise _file_problem(f"is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    name = filename.lower()
-    if data.startswith(XLSX_MAGIC):
-        return _collect(_xlsx_rows(data))
-    if name.endswith((".xlsx", ".xls", ".xlsm")):
-        raise _file_problem("is not an XLSX workbook (save old .xls files as .xlsx)")
-    return _collect(_csv_rows(data))
 
 
 # -- headers to fields --------------------------------------------------------
@@ -155,10 +48,10 @@ class Mapped:
     bound: BoundField
 
 
-def _names(writes: GuardedWrites) -> dict[str, str]:
+def _names(entity: EntityRuntime) -> dict[str, str]:
     """Header (case-insensitive) → field key: keys first, then labels in each language."""
     names: dict[str, str] = {}
-    fields = writes.entity.fields
+    fields = entity.fields
     for key in fields:
         names[key.casefold()] = key
     for lang in LANGS:
@@ -169,19 +62,18 @@ def _names(writes: GuardedWrites) -> dict[str, str]:
     return names
 
 
-def map_columns(writes: GuardedWrites, sheet: Sheet) -> list[Mapped]:
+def map_columns(entity: EntityRuntime, access: EntityAccess, sheet: Sheet) -> list[Mapped]:
     """The columns that become values; 422 for unknown, read-only or repeated headers."""
-    names = _names(writes)
+    names = _names(entity)
     ignored = {key.casefold() for key in SYSTEM_COLUMNS}
-    access = writes.access
     mapped: list[Mapped] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for index, header in enumerate(sheet.header):
         where = f"columns.{header}"
         if not header:
-            if any(index < len(cells) and not _blank([cells[index]]) for _, cells in sheet.rows):
-                letter = get_column_letter(index + 1)
+            if any(index < len(cells) and not blank([cells[index]]) for _, cells in sheet.rows):
+                letter = column_letter(index + 1)
                 problems.append(
                     Problem(f"columns.{letter}", f"column {letter} has values but no header", 1)
                 )
@@ -192,11 +84,10 @@ def map_columns(writes: GuardedWrites, sheet: Sheet) -> list[Mapped]:
         key = names.get(folded)
         hidden = key is not None and not access.unrestricted and key in access.hidden
         if key is None or hidden:
-            entity = writes.entity.key
-            message = f"{header!r} is neither the label nor the key of a field of {entity}"
+            message = f"{header!r} is neither the label nor the key of a field of {entity.key}"
             problems.append(Problem(where, message, 1, header))
             continue
-        bound = writes.entity.fields[key]
+        bound = entity.fields[key]
         if not bound.type.writable:
             continue  # computed by the engine (formula, autonumber, roll-up): exported only
         if bound.type.key in NOT_IN_SHEETS:
@@ -220,21 +111,43 @@ def _cell(cells: Sequence[Any], index: int) -> Any:
     return cells[index] if index < len(cells) else None
 
 
-def _inputs(
-    sheet: Sheet, columns: Sequence[Mapped], lookups: Lookups
-) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
-    for column in columns:
-        if kind_of(column.bound) in ("link", "links"):
-            cells = [_cell(cells, column.index) for _, cells in sheet.rows]
-            lookups.prepare_titles(column.bound, texts_of(cells, column.bound))
+@dataclass(frozen=True)
+class Prepared:
+    """The rows as the values a client would send, and the cells that could not be read."""
+
+    columns: list[Mapped]
+    #: (the spreadsheet's row number, the row's values), rows with unreadable cells left out.
+    rows: list[tuple[int, dict[str, Any]]]
+    problems: list[Problem]
+
+
+def link_texts(sheet: Sheet, columns: Sequence[Mapped]) -> dict[str, set[str]]:
+    """Field key → every title its link column names, so they are looked up in one batch."""
+    return {
+        column.bound.key: texts_of(
+            [_cell(cells, column.index) for _, cells in sheet.rows], column.bound
+        )
+        for column in columns
+        if kind_of(column.bound) in ("link", "links")
+    }
+
+
+def prepare_rows(sheet: Sheet, columns: Sequence[Mapped], lookups: Lookups) -> Prepared:
+    """Every cell as its field's JSON value (the slow part: no transaction needed).
+
+    ``lookups`` must have loaded what the columns name (``Lookups.load``).
+    """
     good: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     for number, cells in sheet.rows:
         values: dict[str, Any] = {}
         failed = False
         for column in columns:
+            cell = _cell(cells, column.index)
             try:
-                value = from_cell(column.bound, _cell(cells, column.index), lookups.resolve)
+                if isinstance(cell, str) and "\x00" in cell:
+                    raise FieldInvalid("contains a NUL character")
+                value = from_cell(column.bound, cell, lookups.resolve)
             except FieldInvalid as err:
                 field = f"rows[{number}].{column.bound.key}"
                 problems.append(Problem(field, err.message, number, column.header))
@@ -244,7 +157,7 @@ def _inputs(
                 values[column.bound.key] = value
         if not failed:
             good.append((number, values))
-    return good, problems
+    return Prepared(list(columns), good, problems)
 
 
 def _row_problems(
@@ -263,14 +176,16 @@ def _row_problems(
     return problems
 
 
-def import_records(writes: GuardedWrites, lookups: Lookups, sheet: Sheet) -> list[int]:
-    """Create one record per row, all or none; ``ImportInvalid`` names every problem found.
+def create_rows(writes: GuardedWrites, prepared: Prepared) -> list[int]:
+    """Create one record per prepared row, all or none; ``ImportInvalid`` names every problem.
 
-    Runs in the caller's transaction: on any problem, raise and let it roll back.
+    Runs in the caller's (write) transaction: on any problem, raise and let it roll
+    back. ``GuardedWrites`` checks the caller's create permission and writable
+    fields again, as they are at the time of the write.
     """
     writes.access.require("create")
-    columns = map_columns(writes, sheet)
-    good, problems = _inputs(sheet, columns, lookups)
+    columns, good = prepared.columns, prepared.rows
+    problems = list(prepared.problems)
     headers = {c.bound.key: c.header for c in columns}
     ids: list[int] = []
     if good:
@@ -289,14 +204,31 @@ def import_records(writes: GuardedWrites, lookups: Lookups, sheet: Sheet) -> lis
     return ids
 
 
+def import_records(writes: GuardedWrites, lookups: Lookups, sheet: Sheet) -> list[int]:
+    """Map, read and create in one go, in the caller's transaction (for scripts and tests).
+
+    The API splits these steps so that only ``create_rows`` runs in the write
+    transaction (api/routes/transfer.py).
+    """
+    writes.access.require("create")
+    columns = map_columns(writes.entity, writes.access, sheet)
+    lookups.load(columns, link_texts(sheet, columns))
+    return create_rows(writes, prepare_rows(sheet, columns, lookups))
+
+
 __all__ = [
     "MAX_BYTES",
     "MAX_ERRORS",
     "MAX_ROWS",
     "ImportInvalid",
+    "Mapped",
+    "Prepared",
     "Problem",
     "Sheet",
+    "create_rows",
     "import_records",
+    "link_texts",
     "map_columns",
+    "prepare_rows",
     "read_sheet",
 ]

@@ -6,19 +6,24 @@ of the target entity, so a title only matches records the importer could
 have picked in the form. A reference may also be written as an id (``12`` or
 ``#12``, as the export writes a record without a title); the records service
 then checks that it exists, as for any create.
+
+``load`` reads everything a file's columns name in one read transaction, so
+the slow part of an import — turning every cell into a value — then runs
+with no connection at all (``conn`` is dropped).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, select
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.runtime import AppRuntime
+from engine.forms.transfer.cells import kind_of
 from engine.store.tables import departments, users
 
 CHUNK = 500
@@ -43,9 +48,15 @@ def _index(pairs: Iterable[tuple[Any, Any]]) -> dict[str, list[int]]:
 TargetScope = Callable[[str], tuple[ColumnElement[bool] | None, bool]]
 
 
+class _Column(Protocol):
+    @property
+    def bound(self) -> BoundField: ...
+
+
 @dataclass
 class Lookups:
-    conn: Connection
+    #: None once ``load`` has read what the import needs.
+    conn: Connection | None
     app: AppRuntime
     target_scope: TargetScope
     _users: dict[str, list[int]] | None = None
@@ -53,12 +64,39 @@ class Lookups:
     _departments: dict[str, list[int]] | None = None
     _titles: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
+    def load(self, columns: Sequence[_Column], titles: Mapping[str, set[str]]) -> None:
+        """Read every user, department and linked title ``columns`` may name, then let
+        go of the connection: resolving afterwards needs no database.
+
+        ``titles`` maps a link column's field key to the titles it holds.
+        """
+        kinds = {kind_of(column.bound) for column in columns}
+        if kinds & {"user", "users"}:
+            self._load_users()
+        if "department" in kinds:
+            self._load_departments()
+        for column in columns:
+            if column.bound.key in titles:
+                self.prepare_titles(column.bound, titles[column.bound.key])
+        self.conn = None
+
+    def _connection(self) -> Connection:
+        if self.conn is None:
+            raise RuntimeError("Lookups.load did not read what this column needs")
+        return self.conn
+
     # -- people and departments --------------------------------------------
     def _load_users(self) -> tuple[dict[str, int], dict[str, list[int]]]:
         if self._usernames is None or self._users is None:
-            rows = self.conn.execute(
-                select(users.c.id, users.c.username, users.c.display_name).where(users.c.is_active)
-            ).all()
+            rows = (
+                self._connection()
+                .execute(
+                    select(users.c.id, users.c.username, users.c.display_name).where(
+                        users.c.is_active
+                    )
+                )
+                .all()
+            )
             self._usernames = {row.username: row.id for row in rows}
             self._users = _index((row.id, row.display_name) for row in rows)
         return self._usernames, self._users
@@ -75,11 +113,14 @@ class Lookups:
             raise FieldInvalid(f"{len(found)} users are named {text!r}: write the username instead")
         raise FieldInvalid(f"there is no active user named {text!r}")
 
-    def department(self, text: str) -> int:
+    def _load_departments(self) -> dict[str, list[int]]:
         if self._departments is None:
-            rows = self.conn.execute(select(departments.c.id, departments.c.name))
+            rows = self._connection().execute(select(departments.c.id, departments.c.name))
             self._departments = _index((row.id, row.name) for row in rows)
-        found = self._departments.get(text.strip().casefold(), [])
+        return self._departments
+
+    def department(self, text: str) -> int:
+        found = self._load_departments().get(text.strip().casefold(), [])
         if len(found) == 1:
             return found[0]
         if found:
@@ -105,7 +146,8 @@ class Lookups:
             )
             if scope is not None:
                 statement = statement.where(scope)
-            for key, ids in _index(tuple(row) for row in self.conn.execute(statement)).items():
+            rows = self._connection().execute(statement)
+            for key, ids in _index(tuple(row) for row in rows).items():
                 found.setdefault(key, []).extend(ids)
 
     def record(self, bound: BoundField, text: str) -> int:

@@ -15,8 +15,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('login_throttle',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('last_failure_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle'))
+    )
+    op.create_index('ix_login_throttle_last_failure_at', 'login_throttle', ['last_failure_at'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('ix_login_throttle_last_failure_at', table_name='login_throttle')
+    op.drop_table('login_throttle')

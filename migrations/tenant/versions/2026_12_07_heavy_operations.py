@@ -15,8 +15,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('heavy_operations',
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=False),
+    sa.Column('holder', sa.String(length=64), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'slot', name=op.f('pk_heavy_operations'))
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('heavy_operations')

@@ -18,6 +18,10 @@ def bound(type_: str, **options: Any) -> Any:
     return bind_field(FieldDef(key="f", type=type_, **options))
 
 
+#: Two file ids: attachment values are lists of them.
+FILE_A = "9b2c6f0e-5a1d-4c3e-8f7a-2d4b6c8e0f1a"
+FILE_B = "4e1d2c3b-6a5f-4b7e-9c8d-0f1e2d3c4b5a"
+
 ACCEPTS: list[tuple[str, dict[str, Any], Any, Any]] = [
     ("text", {}, "hello", "hello"),
     ("textarea", {}, "line 1\nline 2", "line 1\nline 2"),
@@ -42,7 +46,7 @@ ACCEPTS: list[tuple[str, dict[str, Any], Any, Any]] = [
     ("user", {}, 3, 3),
     ("link", {"target": "customer"}, 7, 7),
     ("address", {}, {"province": "浙江省", "city": ""}, {"province": "浙江省"}),
-    ("attachment", {}, [{"id": "abc"}, "def"], ["abc", "def"]),
+    ("attachment", {}, [{"id": FILE_A}, FILE_B], [FILE_A, FILE_B]),
 ]
 
 REFUSES: list[tuple[str, dict[str, Any], Any, str]] = [
@@ -79,8 +83,9 @@ REFUSES: list[tuple[str, dict[str, Any], Any, str]] = [
     ("link", {"target": "customer"}, True, "id of a record"),
     ("address", {}, {"planet": "Mars"}, "unknown address part"),
     ("address", {}, "杭州", "must be an object"),
-    ("attachment", {"max_files": 1}, ["a", "b"], "at most 1"),
-    ("attachment", {}, ["a", "a"], "twice"),
+    ("attachment", {"max_files": 1}, [FILE_A, FILE_B], "at most 1"),
+    ("attachment", {}, [FILE_A, FILE_A], "twice"),
+    ("attachment", {}, ["abc\x00"], "no uploaded file with id"),
 ]
 
 

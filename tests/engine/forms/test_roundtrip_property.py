@@ -48,7 +48,7 @@ from engine.forms.field_types import time as time_of_day
 from engine.forms.field_types.base import BoundField, is_blank
 from engine.forms.records import ListQuery, create_records, get_record, list_records
 from engine.forms.runtime import build_runtime
-from engine.forms.validation import unstorable_text
+from engine.forms.validation import typed_text, unstorable_text
 
 FIELD_TYPES = (
     "text",
@@ -225,6 +225,9 @@ def accepts(field: BoundField, value: Any) -> bool:
     """Whether the engine takes ``value``: storable text, and its type coerces it."""
     if unstorable_text(value) is not None:
         return False
+    value = typed_text(field, value)  # blanks around a text are not part of it
+    if value is None:
+        return True
     try:
         field.type.coerce(value, field)
     except FieldInvalid:
@@ -238,6 +241,7 @@ def valid_values(field: BoundField) -> st.SearchStrategy[Any]:
 
 def expected_json(field: BoundField, value: Any) -> Any:
     """What the field reads back as: its type's JSON of its coerced value."""
+    value = typed_text(field, value)
     stored = None if is_blank(value) else field.type.coerce(value, field)
     return field.type.to_json(stored, field)
 

@@ -1,5 +1,6 @@
 /**
- * Thin fetch wrapper for the Formwork API: bearer token from localStorage,
+ * Thin fetch wrapper for the Formwork API: bearer token from sessionStorage
+ * (per tab, gone when the tab closes: docs/decisions/0004-web-session.md),
  * JSON in and out, problem+json errors raised as ApiError.
  */
 import { currentLang } from "../i18n";
@@ -35,23 +36,44 @@ export class ApiError extends Error {
   }
 }
 
+// Earlier versions kept the token in localStorage, where it outlived the tab
+// and was readable by every tab of the origin: drop any such leftover.
+localStorage.removeItem(TOKEN_KEY);
+localStorage.removeItem(USER_KEY);
+
 export const session = {
   token(): string | null {
-    return localStorage.getItem(TOKEN_KEY);
+    return sessionStorage.getItem(TOKEN_KEY);
   },
   user(): CurrentUser | null {
-    const raw = localStorage.getItem(USER_KEY);
+    const raw = sessionStorage.getItem(USER_KEY);
     return raw ? (JSON.parse(raw) as CurrentUser) : null;
   },
   save(login: LoginResponse): void {
-    localStorage.setItem(TOKEN_KEY, login.access_token);
-    localStorage.setItem(USER_KEY, JSON.stringify(login.user));
+    sessionStorage.setItem(TOKEN_KEY, login.access_token);
+    sessionStorage.setItem(USER_KEY, JSON.stringify(login.user));
   },
   clear(): void {
-    localStorage.removeItem(TOKEN_KEY);
-    localStorage.removeItem(USER_KEY);
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(USER_KEY);
   },
 };
+
+/**
+ * Log out: end the session on the server (so the token stops working
+ * everywhere at once), then forget it here, even if the server could not be
+ * reached (the session then ends when it expires).
+ */
+export async function logout(): Promise<void> {
+  const headers = authHeaders();
+  try {
+    if (headers.Authorization) await fetch("/api/auth/logout", { method: "POST", headers });
+  } catch {
+    // offline: the local copy is still dropped below
+  } finally {
+    session.clear();
+  }
+}
 
 let unauthorizedHandler: () => void = () => undefined;
 
@@ -154,16 +176,36 @@ export const FILES_URL = "/api/files";
 
 const OBJECT_URL_LIFETIME_MS = 60_000;
 
-/** File URLs need the bearer token, which a plain link cannot send: fetch the file, then save it. */
-export async function downloadFile(url: string, name: string): Promise<void> {
-  const res = await fetch(url, { headers: authHeaders() });
-  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
-  const href = URL.createObjectURL(await res.blob());
-  const link = document.createElement("a");
-  link.href = href;
-  link.download = name;
-  link.click();
-  window.setTimeout(() => URL.revokeObjectURL(href), OBJECT_URL_LIFETIME_MS);
+/** A file's descriptor with a short-lived signed download URL (`GET /api/files/{id}`). */
+export interface FileLink {
+  id: string;
+  name: string;
+  size: number;
+  content_type: string;
+  /** `/api/files/{id}/content?…&sig=…`: works without the bearer token until `expires_at`. */
+  url: string;
+  expires_at: string;
+}
+
+/**
+ * The signed download URL of a file, asked with the bearer token. The server
+ * answers it only to someone who may read a record and field holding the file.
+ */
+export function fileLink(fileId: string | number): Promise<FileLink> {
+  return request<FileLink>("GET", `${FILES_URL}/${encodeURIComponent(String(fileId))}`);
+}
+
+/**
+ * Save a file: a fresh signed URL, followed by a plain link. The server always
+ * answers it as an attachment, so the page stays where it is.
+ */
+export async function downloadFile(fileId: string | number, name: string): Promise<void> {
+  const link = await fileLink(fileId);
+  const anchor = document.createElement("a");
+  anchor.href = link.url;
+  anchor.download = name;
+  anchor.rel = "noopener";
+  anchor.click();
 }
 
 /** The answer of an import: what it created, or (dry run) how many rows would be. */

@@ -1,7 +1,7 @@
 import { LogoutOutlined, UserOutlined } from "@ant-design/icons";
 import { Button, Layout, Space, Typography } from "antd";
 import { Link, Outlet, useNavigate } from "react-router-dom";
-import { session } from "../api/client";
+import { logout as endSession, session } from "../api/client";
 import { useI18n } from "../hooks/useI18n";
 import { LanguageSwitch } from "./LanguageSwitch";
 
@@ -10,8 +10,8 @@ function UserBox() {
   const navigate = useNavigate();
   const user = session.user();
   if (!session.token() || !user) return null;
-  const logout = () => {
-    session.clear();
+  const logout = async () => {
+    await endSession();
     navigate("/login");
   };
   return (

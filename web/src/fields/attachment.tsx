@@ -2,7 +2,7 @@ import { PlusOutlined, UploadOutlined } from "@ant-design/icons";
 import { App, Button, Image, Space, Typography, Upload } from "antd";
 import type { UploadChangeParam, UploadFile } from "antd/es/upload/interface";
 import { useEffect, useRef, useState } from "react";
-import { authHeaders, downloadFile, FILES_URL } from "../api/client";
+import { authHeaders, downloadFile, fileLink, FILES_URL } from "../api/client";
 import type { StoredFile } from "../api/types";
 import { useI18n } from "../hooks/useI18n";
 import type { FieldInputProps, FieldRenderer } from "./types";
@@ -21,8 +21,8 @@ function toStoredFiles(value: unknown): StoredFile[] {
 
 function useDownload() {
   const { message } = App.useApp();
-  return (file: { url?: string; name: string }) => {
-    if (file.url) downloadFile(file.url, file.name).catch((error: Error) => message.error(error.message));
+  return (file: { id?: StoredFile["id"]; name: string }) => {
+    if (file.id !== undefined) downloadFile(file.id, file.name).catch((error: Error) => message.error(error.message));
   };
 }
 
@@ -41,38 +41,33 @@ function FileLink({ file }: { file: StoredFile }) {
 }
 
 /**
- * Object URLs of files that need the bearer token (an <img src> cannot send
- * it): fetched once each, revoked when the component goes away.
+ * Signed URLs of files by id, for <img src> (which cannot send the bearer
+ * token): asked once each from `GET /api/files/{id}`, which answers only if
+ * the user may read the file. The URLs expire after a few minutes; an image
+ * already shown stays, and a download always asks for a fresh one.
  */
-function useObjectUrls(urls: string[]): Record<string, string> {
+function useSignedUrls(ids: StoredFile["id"][]): Record<string, string> {
   const [loaded, setLoaded] = useState<Record<string, string>>({});
   const started = useRef(new Set<string>());
-  const created = useRef<string[]>([]);
   const mounted = useRef(false);
-  const key = urls.join("\n");
+  const key = ids.join("\n");
 
   useEffect(() => {
     mounted.current = true;
     return () => {
       mounted.current = false;
-      created.current.forEach((objectUrl) => URL.revokeObjectURL(objectUrl));
-      created.current = [];
     };
   }, []);
 
   useEffect(() => {
-    for (const url of urls) {
-      if (started.current.has(url)) continue;
-      started.current.add(url);
-      fetch(url, { headers: authHeaders() })
-        .then((res) => (res.ok ? res.blob() : Promise.reject(new Error(`HTTP ${res.status}`))))
-        .then((blob) => {
-          if (!mounted.current) return;
-          const objectUrl = URL.createObjectURL(blob);
-          created.current.push(objectUrl);
-          setLoaded((current) => ({ ...current, [url]: objectUrl }));
+    for (const id of ids.map(String)) {
+      if (started.current.has(id)) continue;
+      started.current.add(id);
+      fileLink(id)
+        .then((link) => {
+          if (mounted.current) setLoaded((current) => ({ ...current, [id]: link.url }));
         })
-        .catch(() => started.current.delete(url));
+        .catch(() => started.current.delete(id));
     }
     // `key` stands for the list: a new array naming the same files fetches nothing.
   }, [key]);
@@ -90,18 +85,18 @@ function FilesInput({ field, value, onChange, disabled, id, kind, ...aria }: Fie
   const { t } = useI18n();
   const download = useDownload();
   const stored = toStoredFiles(value);
-  const thumbnails = useObjectUrls(kind === "image" ? stored.map((file) => file.url) : []);
+  const thumbnails = useSignedUrls(kind === "image" ? stored.map((file) => file.id) : []);
   const [pending, setPending] = useState<UploadFile<StoredFile>[]>([]);
   // A file keeps the uid it was uploaded under, so the list shows one item going from uploading to done.
   const uploadUids = useRef(new Map<StoredFile["id"], string>());
   const uidOf = (file: StoredFile) => uploadUids.current.get(file.id) ?? `stored-${file.id}`;
-  // An image's tile shows its object URL: the file URL itself needs the bearer token an <img> cannot send.
+  // An image's tile shows its signed URL: the file's own URL needs the bearer token an <img> cannot send.
   const toUploadFile = (file: StoredFile): UploadFile<StoredFile> => ({
     uid: uidOf(file),
     name: file.name,
     status: "done",
-    url: kind === "image" ? thumbnails[file.url] : file.url,
-    thumbUrl: thumbnails[file.url],
+    url: kind === "image" ? thumbnails[String(file.id)] : undefined,
+    thumbUrl: thumbnails[String(file.id)],
     response: file,
   });
   const maxFiles = field.max_files;
@@ -148,7 +143,7 @@ function FilesInput({ field, value, onChange, disabled, id, kind, ...aria }: Fie
       listType={kind === "image" ? "picture-card" : "text"}
       fileList={[...stored.map(toUploadFile), ...pending]}
       onChange={handleChange}
-      onPreview={(item) => download({ url: item.response?.url ?? item.url, name: item.name })}
+      onPreview={(item) => download({ id: item.response?.id, name: item.name })}
     >
       {full ? null : trigger}
     </Upload>
@@ -164,12 +159,12 @@ function ImageInput(props: FieldInputProps) {
 }
 
 function Thumbnails({ files }: { files: StoredFile[] }) {
-  const urls = useObjectUrls(files.map((file) => file.url));
+  const urls = useSignedUrls(files.map((file) => file.id));
   return (
     <Space wrap size={4} onClick={(event) => event.stopPropagation()}>
       {files.map((file) =>
-        urls[file.url] ? (
-          <Image key={file.id} src={urls[file.url]} alt={file.name} width={48} height={48} className="fw-thumb" />
+        urls[String(file.id)] ? (
+          <Image key={file.id} src={urls[String(file.id)]} alt={file.name} width={48} height={48} className="fw-thumb" />
         ) : (
           <FileLink key={file.id} file={file} />
         ),

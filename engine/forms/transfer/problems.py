@@ -1,0 +1,47 @@
+"""What is wrong with an import: one ``Problem`` per cell, header or file, all in one 422."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+#: At most this many problems are listed in one answer; ``total_errors`` counts them all.
+MAX_ERRORS = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    """``field`` is ``file``, ``columns.<header>`` or ``rows[N].<field key>``."""
+
+    field: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"field": self.field, "message": self.message}
+        if self.row is not None:
+            answer["row"] = self.row
+        if self.column is not None:
+            answer["column"] = self.column
+        return answer
+
+
+class ImportInvalid(Exception):
+    """The file cannot be imported; ``problems`` says why (a 422)."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        problems = list(problems)
+        self.total = len(problems)
+        self.problems = problems[:MAX_ERRORS]
+        listed = "" if self.total <= MAX_ERRORS else f"; the first {MAX_ERRORS} are listed"
+        super().__init__(f"the file cannot be imported: {self.total} problem(s){listed}")
+
+
+def file_problem(message: str) -> ImportInvalid:
+    """A problem of the file as a whole: ``field`` is ``file``, ``message`` says what to do."""
+    return ImportInvalid([Problem("file", message)])
+
+
+__all__ = ["MAX_ERRORS", "ImportInvalid", "Problem", "file_problem"]
