@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api import middleware, problems
 from api.platform import Platform
-from api.problems import ApiError
 from api.routes import (
     actions,
     aggregate,
@@ -21,6 +22,7 @@ from api.routes import (
     departments,
     files,
     health,
+    jobs,
     preview,
     records,
     security_events,
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         departments,
         catalog,
         files,
+        jobs,  # JOBS: the job runner's admin API
     )
     for module in routers:
         app.include_router(module.router)
@@ -78,21 +81,44 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     return app
 
 
+class WebPath(PathConvertor):
+    """Any path of the web app: everything but ``/api`` and ``/api/…``, whose
+    unknown paths and wrong methods are the API's 404s and 405s."""
+
+    regex = "(?!api(?:/|$)).*"
+
+
 def _serve_web(app: FastAPI, settings: Settings) -> None:
     dist = settings.web_dist
     assets = dist / "assets"
     if assets.is_dir():
         app.mount("/assets", StaticFiles(directory=assets), name="assets")
 
-    @app.get("/{path:path}", include_in_schema=False)
+    # HEAD too: a GET resource must answer HEAD (RFC 9110), and load balancers
+    # and uptime checks probe the page with it. API paths never match (see
+    # WebPath), so a wrong method on an API route stays a 405 with its Allow.
+    register_url_convertor("web_path", WebPath())
+
+    @app.api_route("/{path:web_path}", methods=["GET", "HEAD"], include_in_schema=False)
     def spa(path: str) -> Response:
-        # Client-side routes all load the same page; unknown API paths stay 404s.
-        if path.startswith("api/") or path == "api":
-            raise ApiError(404, f"there is no API endpoint /{path}")
-        candidate = (dist / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
-            return FileResponse(candidate)
+        # Client-side routes all load the same page.
+        found = _file_in(dist, path) if path else None
+        if found is not None:
+            return FileResponse(found)
         index = dist / "index.html"
         if not index.is_file():
             return HTMLResponse(NO_WEB_BUILD)
         return FileResponse(index)
+
+
+def _file_in(root: Path, path: str) -> Path | None:
+    """The file ``path`` names inside ``root``, or None (outside it, missing, or
+    a name the file system refuses: a path of 300 characters made ``is_file``
+    raise "File name too long", a 500 to anyone)."""
+    try:
+        candidate = (root / path).resolve()
+        if candidate.is_relative_to(root.resolve()) and candidate.is_file():
+            return candidate
+    except (OSError, ValueError):
+        pass
+    return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +16,7 @@ import uvicorn
 
 from api.app import create_app
 from api.demo import CRM_APP, DEMO_PASSWORD, DEMO_TENANT, DEMO_USERS, set_up_demo
+from api.job_worker import build_worker, start_in_thread
 from api.middleware.access_log import log_to_stdout
 from api.platform import Platform
 from api.settings import REPO, Settings
@@ -22,7 +25,9 @@ from builder.apps import AppAlreadyInstalled, install_app
 from builder.demo_data import DEFAULT_SEED, DemoDataError, load_demo_data
 from builder.validate import DefinitionError, load_definition_file
 from engine.accounts.users import create_user
-from engine.actions import run_pool_jobs
+from engine.actions.jobs import POOL_RETURN
+from engine.jobs import admin as job_admin
+from engine.jobs import holder_name, run_until_idle
 from engine.store import TenantNotFound
 
 #: Bundled templates: ``templates/<name>/app.json``.
@@ -49,13 +54,33 @@ def serve(
     """Serve the API and the web front end."""
     settings = Settings.from_env()
     log_to_stdout()
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-        access_log=False,
-    )
+    # JOBS: an in-process job worker, unless FORMWORK_WORKER=0 (separate workers run).
+    background = start_in_thread(Platform(settings)) if settings.worker else None
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        if background is not None:
+            background.stop()
+
+
+@app.command()
+def worker() -> None:
+    """Run every tenant's due jobs and schedules until SIGTERM or Ctrl-C."""
+    platform = _platform()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo("job worker running; SIGTERM or Ctrl-C stops it after the batch in hand")
+    try:
+        build_worker(platform).run(stop)
+    finally:
+        platform.close()
 
 
 @app.command()
@@ -219,25 +244,33 @@ def jobs_run(
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="records per batch")] = 500,
 ) -> None:
-    """Run the tenant's due jobs once: records of a pool nobody followed up go back to it.
+    """Return the records of a pool nobody followed up, now, then run the tenant's due jobs.
 
-    Idempotent: run it every few minutes; each batch is its own transaction.
+    Enqueues one ``actions.pool_return`` job and runs the tenant's queue
+    until it is empty (the worker of ``formwork serve`` or ``formwork worker``
+    also does so every 10 minutes by itself). Idempotent.
     """
     platform = _platform()
     moment = _moment(now)
+    payload = {"now": moment.isoformat(), "batch_size": batch_size}
     try:
-        runs = run_pool_jobs(
-            lambda: platform.store.write(tenant),
-            lambda conn, key: platform.runtime(conn, tenant, key),
-            moment,
-            batch_size=batch_size,
-        )
+        with platform.store.write(tenant) as conn:
+            job_id = platform.jobs.enqueue(conn, POOL_RETURN, payload)
+        run_until_idle(platform.store, platform.jobs, tenant, holder=holder_name())
+        with platform.store.read(tenant) as conn:
+            job = job_admin.get_job(conn, job_id or 0)
     except TenantNotFound as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(1) from None
     finally:
         platform.close()
-    report = {"tenant": tenant, "now": moment.isoformat(), "pools": [r.to_json() for r in runs]}
+    if job["status"] != "done":
+        typer.echo(f"job {job_id} is {job['status']}: {job['last_error']}", err=True)
+        raise typer.Exit(1)
+    # PostgreSQL's JSONB keeps no key order: print each pool's keys in their usual order.
+    order = ("app", "pool", "returned", "failed")
+    pools = [{key: run[key] for key in order} for run in job["result"]["pools"]]
+    report = {"tenant": tenant, "now": moment.isoformat(), "pools": pools}
     typer.echo(json.dumps(report, ensure_ascii=False))
 
 

@@ -8,7 +8,9 @@ from api.settings import Settings
 from builder.apps import published_version_id, version_definition
 from engine.accounts.passwords import Passwords
 from engine.accounts.tokens import SessionTokens
+from engine.actions import jobs as action_jobs
 from engine.forms.runtime import AppRuntime, RuntimeCache
+from engine.jobs import JobKinds, due
 from engine.store import Store
 
 
@@ -19,6 +21,10 @@ class Platform:
         self.passwords = Passwords(settings.password_profile)
         self.sessions = SessionTokens(settings.secret_key)
         self.runtimes = RuntimeCache()
+        # JOBS: the start-up list of job kinds, and the catalogue's due-work hints.
+        self.jobs = JobKinds()
+        register_job_kinds(self.jobs, self.runtime)
+        due.attach(self.store)
 
     def runtime(self, conn: Connection, tenant: str, app_key: str) -> AppRuntime:
         """The runtime of the app's published version, read in the caller's transaction."""
@@ -31,3 +37,12 @@ class Platform:
 
     def close(self) -> None:
         self.store.dispose()
+
+
+def register_job_kinds(kinds: JobKinds, runtime_of: action_jobs.RuntimeOf) -> None:
+    """The start-up list of job kinds: each engine's ``register``, in order.
+
+    It moves to the engine layer's composition root with the rest of
+    start-up (issue 9, item 6); nothing registers a job kind at import time.
+    """
+    action_jobs.register(kinds, runtime_of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -28,12 +29,24 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Too large",
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
 }
+
+
+class ProblemResponse(JSONResponse):
+    """problem+json rendered as ASCII: a message may echo the caller's input,
+    and a lone surrogate in it (a JSON escape like ``\\ud800``) cannot be
+    encoded as UTF-8, which turned a 422 into a 500. Escaped, it is valid JSON."""
+
+    media_type = "application/problem+json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
 class ApiError(Exception):
@@ -59,7 +72,7 @@ def problem(
         body["errors"] = errors
     body.update(extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status, media_type="application/problem+json", headers=headers)
+    return ProblemResponse(body, status, headers=headers)
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -137,7 +150,11 @@ def install(app: FastAPI) -> None:
             return problem(
                 422, f"the request body {message}", [{"field": "body", "message": message}]
             )
-        return problem(err.status_code, str(err.detail))
+        answer = problem(err.status_code, str(err.detail))
+        # Starlette's own headers, e.g. the Allow a 405 must carry (RFC 9110).
+        for name, value in (err.headers or {}).items():
+            answer.headers[name] = value
+        return answer
 
     @app.exception_handler(RecursionError)
     async def too_deep(_: Request, err: RecursionError) -> JSONResponse:

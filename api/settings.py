@@ -85,6 +85,19 @@ class Settings:
     #: How long a slot stays claimed when its process dies (FORMWORK_HEAVY_LEASE_SECONDS).
     heavy_lease_seconds: int = 300
     # -- end TRANSFER -----------------------------------------------------------------
+    # -- JOBS (the job runner) ----------------------------------------------------------
+    #: ``formwork serve`` runs a job worker thread; FORMWORK_WORKER=0 turns it off
+    #: when separate ``formwork worker`` processes run.
+    worker: bool = True
+    #: How long a claimed job is its worker's before another may run it
+    #: (FORMWORK_JOB_LEASE_SECONDS), jobs claimed per batch (FORMWORK_JOB_BATCH_SIZE),
+    #: seconds between looks for due work when idle (FORMWORK_JOB_POLL_SECONDS) and
+    #: between full sweeps of every tenant (FORMWORK_JOB_SWEEP_SECONDS).
+    job_lease_seconds: int = 300
+    job_batch_size: int = 100
+    job_poll_seconds: float = 1.0
+    job_sweep_seconds: float = 60.0
+    # -- end JOBS -------------------------------------------------------------------------
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -137,4 +150,11 @@ class Settings:
             export_concurrency=int(env.get("FORMWORK_EXPORT_CONCURRENCY", "2")),
             heavy_lease_seconds=int(env.get("FORMWORK_HEAVY_LEASE_SECONDS", "300")),
             # end TRANSFER
+            # JOBS
+            worker=env.get("FORMWORK_WORKER", "1") != "0",
+            job_lease_seconds=int(env.get("FORMWORK_JOB_LEASE_SECONDS", "300")),
+            job_batch_size=int(env.get("FORMWORK_JOB_BATCH_SIZE", "100")),
+            job_poll_seconds=float(env.get("FORMWORK_JOB_POLL_SECONDS", "1")),
+            job_sweep_seconds=float(env.get("FORMWORK_JOB_SWEEP_SECONDS", "60")),
+            # end JOBS
         )

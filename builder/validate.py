@@ -10,6 +10,7 @@ pools — the last two by their own engine, ``engine.actions``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,12 +82,48 @@ def _too_deep(data: Any) -> bool:
     return False
 
 
+#: What no stored definition can hold: NUL (PostgreSQL's JSONB refuses it) and
+#: lone surrogates (JSON escapes like ``\\ud800`` that UTF-8 cannot encode).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(data: Any) -> DefinitionIssue | None:
+    """The first key or text of ``data`` that cannot be stored, with its path.
+
+    Walked with a stack after ``_too_deep``; a lone surrogate made encoding
+    the definition raise (a 500), a NUL made PostgreSQL refuse it (a 422
+    naming nothing).
+    """
+    stack: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
+    while stack:
+        value, location = stack.pop()
+        if isinstance(value, str):
+            found = _UNSTORABLE.search(value)
+            if found is not None:
+                if found.group() == "\x00":
+                    return DefinitionIssue(json_path(location), "must not contain NUL characters")
+                message = "must be valid Unicode text (it holds a lone surrogate)"
+                return DefinitionIssue(json_path(location), message)
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    where = json_path(location)
+                    return DefinitionIssue(where, "has a key that is not storable text")
+                stack.append((child, (*location, key)))
+        elif isinstance(value, list):
+            stack.extend((child, (*location, i)) for i, child in enumerate(value))
+    return None
+
+
 def _check_bounds(data: Any) -> None:
     """Refuse a definition too large or too deep to be worth parsing further."""
     if _too_deep(data):
         raise DefinitionError(
             [DefinitionIssue("$", f"nests deeper than {MAX_DEFINITION_DEPTH} levels")]
         )
+    issue = _unstorable(data)
+    if issue is not None:
+        raise DefinitionError([issue])
     size = len(json.dumps(data, ensure_ascii=False).encode())
     if size > MAX_DEFINITION_BYTES:
         raise DefinitionError(

@@ -5,6 +5,11 @@
 * A body without one (chunked) or one that lies is counted as it streams
   in: when it passes the limit the middleware answers 413 itself, tells
   the app the client went away, and drops whatever the app sends after.
+* A body that stalls or trickles (slow-loris) is cut off with 408: no byte
+  for ``idle_seconds``, or not complete within ``total_seconds``
+  (``json_total_seconds`` for JSON). Only while the body is incomplete:
+  afterwards ``receive`` is how the app hears of a disconnect during a long
+  answer, and must not time out.
 
 Route classes: uploads (multipart to ``/api/files``, ``…/import``), bulk
 (``POST …/bulk``: up to 10,000 records) and everything else (JSON).
@@ -12,7 +17,10 @@ Route classes: uploads (multipart to ``/api/files``, ``…/import``), bulk
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+
+import anyio
 
 from api.middleware._asgi import ASGIApp, Message, Receive, Scope, Send, header, send_problem
 from api.settings import Settings
@@ -21,11 +29,22 @@ KIB = 1024
 MIB = 1024 * 1024
 
 
+#: Seconds a request body may go without a byte arriving.
+BODY_IDLE_SECONDS = 30.0
+#: Seconds a whole request body may take (a 50 MiB upload at 200 KiB/s fits);
+#: a JSON body (at most 1 MiB by default) gets ``JSON_TOTAL_SECONDS``.
+BODY_TOTAL_SECONDS = 300.0
+JSON_TOTAL_SECONDS = 60.0
+
+
 @dataclass(frozen=True)
 class BodyLimits:
     json: int
     bulk: int
     upload: int
+    idle_seconds: float = BODY_IDLE_SECONDS
+    total_seconds: float = BODY_TOTAL_SECONDS
+    json_total_seconds: float = JSON_TOTAL_SECONDS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BodyLimits:
@@ -42,6 +61,10 @@ class BodyLimits:
         if method == "POST" and path.endswith("/bulk"):
             return "bulk", self.bulk
         return "json", self.json
+
+
+SLOW_DETAIL = "the request body arrived too slowly"
+SLOW_ERRORS = [{"field": "body", "message": "arrived too slowly; send it at once"}]
 
 
 def _describe(limit: int) -> str:
@@ -69,23 +92,40 @@ class BodyLimit:
                 await send_problem(send, 413, detail, errors, {"connection": "close"})
                 return
         received = 0
-        refused = False
+        refused = complete = started = False
+        total = self.limits.json_total_seconds if kind == "json" else self.limits.total_seconds
+        deadline = time.monotonic() + total
+
+        async def refuse(status: int, why: str, field_errors: list[dict[str, str]]) -> Message:
+            nonlocal refused
+            refused = True
+            if not started:
+                await send_problem(send, status, why, field_errors, {"connection": "close"})
+            return {"type": "http.disconnect"}
 
         async def counting_receive() -> Message:
-            nonlocal received, refused
+            nonlocal received, complete
             if refused:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            if complete:
+                return await receive()
+            wait = min(self.limits.idle_seconds, deadline - time.monotonic())
+            message: Message | None = None
+            with anyio.move_on_after(max(wait, 0.0)):
+                message = await receive()
+            if message is None:
+                return await refuse(408, SLOW_DETAIL, SLOW_ERRORS)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    refused = True
-                    await send_problem(send, 413, detail, errors, {"connection": "close"})
-                    return {"type": "http.disconnect"}
+                    return await refuse(413, detail, errors)
+                complete = not message.get("more_body", False)
             return message
 
         async def guarded_send(message: Message) -> None:
+            nonlocal started
             if not refused:
+                started = True
                 await send(message)
 
         try:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.client_ip import client_ip
 from api.deps import CurrentPrincipal, PlatformDep
+from api.params import StoredText
 from api.problems import ApiError, problem
 from api.settings import Settings
 from engine.accounts.login import LoginAttempt, LoginFailed, LoginThrottled, log_in
@@ -24,9 +25,9 @@ router = APIRouter(prefix="/api", tags=["auth"])
 
 
 class LoginRequest(BaseModel):
-    tenant: str = Field(min_length=1, max_length=64)
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    tenant: StoredText = Field(min_length=1, max_length=64)
+    username: StoredText = Field(min_length=1, max_length=64)
+    password: StoredText = Field(min_length=1, max_length=256)
 
 
 def throttle_policy(settings: Settings) -> ThrottlePolicy:

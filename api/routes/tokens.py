@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.deps import CurrentPrincipal, PlatformDep, subject_user_id
+from api.params import StoredText
 from api.problems import ApiError
 from engine.accounts.security_events import TOKEN_CREATED, TOKEN_REVOKED, record_event
 from engine.accounts.tokens import (
@@ -26,7 +27,7 @@ ID_MAX = 2**31 - 1
 
 
 class TokenRequest(BaseModel):
-    name: str = Field(default="api", min_length=1, max_length=100)
+    name: StoredText = Field(default="api", min_length=1, max_length=100)
     expires_at: AwareDatetime | None = None
     expires_in_days: int | None = Field(default=None, ge=1, le=MAX_TOKEN_DAYS)
 

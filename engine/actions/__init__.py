@@ -25,6 +25,7 @@ here commits: the caller's unit of work does, so an action is all or nothing.
 | ``values.py`` | the value grammar of ``map``/``set``/``update`` and its type checks |
 | ``pools.py`` | pool rules shared by the pool actions, ``check_pools`` |
 | ``stale.py`` | the automatic return to the pool (``formwork jobs run``) |
+| ``jobs.py`` | the automatic return as the job kind ``actions.pool_return`` and its schedule |
 | ``runner.py`` | listing and running actions: the order of checks, locking, audit |
 | ``context.py``, ``checks.py``, ``errors.py`` | run and check contexts, errors |
 

@@ -49,7 +49,7 @@ class AssignType(TakeFromPoolType[AssignAction]):
         if not sees(ctx.user, ctx.roles, target) and not ctx.unrestricted:
             raise AccessDenied(f"you do not see the pool {target.key!r}")
         if not target.holds(record, ctx.eval_context()):
-            raise not_in_pool(target, record)
+            raise not_in_pool(target, record, ctx)
 
     def inputs(self, ctx: ActionContext, action: AssignAction) -> list[dict[str, Any]]:
         owner = pool(ctx.app, action.pool).owner_key

@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement
 from builder.model import ActionBase, Label
 from engine.actions.checks import CheckContext, Issue
 from engine.actions.context import ActionContext, RecordState
-from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound
 from engine.forms.input_rules import InputRules, input_rules
 from engine.forms.permissions import AccessDenied, FieldAccess
 from engine.forms.records import update_record
@@ -120,6 +120,12 @@ class ActionType(ABC, Generic[A]):
         """The records the user may address with this action (``None``: all)."""
         access = ctx.access(entity.key)
         return None if access is None else access.condition("read", entity.table)
+
+    def missing(
+        self, ctx: ActionContext, action: A, entity: EntityRuntime, record_id: int
+    ) -> Exception:
+        """What to answer when the addressed record does not exist (404 by default)."""
+        return RecordNotFound(f"there is no {entity.key} with id {record_id}")
 
     def allowed(self, ctx: ActionContext, action: A, record: RecordState) -> None:
         """Raise unless the user may run it on this record in its current state."""

@@ -40,7 +40,7 @@ class ClaimType(TakeFromPoolType[ClaimAction]):
         if not ctx.holds(target.defn.claim.roles) or not sees(ctx.user, ctx.roles, target):
             raise AccessDenied(f"you may not claim from the pool {target.key!r}")
         if not target.holds(record, ctx.eval_context()):
-            raise not_in_pool(target, record)
+            raise not_in_pool(target, record, ctx)
 
     def run(
         self,

@@ -350,11 +350,28 @@ def check_pool_ref(action: PoolAction, ctx: CheckContext, path: str) -> Iterator
         )
 
 
-def not_in_pool(target: Pool, record: RecordState) -> ActionUnavailable:
+def not_in_pool(target: Pool, record: RecordState, ctx: ActionContext) -> ActionUnavailable:
+    """Why a record cannot be taken from the pool, saying no more than the caller may know.
+
+    Whoever sees a pool may address any record of its entity (so a claim race
+    lost a moment ago answers 409, not 404); for a record outside their read
+    scope the answer is the same whether it exists, is owned or is closed, so
+    trying ids tells them nothing.
+    """
     noun = record.entity.key
-    if record.values.get(target.owner_key) is not None:
+    if not ctx.in_scope(record.entity, record.id, "read"):
+        return pool_miss(noun)
+    owner = record.values.get(target.owner_key)
+    if owner is not None and ctx.user is not None and owner == ctx.user.id:
+        return ActionUnavailable(f"this {noun} is yours already, not in the pool")
+    if owner is not None:
         return ActionUnavailable(f"this {noun} is no longer in the pool: someone else has it")
     return ActionUnavailable(f"this {noun} is not open, so it is not in the pool")
+
+
+def pool_miss(noun: str) -> ActionUnavailable:
+    """The one answer for an id that is not in the pool, existing or not."""
+    return ActionUnavailable(f"this {noun} is not in the pool (any more)")
 
 
 def take_from_pool(
@@ -391,6 +408,15 @@ class TakeFromPoolType(ActionType[TakingAction]):
             return None
         return super().reach(ctx, action, entity)
 
+    def missing(
+        self, ctx: ActionContext, action: TakingAction, entity: EntityRuntime, record_id: int
+    ) -> Exception:
+        # Those who see the pool address any id: a missing one answers as an
+        # owned one outside their scope does (``not_in_pool``).
+        if sees(ctx.user, ctx.roles, pool(ctx.app, action.pool)):
+            return pool_miss(entity.key)
+        return super().missing(ctx, action, entity, record_id)
+
 
 __all__ = [
     "Pool",
@@ -407,6 +433,7 @@ __all__ = [
     "lock_user",
     "not_in_pool",
     "pool",
+    "pool_miss",
     "pools_of",
     "sees",
     "take_from_pool",

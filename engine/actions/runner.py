@@ -154,7 +154,10 @@ def run_action(
     reach = kind.reach(ctx, action, entity)
     if reach is not None:
         _require_reach(ctx, entity, record_id, reach)
-    record = load_record(ctx, entity, record_id, lock=True)
+    try:
+        record = load_record(ctx, entity, record_id, lock=True)
+    except RecordNotFound:
+        raise kind.missing(ctx, action, entity, record_id) from None
     _gate(ctx, kind, action, record)
     result = kind.run(ctx, action, record, params)
     _audit(ctx, action, record, result)

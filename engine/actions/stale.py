@@ -3,8 +3,8 @@
 ``return_stale`` returns one bounded batch of one pool, as the system (no
 user: the audit says nobody did it by hand); ``run_pool_jobs`` runs every
 pool with an ``auto_return`` of every app of a tenant, batch after batch,
-each batch its own transaction. ``formwork jobs run --tenant T`` calls it,
-from cron.
+each batch its own transaction. The job kind ``actions.pool_return``
+(engine/actions/jobs.py) calls it every 10 minutes.
 
 A record is stale when it is owned, open (``open_when``), matches
 ``auto_return.when`` and the first non-blank of its ``since`` fields is at

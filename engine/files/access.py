@@ -18,7 +18,7 @@ so a file id does not tell whether the file exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -182,6 +182,48 @@ def may_read_file(
     return file.created_by == user.id and not held_by_any_record(conn, runtimes, file.id)
 
 
+def unattachable(
+    conn: Connection,
+    user: User,
+    app: AppRuntime,
+    file_ids: Collection[str],
+    *,
+    held: Collection[str] = (),
+    read_also: ReadAlso | None = None,
+) -> set[str]:
+    """Those of ``file_ids`` that ``user`` may not put into a record of ``app``.
+
+    A record's file is readable by whoever reads the record (``may_read_file``),
+    so writing a file id into a record must not be a way to read a file: a
+    user attaches only files they uploaded, files already ``held`` by the
+    record they change, and files they may read through a record of ``app``
+    (a visible field of a record in their read scope). Any other well-formed
+    id, existing or not, is refused alike, so the answer does not tell
+    whether it exists.
+    """
+    # A malformed id never reaches a query: the field's own check names it.
+    wanted = {i for i in file_ids if i not in held and valid_file_id(i)}
+    if user.is_admin or not wanted:
+        return set()
+    uploaded = select(files.c.id).where(
+        files.c.id.in_(sorted(wanted)), files.c.created_by == user.id
+    )
+    pending = wanted - set(conn.scalars(uploaded))
+    for holder in _file_fields(app):
+        if not pending:
+            break
+        try:
+            access = load_entity_access(conn, user, app, holder.entity.key, read_also=read_also)
+        except AccessDenied:
+            return pending
+        if not access.allows("read"):
+            continue
+        visible = [f for f in holder.fields if access.fields.get(f.key) is not FieldAccess.HIDDEN]
+        scope = access.condition("read", holder.entity.table)
+        pending = {i for i in pending if not _held(conn, holder, visible, i, scope)}
+    return pending
+
+
 __all__ = [
     "StoredFile",
     "find_file",
@@ -189,4 +231,5 @@ __all__ = [
     "holds_file",
     "may_read_file",
     "published_app_keys",
+    "unattachable",
 ]

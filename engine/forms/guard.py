@@ -28,10 +28,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, select
 
+from engine.files.access import unattachable
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound
+from engine.forms.field_types.attachment import AttachmentType
 from engine.forms.field_types.base import is_blank
 from engine.forms.filters import FilterNode, filter_conditions
 from engine.forms.input_rules import READ_ONLY_FOR_YOU, InputRules, input_rules
@@ -221,6 +223,57 @@ class GuardedWrites(GuardedReads):
         if errors:
             raise RecordInvalid(errors)
 
+    def check_files(
+        self, inputs: Sequence[Mapping[str, Any]], record_id: int | None = None
+    ) -> None:
+        """Refuse file ids the user could not read, naming the field (422).
+
+        Whoever reads a record reads its files, so a file id written into a
+        record must be one the user uploaded, one the record already holds
+        (``record_id``), or one they may read elsewhere: otherwise an id seen
+        anywhere (a lookup, an old history entry) would open any file.
+        """
+        if self.access.unrestricted:
+            return
+        holding = [
+            key
+            for key, bound in self.entity.fields.items()
+            if isinstance(bound.type, AttachmentType)
+        ]
+        named = {
+            (i, key): _file_ids(data[key])
+            for i, data in enumerate(inputs)
+            for key in holding
+            if key in data
+        }
+        wanted = {file_id for ids in named.values() for file_id in ids}
+        if not wanted:
+            return
+        held: set[str] = set()
+        if record_id is not None:
+            table = self.entity.table
+            stored = select(*(table.c[key] for key in holding)).where(table.c.id == record_id)
+            # Only a record the user may change: another's would answer which files it holds.
+            within = self.access.condition("update", table)
+            if within is not None:
+                stored = stored.where(within)
+            row = self.ctx.conn.execute(stored).first()
+            for value in row or ():
+                held.update(_file_ids(value))
+        refused = unattachable(self.ctx.conn, self.access.user, self.ctx.app, wanted, held=held)
+        if not refused:
+            return
+        errors = []
+        for (i, key), ids in named.items():
+            prefix = f"[{i}]." if len(inputs) > 1 else ""
+            for file_id in ids:
+                if file_id in refused:
+                    errors.append(
+                        FieldError(prefix + key, f"there is no uploaded file with id {file_id}")
+                    )
+                    break
+        raise RecordInvalid(errors)
+
     @cached_property
     def rules(self) -> InputRules | None:
         """What this user may not change in this entity's records (None: nothing to check)."""
@@ -254,6 +307,7 @@ class GuardedWrites(GuardedReads):
     def create_many(self, inputs: Sequence[Mapping[str, Any]]) -> list[int]:
         self.access.require("create")
         self.check_input(inputs)
+        self.check_files(inputs)
         return create_records(
             self.ctx,
             self.entity,
@@ -270,6 +324,7 @@ class GuardedWrites(GuardedReads):
         """
         self.access.require("create")
         self.check_input([data])
+        self.check_files([data])
         return self.redact(
             create_record(
                 self.ctx,
@@ -307,6 +362,7 @@ class GuardedWrites(GuardedReads):
     def update(self, record_id: int, data: Mapping[str, Any], version: int) -> dict[str, Any]:
         """Change a record in the update scope; handing it over (a new owner) is allowed."""
         self.check_input([data])
+        self.check_files([data], record_id)
         record = self._in_scope(
             "update",
             record_id,
@@ -347,6 +403,17 @@ class GuardedWrites(GuardedReads):
         if not self.access.unrestricted:
             raise AccessDenied("only a tenant administrator may purge records")
         purge_record(self.ctx, self.entity, record_id)
+
+
+def _file_ids(value: Any) -> list[str]:
+    """The file ids of an attachment value as sent or stored (ids or ``{"id": …}``).
+
+    Anything else is left to the field's own check, which names it.
+    """
+    if not isinstance(value, list):
+        return []
+    ids = (item.get("id") if isinstance(item, dict) else item for item in value)
+    return [i for i in ids if isinstance(i, str)]
 
 
 __all__ = ["READ_ONLY", "GuardedReads", "GuardedWrites", "visible_entity"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +84,10 @@ class Store:
         self._tenant_engines: dict[str, Engine] = {}
         self._known_tenants: set[str] = set()
         self._lock = threading.Lock()
+        #: Called after every ``write`` transaction ends, committed or not, on
+        #: its connection: the job runner raises the catalogue's due-work hint
+        #: here (engine/jobs/due.py), after the tenant's commit.
+        self.after_write: list[Callable[[Store, str, Connection, bool], None]] = []
         if self.dialect == "sqlite":
             self._sqlite_path = Path(self.url.database or str(data_dir / "formwork.db"))
             self.catalog = _sqlite_engine(self._sqlite_path)
@@ -205,8 +209,14 @@ class Store:
         """One transaction on one tenant's data: commits on success, rolls back on error."""
         with self.tenant_engine(tenant).connect() as conn:
             conn = conn.execution_options(formwork_write=True)
-            with conn.begin():
-                yield conn
+            committed = False
+            try:
+                with conn.begin():
+                    yield conn
+                committed = True
+            finally:
+                for hook in self.after_write:
+                    hook(self, tenant, conn, committed)
 
     def dispose(self) -> None:
         for engine in self._tenant_engines.values():

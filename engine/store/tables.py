@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from engine.store.types import JSONType, UTCDateTime
@@ -278,3 +279,77 @@ heavy_operations = Table(
     Column("expires_at", UTCDateTime, nullable=False),
 )
 # -- end TRANSFER ----------------------------------------------------------------
+
+# -- JOBS (issue 9): the transactional outbox, periodic schedules, the due index --
+#: One row per job: the outbox. ``engine.jobs.enqueue`` inserts it in the
+#: caller's transaction, so work enqueued by a write commits or rolls back with
+#: it. ``status``: queued | running | done | dead. While a job is ``running``,
+#: ``run_at`` equals ``lease_expires_at``: one condition (``status`` not
+#: finished and ``run_at`` passed) finds both due jobs and lost leases.
+jobs = Table(
+    "jobs",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("payload", JSONType, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_at", UTCDateTime, nullable=False),
+    Column("locked_by", String(64), nullable=True),
+    Column("lease_expires_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("result", JSONType, nullable=True),
+    Column("dedupe_key", String(200), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    # What the runner claims: unfinished jobs by due time.
+    Index(
+        "ix_jobs_due",
+        "run_at",
+        sqlite_where=text("status IN ('queued', 'running')"),
+        postgresql_where=text("status IN ('queued', 'running')"),
+    ),
+    # One unfinished job per dedupe key (a schedule's tick, a record's reminder).
+    Index(
+        "ix_jobs_dedupe_key",
+        "dedupe_key",
+        unique=True,
+        sqlite_where=text("status IN ('queued', 'running')"),
+        postgresql_where=text("status IN ('queued', 'running')"),
+    ),
+    # The admin list: newest first, by status and kind.
+    Index("ix_jobs_status_kind", "status", "kind"),
+)
+
+#: Periodic schedules of a tenant: each row enqueues ``kind`` at every tick of
+#: ``cron`` in ``timezone``. The runner advances ``next_run_at`` with a
+#: conditional update in the same transaction as the enqueue, so one tick is
+#: one job however many workers look at it.
+job_schedules = Table(
+    "job_schedules",
+    tenant_metadata,
+    Column("name", String(100), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("cron", String(100), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("payload", JSONType, nullable=False),
+    Column("next_run_at", UTCDateTime, nullable=False),
+    Column("last_run_at", UTCDateTime, nullable=True),
+)
+
+#: Which tenants may have due work, in the catalogue: a hint that spares a
+#: worker from polling every tenant each second. Enqueues raise it after their
+#: tenant transaction; workers lower it after draining a tenant (only if
+#: ``version`` did not move meanwhile); a periodic sweep rebuilds it from the
+#: tenant tables, which alone are the truth (engine/jobs/due.py).
+due_tenants = Table(
+    "due_tenants",
+    catalog_metadata,
+    Column("tenant", String(32), primary_key=True),
+    Column("due_at", UTCDateTime, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_due_tenants_due_at", "due_at"),
+)
+# -- end JOBS ----------------------------------------------------------------------

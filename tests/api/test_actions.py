@@ -185,8 +185,22 @@ def test_a_claim_waiting_for_another_gets_409(api: Api, backend: str) -> None:
         # the commit): either way it reads the lead as claimed.
     second.join(timeout=30)
     assert not second.is_alive()
-    assert "no longer in the pool" in problem(answers[0], 409)["detail"]
+    assert problem(answers[0], 409)["detail"] == "this lead is not in the pool (any more)"
     assert api.sales.read("lead", lead)["owner"] == api.sales.ids["rep_a"]
+
+
+def test_claiming_ids_outside_the_pool_tells_nothing_about_them(api: Api) -> None:
+    """Another rep's lead, a closed one and an id that never existed answer alike."""
+    owned = api.sales.lead()
+    assert api.run("rep_a", owned, "claim").status_code == 200
+    missing = owned + 1000
+    answers = [problem(api.run("rep_b", lead, "claim"), 409) for lead in (owned, missing)]
+    assert answers[0] == answers[1]
+    assert answers[0]["detail"] == answers[1]["detail"] == "this lead is not in the pool (any more)"
+    # The owner still learns why they cannot claim their own lead again.
+    assert problem(api.run("rep_a", owned, "claim"), 409)["detail"] == (
+        "this lead is yours already, not in the pool"
+    )
 
 
 def test_of_two_claims_at_once_one_wins(api: Api) -> None:

@@ -135,6 +135,56 @@ def test_a_file_is_read_by_who_may_read_a_record_and_field_that_hold_it(vault: V
     assert vault.readers(secret["id"]) == {"boss", "admin"}
 
 
+def test_a_file_id_written_into_a_record_must_be_readable_by_the_writer(vault: Vault) -> None:
+    """Attaching a file grants it to the record's readers: an id alone must not open a file."""
+    contract = vault.upload("rep1", "contract.pdf", b"%PDF-1.7 rep1 only", "application/pdf")
+    mine = vault.deal("rep1", contract=[contract["id"]])
+    own = vault.deal("rep2")
+    refused = f"there is no uploaded file with id {contract['id']}"
+    rep2 = vault.headers["rep2"]
+    attempts = [
+        vault.client.post(BASE, json={"name": "x", "contract": [contract["id"]]}, headers=rep2),
+        vault.client.post(BASE, json={"contract": [{"id": contract["id"]}]}, headers=rep2),
+        vault.client.post(
+            f"{BASE}/bulk", json=[{"name": "a"}, {"contract": [contract["id"]]}], headers=rep2
+        ),
+        vault.client.patch(
+            f"{BASE}/{own['id']}",
+            json={"contract": [contract["id"]], "version": own["version"]},
+            headers=rep2,
+        ),
+        # Another's record that holds it: its files are no grant to a user who may not change it.
+        vault.client.patch(
+            f"{BASE}/{mine['id']}",
+            json={"contract": [contract["id"]], "version": mine["version"]},
+            headers=rep2,
+        ),
+    ]
+    for response in attempts:
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["errors"]
+        assert error["message"] == refused
+        assert error["field"] in {"contract", "[1].contract"}
+    assert "rep2" not in vault.readers(contract["id"])
+    # A file the writer may read elsewhere, or one the record already holds, is fine.
+    assert vault.deal("boss", contract=[contract["id"]])["contract"][0]["id"] == contract["id"]
+    kept = vault.client.patch(
+        f"{BASE}/{mine['id']}",
+        json={"name": "renamed", "contract": [contract["id"]], "version": mine["version"]},
+        headers=vault.headers["rep1"],
+    )
+    assert kept.status_code == 200, kept.text
+    # A file in a field hidden from the writer is not readable to them, so not attachable.
+    secret = vault.upload("boss", "secret.pdf", b"%PDF-1.7 secret", "application/pdf")
+    boss_deal = vault.deal("boss", confidential=[secret["id"]], contract=[])
+    assert boss_deal["confidential"][0]["id"] == secret["id"]
+    stolen = vault.client.post(
+        BASE, json={"name": "x", "contract": [secret["id"]]}, headers=vault.headers["rep1"]
+    )
+    assert stolen.status_code == 422, stolen.text
+    assert vault.readers(secret["id"]) == {"boss", "admin"}
+
+
 def test_the_recycle_bin_and_a_file_taken_off_its_record(vault: Vault) -> None:
     contract = vault.upload("rep1", "c.pdf", b"%PDF-1.7", "application/pdf")
     deal = vault.deal("rep1", contract=[contract["id"]])

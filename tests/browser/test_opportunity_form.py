@@ -23,13 +23,25 @@ NON_EMPTY = re.compile(r"\S")
 
 
 def choose(page: Page, field: Locator, option: str, search: str | None = None) -> None:
-    """Open a drop-down (typing `search` into it first, if given) and pick `option`."""
-    field.click()
-    if search is not None:
-        field.fill(search)
-    page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
-        has_text=option
-    ).first.click()
+    """Open a drop-down (typing `search` into it first, if given) and pick `option`.
+
+    A single select closes once an option is picked. On a loaded machine a
+    click can land while antd's opening animation still moves the list and
+    be lost; the list then stays open, so the pick is made again (at most
+    three times; the callers' own expectations still check the result).
+    """
+    dropdown = page.locator(".ant-select-dropdown:visible")
+    for _ in range(3):
+        if dropdown.count() == 0:
+            field.click()
+            if search is not None:
+                field.fill(search)
+        dropdown.locator(".ant-select-item-option").filter(has_text=option).first.click()
+        try:
+            expect(dropdown).to_have_count(0, timeout=2000)
+            return
+        except AssertionError:
+            continue
 
 
 def cell(page: Page, path: str) -> Locator:

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Text, and_, cast, or_
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.datetime import parse_moment
+from engine.forms.field_types.link import MAX_ID
 from engine.forms.field_types.number import to_decimal
 
 if TYPE_CHECKING:
@@ -204,10 +205,18 @@ class ReferenceKind(Kind):
     def value(self, raw: Any, field: BoundField | None) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
             raise FieldInvalid("must be an id (a positive integer)")
+        # Ids are INTEGER columns: a larger value made SQLite's driver raise
+        # OverflowError (a 500); no record can have it, so it is refused.
+        if raw > MAX_ID:
+            raise FieldInvalid(f"must be an id (at most {MAX_ID})")
         return raw
 
     def from_text(self, text: str) -> Any:
-        return int(text) if text.isdigit() else text
+        # Not int() on any digits: over 4,300 of them it raises (a 500); a text
+        # is refused by value() with the message above.
+        if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)):
+            return int(text)
+        return text
 
 
 class RecordIdKind(ReferenceKind):

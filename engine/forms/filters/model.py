@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.validation import unstorable_text
 
 #: Longer filters are refused before parsing: proxies drop such URLs anyway.
 MAX_FILTER_CHARS = 10_000
@@ -137,13 +138,20 @@ class _Parser:
         if self.conditions == MAX_CONDITIONS + 1:
             self.errors.append(FieldError(self.root, f"has more than {MAX_CONDITIONS} conditions"))
         try:
-            return Condition.model_validate(raw)
+            condition = Condition.model_validate(raw)
         except ValidationError as err:
             for problem in err.errors():
                 where = "".join(f".{part}" for part in problem["loc"])
                 message = _PYDANTIC_MESSAGES.get(problem["type"], problem["msg"])
                 self.errors.append(FieldError(path + where, message))
             return None
+        # A NUL or a lone surrogate cannot be compared with a column: PostgreSQL
+        # refuses NUL, and no driver can encode a lone surrogate (a 500 otherwise).
+        unstorable = unstorable_text(condition.value)
+        if unstorable is not None:
+            self.errors.append(FieldError(f"{path}.value", unstorable))
+            return None
+        return condition
 
 
 def parse_filter(text: str | None) -> FilterNode | None:
