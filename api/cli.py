@@ -29,6 +29,7 @@ from engine.actions.jobs import POOL_RETURN
 from engine.jobs import admin as job_admin
 from engine.jobs import holder_name, run_until_idle
 from engine.store import TenantNotFound
+from engine.tenancy import set_tenant_timezone, tenant_timezone
 
 #: Bundled templates: ``templates/<name>/app.json``.
 TEMPLATES = REPO / "templates"
@@ -132,6 +133,32 @@ def tenant_create(
         with platform.store.write(key) as conn:
             create_user(conn, platform.passwords, "admin", admin_password, "Admin", is_admin=True)
     typer.echo(f"tenant {key!r} created")
+
+
+@tenant_cli.command("timezone")
+def tenant_timezone_command(
+    key: str,
+    zone: Annotated[
+        str | None, typer.Argument(help="an IANA zone like Europe/Berlin; omit to show it")
+    ] = None,
+) -> None:
+    """Show or set the tenant's time zone: what "today" is for all its apps."""
+    platform = _platform()
+    try:
+        if zone is None:
+            with platform.store.read(key) as conn:
+                typer.echo(tenant_timezone(conn).key)
+            return
+        with platform.store.write(key) as conn:
+            chosen = set_tenant_timezone(conn, zone)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    except TenantNotFound as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+    typer.echo(f"tenant {key!r} now lives in {chosen.key}")
 
 
 @user_cli.command("create")

@@ -15,11 +15,11 @@ from api.platform import Platform
 from api.settings import REPO
 from builder.apps import AppAlreadyInstalled, install_app, save_draft
 from builder.demo_data import load_demo_data
-from builder.model import AppDefinition
 from builder.publish import publish
 from builder.validate import load_definition_file
 from engine.accounts.departments import set_head
 from engine.accounts.users import create_department, create_user, grant_role
+from engine.definition import AppDefinition
 from engine.store.tables import apps, users
 
 DEMO_TENANT = "demo"

@@ -11,7 +11,6 @@ from sqlalchemy import Connection
 from api.platform import Platform
 from api.problems import ApiError
 from engine.accounts.principals import Principal
-from engine.actions import pool_reach
 from engine.forms.permissions import EntityAccess, load_entity_access
 from engine.forms.runtime import AppRuntime, EntityRuntime
 
@@ -35,17 +34,19 @@ def open_entity(
 ) -> OpenEntity:
     """The entity and the caller's access, read in the caller's unit of work.
 
-    The pools the caller sees join their read scope (``engine.actions.pool_reach``):
+    What the read-scope contributors of the platform's hooks add joins the
+    caller's read scope (the pools they see, registered by ``engine.actions``):
     a rep lists and opens pool leads, and changing one they only see is a 403.
     """
     runtime = platform.runtime(conn, principal.tenant, app)
     target = find_entity(runtime, entity)
-    access = access_to(conn, principal, runtime, target.key)
+    access = access_to(conn, platform, principal, runtime, target.key)
     return OpenEntity(runtime, target, access)
 
 
 def access_to(
-    conn: Connection, principal: Principal, runtime: AppRuntime, entity: str
+    conn: Connection, platform: Platform, principal: Principal, runtime: AppRuntime, entity: str
 ) -> EntityAccess:
-    """The caller's access to one entity of the app, pools included."""
-    return load_entity_access(conn, principal.user, runtime, entity, read_also=pool_reach)
+    """The caller's access to one entity of the app, read-scope contributors included."""
+    read_also = platform.hooks.read_also
+    return load_entity_access(conn, principal.user, runtime, entity, read_also=read_also)

@@ -1,4 +1,9 @@
-"""Errors as application/problem+json (RFC 9457), one mapping for the whole API."""
+"""Errors as application/problem+json (RFC 9457), one mapping for the whole API.
+
+Every error the engines name derives from ``engine.errors.DomainError`` and
+carries its own answer, so one handler serves them all; the other handlers
+here are for what the framework, pydantic and the database raise.
+"""
 
 from __future__ import annotations
 
@@ -14,28 +19,9 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from api.security_audit import record_refusal
-from builder.apps import AppAlreadyInstalled, AppNotFound
-from builder.validate import DefinitionError
-from engine.accounts.tokens import InvalidToken
-from engine.forms.errors import Conflict, RecordInvalid, RecordNotFound, StaleVersion
-from engine.forms.permissions import AccessDenied
-from engine.store import TenantNotFound
+from engine.errors import TITLES, DomainError
 
 log = logging.getLogger("formwork.api")
-
-TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    408: "Request timeout",
-    409: "Conflict",
-    413: "Too large",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal error",
-}
 
 
 class ProblemResponse(JSONResponse):
@@ -49,14 +35,25 @@ class ProblemResponse(JSONResponse):
         return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
-class ApiError(Exception):
-    """An error a route raises on purpose, with its status."""
+class ApiError(DomainError):
+    """An error a route raises on purpose, with its status (400 is only the class's
+    default: each instance carries the status it was given)."""
+
+    status = 400
+    title = TITLES[400]
 
     def __init__(self, status: int, detail: str, errors: list[dict[str, str]] | None = None):
         super().__init__(detail)
         self.status = status
+        self.title = TITLES.get(status, "Error")
         self.detail = detail
         self.errors = errors
+
+    def problem_detail(self) -> str:
+        return self.detail
+
+    def problem_errors(self) -> list[dict[str, Any]] | None:
+        return self.errors
 
 
 def problem(
@@ -80,22 +77,21 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def domain_problem(err: DomainError) -> JSONResponse:
+    """The answer a domain error carries (``Retry-After`` from its ``retry_after``)."""
+    told = err.to_problem()
+    answer = problem(told.status, told.detail, told.errors, title=told.title, **told.members)
+    if told.retry_after is not None:
+        answer.headers["Retry-After"] = str(told.retry_after)
+    return answer
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, err: ApiError) -> JSONResponse:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, err: DomainError) -> JSONResponse:
         if err.status == 403:
             await record_refusal(request)  # SESSIONS: refusals are security events
-        return problem(err.status, err.detail, err.errors)
-
-    @app.exception_handler(RecordInvalid)
-    async def invalid(_: Request, err: RecordInvalid) -> JSONResponse:
-        errors = [{"field": e.field, "message": e.message} for e in err.errors]
-        return problem(422, "the record is not valid", errors)
-
-    @app.exception_handler(DefinitionError)
-    async def bad_definition(_: Request, err: DefinitionError) -> JSONResponse:
-        errors = [{"field": i.path, "message": i.message} for i in err.issues]
-        return problem(422, "the app definition is not valid", errors)
+        return domain_problem(err)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, err: RequestValidationError) -> JSONResponse:
@@ -114,33 +110,6 @@ def install(app: FastAPI) -> None:
         # fault, but a validator should have said so; logged to be fixed there.
         log.warning("database refused a value: %s", str(err.orig).splitlines()[0])
         return problem(422, "a value in the request cannot be stored or compared")
-
-    @app.exception_handler(RecordNotFound)
-    @app.exception_handler(AppNotFound)
-    @app.exception_handler(TenantNotFound)
-    async def not_found(_: Request, err: Exception) -> JSONResponse:
-        return problem(404, str(err))
-
-    @app.exception_handler(StaleVersion)
-    async def stale(_: Request, err: StaleVersion) -> JSONResponse:
-        return problem(
-            409, str(err), [{"field": "version", "message": str(err)}], current_version=err.current
-        )
-
-    @app.exception_handler(Conflict)
-    @app.exception_handler(AppAlreadyInstalled)
-    async def conflict(_: Request, err: Exception) -> JSONResponse:
-        errors = [{"field": e.field, "message": e.message} for e in getattr(err, "errors", [])]
-        return problem(409, str(err), errors or None)
-
-    @app.exception_handler(AccessDenied)
-    async def forbidden(request: Request, err: AccessDenied) -> JSONResponse:
-        await record_refusal(request)  # SESSIONS: refusals are security events
-        return problem(403, str(err))
-
-    @app.exception_handler(InvalidToken)
-    async def unauthenticated(_: Request, err: InvalidToken) -> JSONResponse:
-        return problem(401, str(err))
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, err: HTTPException) -> JSONResponse:

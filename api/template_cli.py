@@ -16,7 +16,7 @@ import typer
 from pydantic import ValidationError
 
 from api.platform import Platform
-from builder.apps import AppAlreadyInstalled, AppNotFound, install_app
+from builder.apps import AppAlreadyInstalled, install_app
 from builder.clone import clone_app, write_definition, write_template
 from builder.operations import PlanRefused
 from builder.overlay import OverlayError, Resolution, parse_overlay
@@ -25,6 +25,7 @@ from builder.sources import app_source, current_overlay
 from builder.templates import TemplateError, template_version
 from builder.upgrade import UpgradeConflicts, UpgradeRefused, customise, plan_upgrade, upgrade
 from builder.validate import DefinitionError, load_definition_file
+from engine.definition.versions import AppNotFound
 from engine.store import TenantNotFound
 
 #: Errors that end a command with their message and exit status 1.

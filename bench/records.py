@@ -11,6 +11,11 @@ keep-alive ``httpx.Client``, measures
 * **single create**: ``--creates`` sequential ``POST /api/apps/mini_crm/customer``
   of distinct, realistic customers (seeded generator): records/s, median and
   p95 latency of each request;
+* **concurrent creates**: ``--concurrent`` more single creates (default: as
+  many as ``--creates``) from ``--clients`` threads (default 8), each with its
+  own keep-alive client: records/s, median and p95 latency, server CPU, and on
+  PostgreSQL the database sessions opened meanwhile (``pg_stat_database``: a
+  bounded pool opens a few at the start and then reuses them);
 * **bulk**: ``--bulk`` customers through ``POST …/customer/bulk`` in chunks of
   at most 10,000 (one transaction each): records/s.
 
@@ -23,6 +28,10 @@ stored are read back (untimed) and inserted again with SQLAlchemy Core:
 
 * one single-row ``INSERT`` + ``COMMIT`` per row (one transaction each, as the
   API does), timed per row;
+* the concurrent creates' rows again from as many threads, each with its own
+  connection, one single-row ``INSERT`` + ``COMMIT`` per row (on SQLite the
+  threads wait for the write lock in SQLite's busy handler, as separate
+  processes would);
 * ``executemany`` ``INSERT`` of the bulk rows, one transaction per chunk.
 
 API and raw alternate (blocks of 200 single creates, then the same rows raw;
@@ -51,6 +60,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -85,6 +95,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 
 APP, ENTITY = "mini_crm", "customer"
@@ -93,6 +104,7 @@ RAW_TABLE = "bench_raw_customer"
 CHUNK = 10_000  # the API's limit per bulk request
 MAX_CREATES = 100_000
 MAX_BULK = 500_000
+MAX_CLIENTS = 64
 REQUEST_TIMEOUT_S = 300.0
 HEALTH_REQUESTS = 200
 BLOCK = 200  # single creates per API block, each followed by the same rows raw
@@ -214,10 +226,14 @@ class BackendResult:
     database: str
     single_api: Phase
     single_raw: Phase
+    concurrent_api: Phase  # --concurrent creates from --clients threads
+    concurrent_raw: Phase
     bulk_api: Phase
     bulk_raw: Phase
     health: Phase  # GET /api/health: Formwork's HTTP round trip with one trivial query
     floor: Phase  # GET / of a bare uvicorn ASGI app: the HTTP round trip on this machine
+
+    clients: int = 8
 
     @property
     def single_ratio(self) -> float:
@@ -237,6 +253,8 @@ class BackendResult:
             "database": self.database,
             "single_api": self.single_api.summary(),
             "single_raw": self.single_raw.summary(),
+            "concurrent_api": self.concurrent_api.summary(),
+            "concurrent_raw": self.concurrent_raw.summary(),
             "bulk_api": self.bulk_api.summary(),
             "bulk_raw": self.bulk_raw.summary(),
             "health": self.health.summary(),
@@ -267,6 +285,99 @@ def api_single(client: httpx.Client, bodies: Sequence[bytes], deadline: float) -
     elapsed = clock() - start
     note = "" if len(latencies) == len(bodies) else f"time limit: {len(latencies)} done"
     return Phase(len(latencies), elapsed, latencies, note)
+
+
+def in_threads(clients: int, work: Callable[[int, list[float]], None]) -> tuple[list[float], float]:
+    """Run ``work(i, latencies)`` in ``clients`` threads started together; every
+    thread's latencies and the wall time from the start to the last one's end.
+    The first error of any thread is raised."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[BaseException] = []
+    ready = threading.Barrier(clients + 1)
+
+    def run(i: int) -> None:
+        ready.wait()
+        try:
+            work(i, latencies[i])
+        except BaseException as err:  # reported by the caller, after the join
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return [ms for mine in latencies for ms in mine], elapsed
+
+
+def api_concurrent(server: Server, token: str, bodies: Sequence[bytes], clients: int) -> Phase:
+    """``bodies`` created by ``clients`` threads, each with its own keep-alive client."""
+    url = f"/api/apps/{APP}/{ENTITY}"
+    headers = {**JSON_HEADERS, "Authorization": f"Bearer {token}"}
+    connections = [
+        httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) for _ in range(clients)
+    ]
+    try:
+        for client in connections:  # open each keep-alive connection before the clock starts
+            expect(client.get("/api/health"), 200, "GET /api/health")
+
+        def work(i: int, latencies: list[float]) -> None:
+            client, clock = connections[i], time.perf_counter
+            for body in bodies[i::clients]:
+                t0 = clock()
+                response = client.post(url, content=body, headers=headers)
+                latencies.append((clock() - t0) * 1000)
+                if response.status_code != 201:
+                    expect(response, 201, f"concurrent create by client {i}")
+
+        latencies, elapsed = in_threads(clients, work)
+    finally:
+        for client in connections:
+            client.close()
+    return Phase(len(latencies), elapsed, latencies)
+
+
+def raw_concurrent(
+    engine: Engine, table: Table, rows: Sequence[dict[str, Any]], clients: int
+) -> Phase:
+    """``rows`` inserted by ``clients`` threads, each on its own connection, one
+    ``INSERT`` + ``COMMIT`` per row."""
+    statement = insert(table)
+    connections = [engine.connect() for _ in range(clients)]
+    try:
+
+        def work(i: int, latencies: list[float]) -> None:
+            conn, clock = connections[i], time.perf_counter
+            for row in rows[i::clients]:
+                t0 = clock()
+                with conn.begin():
+                    conn.execute(statement, row)
+                latencies.append((clock() - t0) * 1000)
+
+        latencies, elapsed = in_threads(clients, work)
+    finally:
+        for conn in connections:
+            conn.close()
+    return Phase(len(latencies), elapsed, latencies)
+
+
+def pg_sessions(engine: Engine) -> int | None:
+    """Sessions ever opened on the current PostgreSQL database (``pg_stat_database``,
+    PostgreSQL 14 and later; it counts every client of that database); None on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        found = conn.scalar(
+            select(text("sessions"))
+            .select_from(text("pg_stat_database"))
+            .where(text("datname = current_database()"))
+        )
+    return None if found is None else int(found)
 
 
 def http_gets(client: httpx.Client, path: str, n: int) -> Phase:
@@ -419,6 +530,7 @@ def run_backend(
 
         warm = encode("W", args.warmup)
         singles = encode("S", args.creates)
+        concurrent = encode("C", args.concurrent if args.concurrent is not None else args.creates)
         bulk_records = [generator.record("B", i) for i in range(args.bulk)]
         sizes = [len(bulk_records[at : at + CHUNK]) for at in range(0, args.bulk, CHUNK)]
         chunks = [
@@ -452,6 +564,18 @@ def run_backend(
                     break
             single_api, single_raw = merged(api_blocks), merged(raw_blocks)
 
+            log(f"[{backend}] {len(concurrent)} creates from {args.clients} clients at once")
+            sessions_before = pg_sessions(engine)
+            concurrent_api = with_server_cpu(
+                server, partial(api_concurrent, server, token, concurrent, args.clients)
+            )
+            sessions_after = pg_sessions(engine)
+            if sessions_before is not None and sessions_after is not None:
+                # Less the one pg_sessions itself opened for its second reading.
+                opened = sessions_after - sessions_before - 1
+                concurrent_api.note = f"{opened} database sessions opened"
+            concurrent_raw = raw_concurrent(engine, twin, new_rows(), args.clients)
+
             log(f"[{backend}] bulk: {args.bulk} records in {len(chunks)} request(s)")
             api_chunks: list[Phase] = []
             raw_chunks: list[Phase] = []
@@ -465,7 +589,7 @@ def run_backend(
                     break
             bulk_api, bulk_raw = merged(api_chunks), merged(raw_chunks)
 
-            expected = args.warmup + single_api.records + bulk_api.records
+            expected = args.warmup + single_api.records + concurrent_api.records + bulk_api.records
             listing = expect(
                 client.get(f"/api/apps/{APP}/{ENTITY}", params={"page_size": 50}), 200, "list"
             )
@@ -483,7 +607,17 @@ def run_backend(
         finally:
             engine.dispose()
     return BackendResult(
-        backend, database, single_api, single_raw, bulk_api, bulk_raw, health, floor
+        backend,
+        database,
+        single_api,
+        single_raw,
+        concurrent_api,
+        concurrent_raw,
+        bulk_api,
+        bulk_raw,
+        health,
+        floor,
+        args.clients,
     )
 
 
@@ -496,6 +630,8 @@ def table(result: BackendResult) -> str:
     rows = [
         ("single create  API", result.single_api),
         ("single create  raw", result.single_raw),
+        (f"{result.clients} clients     API", result.concurrent_api),
+        (f"{result.clients} clients     raw", result.concurrent_raw),
         ("bulk           API", result.bulk_api),
         ("bulk           raw", result.bulk_raw),
     ]
@@ -538,7 +674,9 @@ def summary(results: Sequence[BackendResult]) -> str:
         lines.append(
             f"{r.backend:10} single {r.single_api.median_ms:.2f} ms median, "
             f"{r.single_api.per_second:,.0f}/s ({r.single_ratio:.1f}x raw); "
-            f"bulk {r.bulk_api.per_second:,.0f}/s ({r.bulk_ratio:.1f}x raw)"
+            f"bulk {r.bulk_api.per_second:,.0f}/s ({r.bulk_ratio:.1f}x raw); "
+            f"{r.clients} clients {r.concurrent_api.median_ms:.2f} ms median, "
+            f"{r.concurrent_api.p95_ms:.2f} ms p95, {r.concurrent_api.per_second:,.0f}/s"
         )
     for r in results:
         if r.backend == "sqlite":
@@ -564,6 +702,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--creates", type=bounded(1, MAX_CREATES), default=2000)
     parser.add_argument("--bulk", type=bounded(1, MAX_BULK), default=10_000)
     parser.add_argument(
+        "--concurrent",
+        type=bounded(1, MAX_CREATES),
+        default=None,
+        help="creates from --clients threads at once (default: as many as --creates)",
+    )
+    parser.add_argument("--clients", type=bounded(1, MAX_CLIENTS), default=8)
+    parser.add_argument(
         "--time-limit",
         type=float,
         default=600.0,
@@ -576,7 +721,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     workload = (
         f"workload: mini_crm customer, {args.creates} sequential single creates "
-        f"(+{args.warmup} warm-up), {args.bulk} bulk records in chunks of <= {CHUNK:,}; "
+        f"(+{args.warmup} warm-up), {args.concurrent or args.creates} creates from "
+        f"{args.clients} clients at once, {args.bulk} bulk records in chunks of <= {CHUNK:,}; "
         f"seed {args.seed}"
     )
     return run_benches(args, workload, run_backend, table, summary)

@@ -7,32 +7,24 @@ the physical schema can never drift apart: either both exist or neither.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from builder.model import AppDefinition
+from engine.definition import AppDefinition
+from engine.definition.versions import AppNotFound
+from engine.errors import DomainError
 from engine.forms.runtime import build_runtime
-from engine.store.tables import app_versions, apps, audit_log
+from engine.store.audit import write_audit
+from engine.store.tables import app_versions, apps
 
 
-class AppNotFound(LookupError):
-    def __init__(self, key: str) -> None:
-        super().__init__(f"there is no app {key!r}")
-        self.key = key
+class AppAlreadyInstalled(DomainError):
+    """An app of this key is installed already (409)."""
 
-
-class AppAlreadyInstalled(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class PublishedApp:
-    key: str
-    version_id: int
-    definition: dict[str, Any]
+    status = 409
+    title = "Conflict"
 
 
 def definition_json(definition: AppDefinition) -> dict[str, Any]:
@@ -84,41 +76,15 @@ def install_app(conn: Connection, definition: AppDefinition, user_id: int | None
     conn.execute(update(apps).where(apps.c.id == app_id).values(published_version_id=version_id))
     runtime = build_runtime(definition, version_id)
     runtime.metadata.create_all(conn, tables=runtime.all_tables(), checkfirst=False)
-    conn.execute(
-        insert(audit_log).values(
-            at=now,
-            user_id=user_id,
-            action="app.install",
-            app_key=definition.key,
-            after={"version": definition.version},
-        )
+    write_audit(
+        conn,
+        at=now,
+        user_id=user_id,
+        action="app.install",
+        app_key=definition.key,
+        after={"version": definition.version},
     )
     return int(version_id)
-
-
-#: Built once: every request asks it, and building a statement costs more than running it.
-_PUBLISHED_VERSION = select(apps.c.published_version_id).where(apps.c.key == bindparam("key"))
-
-
-def published_version_id(conn: Connection, key: str) -> int:
-    version_id = conn.scalar(_PUBLISHED_VERSION, {"key": key})
-    if version_id is None:
-        raise AppNotFound(key)
-    return int(version_id)
-
-
-def version_definition(conn: Connection, version_id: int) -> dict[str, Any]:
-    definition = conn.scalar(
-        select(app_versions.c.definition).where(app_versions.c.id == version_id)
-    )
-    if definition is None:
-        raise LookupError(f"there is no app version {version_id}")
-    return dict(definition)
-
-
-def published_app(conn: Connection, key: str) -> PublishedApp:
-    version_id = published_version_id(conn, key)
-    return PublishedApp(key, version_id, version_definition(conn, version_id))
 
 
 def list_apps(conn: Connection) -> list[dict[str, Any]]:
@@ -171,14 +137,13 @@ def save_draft(
         ).inserted_primary_key[0]  # type: ignore[index]
     else:
         conn.execute(update(app_versions).where(app_versions.c.id == draft_id).values(values))
-    conn.execute(
-        insert(audit_log).values(
-            at=now,
-            user_id=user_id,
-            action="app.draft",
-            app_key=key,
-            after={"version": definition.version},
-        )
+    write_audit(
+        conn,
+        at=now,
+        user_id=user_id,
+        action="app.draft",
+        app_key=key,
+        after={"version": definition.version},
     )
     return int(draft_id)
 

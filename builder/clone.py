@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 from builder.apps import definition_json
-from builder.model import AppDefinition, Label
 from builder.validate import load_definition
+from engine.definition import AppDefinition, Label
 
 #: The folders of a template that travel with it (print templates, images…).
 TEMPLATE_FOLDERS = ("print", "assets")

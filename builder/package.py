@@ -34,12 +34,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlalchemy import Connection
 
-from builder.apps import definition_json, install_app, published_app
+from builder.apps import definition_json, install_app
 from builder.clone import TEMPLATE_FOLDERS
-from builder.model import AppDefinition, Key
 from builder.overlay import Overlay, TemplateRef, apply_overlay, diff_to_overlay
 from builder.sources import app_file_contents, app_source, record_source, replace_app_files
 from builder.validate import DefinitionError, load_definition
+from engine.definition import AppDefinition, Key
+from engine.definition.versions import published_app
+from engine.errors import DomainError
 
 FORMAT = "formwork-app-package"
 FORMAT_VERSION = 1
@@ -59,8 +61,14 @@ MAX_PATH = 255
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-class PackageInvalid(ValueError):
-    """A package that is refused; the message says what is wrong with it."""
+class PackageInvalid(DomainError, ValueError):
+    """A package that is refused; the message says what is wrong with it (422)."""
+
+    status = 422
+    title = "Invalid input"
+
+    def problem_errors(self) -> list[dict[str, Any]]:
+        return [{"field": "package", "message": str(self)}]
 
 
 class FileEntry(BaseModel):

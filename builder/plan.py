@@ -24,7 +24,6 @@ from sqlalchemy.dialects import postgresql
 
 from builder.archive import Archive
 from builder.ddl import column_ddl
-from builder.model import AppDefinition, EntityDef, FieldDef
 from builder.operations import (
     AddEntity,
     AddField,
@@ -46,6 +45,7 @@ from builder.operations import (
 from builder.operations.change import unsupported_change
 from builder.operations.entities import archived_entity_runtime
 from builder.operations.fields import archived_field, stored_columns
+from engine.definition import AppDefinition, EntityDef, FieldDef
 from engine.forms.field_types.abilities import ChildRows, Computed, ability
 from engine.forms.field_types.base import BoundField
 from engine.forms.naming import child_table_name, entity_table_name

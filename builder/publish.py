@@ -14,21 +14,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, update
 
-from builder.apps import AppNotFound, definition_json
+from builder.apps import definition_json
 from builder.archive import ArchiveRecord, archives_of
 from builder.ddl import alembic_operations
-from builder.model import AppDefinition
 from builder.operations import ApplyContext, PlanContext, PlanRefused, Problem
 from builder.plan import Plan, compute_plan, next_version
 from builder.validate import load_definition
+from engine.definition import AppDefinition
+from engine.definition.versions import AppNotFound
+from engine.errors import DomainError
 from engine.forms.runtime import build_runtime
-from engine.store.tables import app_versions, apps, audit_log
+from engine.store.audit import write_audit
+from engine.store.tables import app_versions, apps
 
 
-class NothingToPublish(Exception):
-    """The draft defines exactly what is published."""
+class NothingToPublish(DomainError):
+    """The draft defines exactly what is published (409)."""
+
+    status = 409
+    title = "Conflict"
 
 
 @dataclass(frozen=True)
@@ -146,21 +152,20 @@ def publish(
     for step in ctx.deferred:
         step()
     _switch_versions(conn, state, checked.new.definition, now)
-    conn.execute(
-        insert(audit_log).values(
-            at=now,
-            user_id=user_id,
-            action="app.publish",
-            app_key=app_key,
-            before={"version": plan.from_version, "version_id": state.published_id},
-            after={
-                "version": plan.to_version,
-                "version_id": state.draft_id,
-                "operations": [
-                    {"kind": op.kind, "description": op.describe()["en"]} for op in plan.operations
-                ],
-            },
-        )
+    write_audit(
+        conn,
+        at=now,
+        user_id=user_id,
+        action="app.publish",
+        app_key=app_key,
+        before={"version": plan.from_version, "version_id": state.published_id},
+        after={
+            "version": plan.to_version,
+            "version_id": state.draft_id,
+            "operations": [
+                {"kind": op.kind, "description": op.describe()["en"]} for op in plan.operations
+            ],
+        },
     )
     warnings = [p for p in found if not p.blocking]
     return Published(app_key, plan.to_version, state.draft_id, plan, warnings)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from builder.model import AppDefinition, FieldDef
+from engine.definition import AppDefinition, FieldDef
 from engine.forms.registry import field_types
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -85,7 +85,7 @@ def reference_markdown() -> str:
     lines = [
         "# App definition reference",
         "",
-        "Generated from the models in `builder/model.py` and the field-type registry",
+        "Generated from the models in `engine/definition/` and the field-type registry",
         "(`python -m builder.schema_export`); the JSON Schema is",
         "[`app-definition.schema.json`](app-definition.schema.json).",
         "Keys (`key`, field keys, entity keys) are lower-case letters, digits and `_`,",

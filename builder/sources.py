@@ -22,9 +22,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from builder.apps import AppNotFound, definition_json, published_app
-from builder.model import AppDefinition
+from builder.apps import definition_json
 from builder.overlay import Overlay, TemplateRef, diff_to_overlay, parse_overlay
+from engine.definition import AppDefinition
+from engine.definition.versions import AppNotFound, published_app
 from engine.store.tables import app_files, app_sources, app_versions, apps
 
 

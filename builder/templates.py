@@ -17,16 +17,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from builder.model import AppDefinition
 from builder.overlay import AnyChange, TemplateRef, apply_overlay
 from builder.validate import DefinitionError, DefinitionIssue, json_path, load_definition
+from engine.definition import AppDefinition
+from engine.errors import DomainError
 
 #: Finds a template version by (key, version), or None.
 BaseLookup = Callable[[TemplateRef], AppDefinition | None]
 
 
-class TemplateError(ValueError):
-    """A template version that cannot be loaded; the message says why."""
+class TemplateError(DomainError, ValueError):
+    """A template version that cannot be loaded; the message says why (422)."""
+
+    status = 422
+    title = "Invalid input"
+
+    def problem_errors(self) -> list[dict[str, Any]]:
+        return [{"field": "template", "message": str(self)}]
 
 
 class ChangeSet(BaseModel):

@@ -22,17 +22,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
-from builder.apps import (
-    AppNotFound,
-    definition_json,
-    published_app,
-    published_version_id,
-    save_draft,
-)
+from builder.apps import definition_json, save_draft
 from builder.archive import archives_of
-from builder.model import AppDefinition
 from builder.operations import PlanContext, PlanRefused, Problem
 from builder.overlay import (
     Applied,
@@ -46,16 +39,30 @@ from builder.overlay import (
 from builder.plan import Plan, compute_plan
 from builder.publish import Published, publish
 from builder.sources import app_source, record_source
+from engine.definition import AppDefinition
+from engine.definition.versions import AppNotFound, published_app, published_version_id
+from engine.errors import DomainError
 from engine.forms.runtime import build_runtime
-from engine.store.tables import app_versions, apps, audit_log
+from engine.store.audit import write_audit
+from engine.store.tables import app_versions, apps
 
 
-class UpgradeRefused(Exception):
-    """The upgrade cannot even be planned as asked (wrong template, not newer, a draft)."""
+class UpgradeRefused(DomainError):
+    """The upgrade cannot even be planned as asked (wrong template, not newer, a draft) (409)."""
+
+    status = 409
+    title = "Conflict"
 
 
-class UpgradeConflicts(Exception):
-    """Customisations that do not re-apply; nothing was changed."""
+class UpgradeConflicts(DomainError):
+    """Customisations that do not re-apply; nothing was changed (409).
+
+    The answer lists each conflict with the resolutions that can settle it,
+    and carries the whole ``report``.
+    """
+
+    status = 409
+    title = "Conflict"
 
     def __init__(self, report: UpgradeReport) -> None:
         conflicts = report.applied.conflicts
@@ -65,6 +72,23 @@ class UpgradeConflicts(Exception):
             + "; ".join(f"{c.ref or c.path}: {c.message}" for c in conflicts)
         )
         self.report = report
+
+    def problem_detail(self) -> str:
+        return "customisations conflict with the new template version; nothing was changed"
+
+    def problem_errors(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "field": c.ref or c.path,
+                "message": c.message,
+                "code": c.code,
+                "resolutions": list(c.resolutions),
+            }
+            for c in self.report.applied.conflicts
+        ]
+
+    def problem_members(self) -> dict[str, Any]:
+        return {"report": self.report.to_json()}
 
 
 @dataclass(frozen=True)
@@ -280,21 +304,20 @@ def upgrade(
         current = AppDefinition.model_validate(published_app(conn, app_key).definition)
     overlay = diff_to_overlay(template, current)
     record_source(conn, app_key, template, overlay, user_id, now)
-    conn.execute(
-        insert(audit_log).values(
-            at=now,
-            user_id=user_id,
-            action="app.upgrade",
-            app_key=app_key,
-            before={"template": report.template, "template_version": report.from_version},
-            after={
-                "template": report.template,
-                "template_version": report.to_version,
-                "version": current.version,
-                "customisations": [c.ref for c in overlay.changes],
-                "resolutions": dict(resolutions or {}),
-            },
-        )
+    write_audit(
+        conn,
+        at=now,
+        user_id=user_id,
+        action="app.upgrade",
+        app_key=app_key,
+        before={"template": report.template, "template_version": report.from_version},
+        after={
+            "template": report.template,
+            "template_version": report.to_version,
+            "version": current.version,
+            "customisations": [c.ref for c in overlay.changes],
+            "resolutions": dict(resolutions or {}),
+        },
     )
     return Upgraded(report, published)
 

@@ -18,21 +18,24 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from builder.model import (
+from engine.actions.checks import CheckContext
+from engine.actions.pools import check_pools
+from engine.actions.registry import check_actions
+from engine.definition import (
     CHILD_ROW_COLUMNS,
     ENTITY_COLUMNS,
     MAX_DEFINITION_BYTES,
     MAX_DEFINITION_DEPTH,
     MAX_OPTION_ITEMS,
     MAX_SUB_FIELDS,
+    RESERVED_APP_KEYS,
+    RESERVED_ENTITY_KEYS,
     SYSTEM_FIELDS,
     AppDefinition,
     EntityDef,
     FieldDef,
 )
-from engine.actions.checks import CheckContext
-from engine.actions.pools import check_pools
-from engine.actions.registry import check_actions
+from engine.errors import DomainError
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import ChildRows
@@ -48,10 +51,21 @@ class DefinitionIssue:
     message: str
 
 
-class DefinitionError(ValueError):
+class DefinitionError(DomainError, ValueError):
+    """An app definition that is not valid; ``issues`` names every problem (422)."""
+
+    status = 422
+    title = "Invalid input"
+
     def __init__(self, issues: list[DefinitionIssue]) -> None:
         super().__init__("\n".join(f"{i.path}: {i.message}" for i in issues))
         self.issues = issues
+
+    def problem_detail(self) -> str:
+        return "the app definition is not valid"
+
+    def problem_errors(self) -> list[dict[str, Any]]:
+        return [{"field": i.path, "message": i.message} for i in self.issues]
 
 
 def json_path(location: tuple[int | str, ...]) -> str:
@@ -140,7 +154,7 @@ def load_definition(data: Any) -> AppDefinition:
     """Parse and check a definition given as JSON text, bytes or a decoded object.
 
     Everything wrong raises one ``DefinitionError`` listing each issue with its
-    JSON path; a definition that passes fits the database (``builder.model``'s
+    JSON path; a definition that passes fits the database (``engine.definition``'s
     bounds: fields per entity, key names, sizes), so installing or publishing
     it cannot fail on the definition's shape.
     """
@@ -182,13 +196,6 @@ def check_definition(app: AppDefinition) -> Iterator[DefinitionIssue]:
     if not found:
         # Filters bind to the entities' runtime, which only a sound definition has.
         yield from _check_view_filters(app)
-
-
-#: Paths of an app's own API (``/api/apps/{app}/definition``…) that an
-#: entity of that name would shadow: its records could not be reached.
-RESERVED_ENTITY_KEYS = frozenset({"definition", "permissions", "overlay", "upgrade", "package"})
-#: ``POST /api/apps/import`` takes a package: an app of that name would be unreachable.
-RESERVED_APP_KEYS = frozenset({"import"})
 
 
 def _check_structure(app: AppDefinition) -> Iterator[DefinitionIssue]:

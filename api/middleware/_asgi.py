@@ -6,7 +6,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from api.problems import TITLES
+from engine.errors import TITLES
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -18,8 +18,7 @@ from fastapi.responses import JSONResponse
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import find_entity
 from api.params import RecordId
-from api.problems import ApiError
-from engine.actions import ActionContext, UnknownAction, available_actions, run_action
+from engine.actions import ActionContext, available_actions, run_action
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}/{record_id}/actions", tags=["actions"])
 
@@ -32,7 +31,9 @@ def list_actions(
     with platform.store.read(principal.tenant) as conn:
         runtime = platform.runtime(conn, principal.tenant, app)
         key = find_entity(runtime, entity).key
-        ctx = ActionContext.for_user(conn, runtime, principal.user, datetime.now(UTC))
+        ctx = ActionContext.for_user(
+            conn, runtime, principal.user, datetime.now(UTC), hooks=platform.hooks
+        )
         return JSONResponse({"items": available_actions(ctx, key, record_id)})
 
 
@@ -47,12 +48,11 @@ def run(
     body: dict[str, Any] | None = Body(default=None),
 ) -> Response:
     """Run one action; the body holds its inputs (optional)."""
-    try:
-        with platform.store.write(principal.tenant) as conn:
-            runtime = platform.runtime(conn, principal.tenant, app)
-            key = find_entity(runtime, entity).key
-            ctx = ActionContext.for_user(conn, runtime, principal.user, datetime.now(UTC))
-            result = run_action(ctx, key, record_id, action, body or {})
-    except UnknownAction as err:
-        raise ApiError(404, str(err)) from None
+    with platform.store.write(principal.tenant) as conn:
+        runtime = platform.runtime(conn, principal.tenant, app)
+        key = find_entity(runtime, entity).key
+        ctx = ActionContext.for_user(
+            conn, runtime, principal.user, datetime.now(UTC), hooks=platform.hooks
+        )
+        result = run_action(ctx, key, record_id, action, body or {})
     return JSONResponse(result)

@@ -21,12 +21,12 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import open_entity
-from engine.expressions import TENANT_TZ
 from engine.forms.aggregate import AggregateQuery, aggregate_as
 from engine.forms.context import ReadContext
 from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads
 from engine.forms.views import require_view, view_filter
+from engine.tenancy import tenant_timezone
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
@@ -56,7 +56,7 @@ def aggregate(
         if params.get("view"):
             # The sums of a kanban's columns count what its cards show.
             view = require_view(runtime.definition, target.key, params["view"])
-            today = datetime.now(TENANT_TZ).date()
+            today = datetime.now(tenant_timezone(conn)).date()
             query = replace(query, designed=view_filter(view, principal.user.id, today))
         reads = GuardedReads(ReadContext(conn, runtime, target.key), target, opened.access)
         return JSONResponse(aggregate_as(reads, query))

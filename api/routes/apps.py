@@ -12,16 +12,17 @@ from sqlalchemy import Connection
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.problems import ApiError, problem
 from api.settings import REPO
-from builder.apps import draft_definition, install_app, list_apps, published_app, save_draft
-from builder.model import AppDefinition
+from builder.apps import draft_definition, install_app, list_apps, save_draft
 from builder.operations import PlanRefused
-from builder.overlay import OverlayError, Resolution
-from builder.package import MAX_PACKAGE_BYTES, PackageInvalid, export_package, import_package
-from builder.publish import NothingToPublish, plan_publish, publish
+from builder.overlay import Resolution
+from builder.package import MAX_PACKAGE_BYTES, export_package, import_package
+from builder.publish import plan_publish, publish
 from builder.sources import app_source, current_overlay
-from builder.templates import TemplateError, template_version
-from builder.upgrade import UpgradeConflicts, UpgradeRefused, UpgradeReport, plan_upgrade, upgrade
+from builder.templates import template_version
+from builder.upgrade import plan_upgrade, upgrade
 from builder.validate import load_definition
+from engine.definition import AppDefinition
+from engine.definition.versions import published_app
 from engine.forms.permissions import load_app_access
 
 router = APIRouter(prefix="/api/apps", tags=["apps"])
@@ -99,10 +100,9 @@ def publish_draft(app: str, principal: AdminPrincipal, platform: PlatformDep) ->
         with platform.store.write(principal.tenant) as conn:
             published = publish(conn, app, principal.user.id)
     except PlanRefused as err:
-        errors = [error for p in err.problems for error in p.errors()]
-        return problem(422, "the draft cannot be published; nothing was changed", errors)
-    except NothingToPublish as err:
-        raise ApiError(409, str(err)) from None
+        # Caught only to say what was refused; NothingToPublish is a 409 by itself.
+        detail = "the draft cannot be published; nothing was changed"
+        return problem(422, detail, err.problem_errors())
     return JSONResponse(published.to_json())
 
 
@@ -124,29 +124,9 @@ class UpgradeRequest(BaseModel):
 
 
 def _upgrade_template(conn: Connection, app: str, request: UpgradeRequest) -> AppDefinition:
+    """The template version to upgrade to (``TemplateError``, a 422, if it cannot be loaded)."""
     base = app_source(conn, app).template
-    try:
-        return template_version(TEMPLATES, base, request.to, request.template, "template")
-    except TemplateError as err:
-        raise ApiError(422, str(err), [{"field": "template", "message": str(err)}]) from None
-
-
-def _conflicts(report: UpgradeReport) -> Response:
-    errors = [
-        {
-            "field": c.ref or c.path,
-            "message": c.message,
-            "code": c.code,
-            "resolutions": list(c.resolutions),
-        }
-        for c in report.applied.conflicts
-    ]
-    return problem(
-        409,
-        "customisations conflict with the new template version; nothing was changed",
-        errors,
-        report=report.to_json(),
-    )
+    return template_version(TEMPLATES, base, request.to, request.template, "template")
 
 
 @router.get("/{app}/overlay")
@@ -175,12 +155,9 @@ def upgrade_plan(
     app: str, request: UpgradeRequest, principal: AdminPrincipal, platform: PlatformDep
 ) -> dict[str, Any]:
     """What an upgrade would do: template changes, customisations, conflicts, schema plan."""
-    try:
-        with platform.store.read(principal.tenant) as conn:
-            template = _upgrade_template(conn, app, request)
-            return plan_upgrade(conn, app, template, request.resolutions).to_json()
-    except (UpgradeRefused, OverlayError) as err:
-        raise ApiError(409, str(err)) from None
+    with platform.store.read(principal.tenant) as conn:
+        template = _upgrade_template(conn, app, request)
+        return plan_upgrade(conn, app, template, request.resolutions).to_json()
 
 
 @router.post("/{app}/upgrade")
@@ -199,13 +176,11 @@ def upgrade_app(
                 request.resolutions,
                 request.discard_draft,
             )
-    except UpgradeConflicts as err:
-        return _conflicts(err.report)
     except PlanRefused as err:
-        errors = [error for p in err.problems for error in p.errors()]
-        return problem(422, "the data does not allow the migration; nothing was changed", errors)
-    except (UpgradeRefused, OverlayError) as err:
-        raise ApiError(409, str(err)) from None
+        # Caught only to say what was refused; UpgradeConflicts, UpgradeRefused
+        # and OverlayError are 409s by themselves.
+        detail = "the data does not allow the migration; nothing was changed"
+        return problem(422, detail, err.problem_errors())
     return JSONResponse(done.to_json())
 
 
@@ -230,8 +205,6 @@ def import_app(
     data = package.file.read(MAX_PACKAGE_BYTES + 1)
     if len(data) > MAX_PACKAGE_BYTES:
         raise ApiError(413, f"a package may be at most {MAX_PACKAGE_BYTES} bytes")
-    try:
-        with platform.store.write(principal.tenant) as conn:
-            return import_package(conn, data, principal.user.id).to_json()
-    except PackageInvalid as err:
-        raise ApiError(422, str(err), [{"field": "package", "message": str(err)}]) from None
+    # PackageInvalid answers 422 by itself, naming the package as the field.
+    with platform.store.write(principal.tenant) as conn:
+        return import_package(conn, data, principal.user.id).to_json()

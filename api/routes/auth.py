@@ -7,15 +7,14 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.client_ip import client_ip
 from api.deps import CurrentPrincipal, PlatformDep
 from api.params import StoredText
-from api.problems import ApiError, problem
+from api.problems import ApiError
 from api.settings import Settings
-from engine.accounts.login import LoginAttempt, LoginFailed, LoginThrottled, log_in
+from engine.accounts.login import LoginAttempt, log_in
 from engine.accounts.login_throttle import Limit, ThrottlePolicy
 from engine.accounts.security_events import LOGOUT, record_event
 from engine.accounts.sessions import revoke_session
@@ -57,22 +56,16 @@ async def login(body: LoginRequest, request: Request, platform: PlatformDep) -> 
         ip=client_ip(request.scope, settings.trusted_proxies),
         user_agent=request.headers.get("user-agent"),
     )
-    try:
-        done = await to_thread.run_sync(
-            lambda: log_in(
-                platform.store,
-                platform.passwords,
-                throttle_policy(settings),
-                attempt,
-                session_lifetime=timedelta(hours=settings.session_hours),
-            )
+    # LoginFailed (401) and LoginThrottled (429) carry their own answers.
+    done = await to_thread.run_sync(
+        lambda: log_in(
+            platform.store,
+            platform.passwords,
+            throttle_policy(settings),
+            attempt,
+            session_lifetime=timedelta(hours=settings.session_hours),
         )
-    except LoginThrottled as err:
-        answer: JSONResponse = problem(429, str(err), retry_after=err.retry_after)
-        answer.headers["Retry-After"] = str(err.retry_after)
-        return answer
-    except LoginFailed as err:
-        raise ApiError(401, str(err)) from err
+    )
     token = platform.sessions.issue(
         body.tenant, done.user.id, done.session.id, done.session.expires_at
     )

@@ -35,10 +35,10 @@ from api.deps import CurrentPrincipal, PlatformDep
 from api.platform import Platform
 from api.problems import ApiError
 from engine.accounts.users import User, get_user
-from engine.actions import pool_reach
-from engine.files.access import StoredFile, find_file, may_read_file, published_app_keys
+from engine.definition.versions import published_app_keys
+from engine.files.access import StoredFile, find_file, may_read_file
 from engine.files.ids import valid_file_id
-from engine.files.signing import BadSignature, FileUrlSigner
+from engine.files.signing import FileUrlSigner
 from engine.files.sniff import sniff_file
 from engine.forms.runtime import AppRuntime
 from engine.store.tables import files
@@ -90,7 +90,11 @@ def _readable(platform: Platform, tenant: str, user: User, file_id: str) -> Stor
     with platform.store.read(tenant) as conn:
         stored = find_file(conn, file_id)
         if stored is None or not may_read_file(
-            conn, user, stored, _runtimes(conn, platform, tenant), read_also=pool_reach
+            conn,
+            user,
+            stored,
+            _runtimes(conn, platform, tenant),
+            read_also=platform.hooks.read_also,
         ):
             raise _not_found(file_id)
     return stored
@@ -170,10 +174,8 @@ def download(
         raise _not_found(file_id)
     if not sig:
         raise ApiError(401, f"download files through the signed URL of GET /api/files/{file_id}")
-    try:
-        signed = signer(platform).verify(file_id, tenant, user, exp, sig, time.time())
-    except BadSignature as err:
-        raise ApiError(403, str(err)) from None
+    # A forged, altered or expired link raises BadSignature: a 403, recorded as a refusal.
+    signed = signer(platform).verify(file_id, tenant, user, exp, sig, time.time())
     if not platform.store.tenant_exists(signed.tenant):
         raise _not_found(file_id)
     with platform.store.read(signed.tenant) as conn:

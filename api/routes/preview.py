@@ -40,5 +40,6 @@ def preview(
         opened = open_entity(conn, platform, principal, app, entity)
         runtime, target, access = opened.runtime, opened.entity, opened.access
         # Only the user and the clock of a write: nothing is written.
-        ctx = WriteContext(conn, runtime, target.key, principal.user.id, datetime.now(UTC))
+        now = datetime.now(UTC)
+        ctx = WriteContext(conn, runtime, target.key, principal.user.id, now, hooks=platform.hooks)
         return preview_as(ctx, target, access, body, record).to_json()

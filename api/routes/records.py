@@ -17,13 +17,13 @@ from fastapi.responses import JSONResponse
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.entities import open_entity
 from api.params import RecordId
-from engine.expressions import TENANT_TZ
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.filters import parse_filter
 from engine.forms.guard import GuardedReads, GuardedWrites
 from engine.forms.records import ListQuery, record_exists
 from engine.forms.views import apply_view
+from engine.tenancy import tenant_timezone
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
@@ -38,7 +38,8 @@ def _writing(
     with platform.store.write(principal.tenant) as conn:
         opened = open_entity(conn, platform, principal, app, entity)
         key = opened.entity.key
-        ctx = WriteContext(conn, opened.runtime, key, principal.user.id, datetime.now(UTC))
+        now = datetime.now(UTC)
+        ctx = WriteContext(conn, opened.runtime, key, principal.user.id, now, hooks=platform.hooks)
         yield GuardedWrites(ctx, opened.entity, opened.access)
 
 
@@ -85,7 +86,7 @@ def list_(
     with _reading(platform, principal, app, entity) as records:
         view = params.get("view")
         if view:
-            today = datetime.now(TENANT_TZ).date()
+            today = datetime.now(tenant_timezone(records.ctx.conn)).date()
             definition = records.ctx.app.definition
             query = apply_view(query, definition, entity, view, principal.user.id, today)
         return JSONResponse(records.page(query))

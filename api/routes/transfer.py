@@ -33,10 +33,9 @@ from sqlalchemy import ColumnElement, Connection, false
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import access_to, open_entity
 from api.platform import Platform
-from api.problems import ApiError, problem
+from api.problems import ApiError
 from api.settings import Settings
 from engine.accounts.principals import Principal
-from engine.expressions import TENANT_TZ
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.filters import parse_filter
@@ -56,9 +55,9 @@ from engine.forms.transfer.importing import (
 )
 from engine.forms.transfer.limits import MB, ImportLimits
 from engine.forms.transfer.lookups import Lookups, TargetScope
-from engine.forms.transfer.problems import ImportInvalid
 from engine.forms.views import apply_view, require_view
-from engine.store.leases import Lease, SlotsBusy, holding
+from engine.store.leases import Lease, holding
+from engine.tenancy import tenant_timezone
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
@@ -102,26 +101,24 @@ def export(
     with platform.store.read(principal.tenant) as conn:
         open_entity(conn, platform, principal, app, entity).access.require("read")
     settings = platform.settings
-    try:
-        with (
-            _slot(platform, principal.tenant, "export", settings.export_concurrency),
-            platform.store.read(principal.tenant) as conn,
-        ):
-            opened = open_entity(conn, platform, principal, app, entity)
-            runtime, target, access = opened.runtime, opened.entity, opened.access
-            reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
-            view = None
-            if params.get("view"):
-                view = require_view(runtime.definition, target.key, params["view"])
-                today = datetime.now(TENANT_TZ).date()
-                query = apply_view(
-                    query, runtime.definition, target.key, view.key, access.user.id, today
-                )
-            content = export_file(reads, query, view, fmt, lang)
-            label = text_of(target.defn.label, lang, target.key)
-    except SlotsBusy as busy:
-        return _busy(busy)
-    stamp = datetime.now(TENANT_TZ).strftime("%Y%m%d-%H%M")
+    with (
+        _slot(platform, principal.tenant, "export", settings.export_concurrency),
+        platform.store.read(principal.tenant) as conn,
+    ):
+        opened = open_entity(conn, platform, principal, app, entity)
+        runtime, target, access = opened.runtime, opened.entity, opened.access
+        reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
+        tz = tenant_timezone(conn)
+        view = None
+        if params.get("view"):
+            view = require_view(runtime.definition, target.key, params["view"])
+            today = datetime.now(tz).date()
+            query = apply_view(
+                query, runtime.definition, target.key, view.key, access.user.id, today
+            )
+        content = export_file(reads, query, view, fmt, lang)
+        label = text_of(target.defn.label, lang, target.key)
+    stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
     disposition = content_disposition(f"{label}-{stamp}.{fmt}", f"{target.key}-{stamp}.{fmt}")
     return Response(
         content, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition}
@@ -141,25 +138,17 @@ def import_limits(settings: Settings) -> ImportLimits:
 
 
 def _slot(platform: Platform, tenant: str, kind: str, limit: int) -> AbstractContextManager[Lease]:
+    """A heavy-operation slot; none free raises ``SlotsBusy`` (429 with ``Retry-After``)."""
     ttl = timedelta(seconds=platform.settings.heavy_lease_seconds)
     return holding(platform.store, tenant, kind, limit, ttl)
 
 
-def _busy(busy: SlotsBusy) -> Response:
-    response = problem(
-        429,
-        f"{busy.limit} {busy.kind}(s) are already running for this tenant: try again shortly",
-        [{"field": busy.kind, "message": f"at most {busy.limit} at a time per tenant"}],
-        title="Too many requests",
-    )
-    response.headers["Retry-After"] = str(busy.retry_after)
-    return response
-
-
-def _target_scope(conn: Connection, principal: Principal, runtime: AppRuntime) -> TargetScope:
+def _target_scope(
+    conn: Connection, platform: Platform, principal: Principal, runtime: AppRuntime
+) -> TargetScope:
     def target_scope(key: str) -> tuple[ColumnElement[bool] | None, bool]:
         """Links match titles among the target's records the importer may read."""
-        linked = access_to(conn, principal, runtime, key)
+        linked = access_to(conn, platform, principal, runtime, key)
         if not linked.allows("read"):
             return false(), False
         title = runtime.entities[key].title_field
@@ -186,13 +175,9 @@ def import_(
     with platform.store.read(principal.tenant) as conn:
         # Before the file is read: a 403 whatever it holds, and no slot taken for it.
         open_entity(conn, platform, principal, app, entity).access.require("create")
-    try:
-        with _slot(platform, principal.tenant, "import", platform.settings.import_concurrency):
-            return _import(app, entity, principal, platform, file, dry_run, codec)
-    except SlotsBusy as busy:
-        return _busy(busy)
-    except ImportInvalid as err:
-        return problem(422, str(err), [p.to_json() for p in err.problems], total_errors=err.total)
+    # SlotsBusy (429) and ImportInvalid (422, every problem listed) answer for themselves.
+    with _slot(platform, principal.tenant, "import", platform.settings.import_concurrency):
+        return _import(app, entity, principal, platform, file, dry_run, codec)
 
 
 def _import(
@@ -213,7 +198,9 @@ def _import(
         opened = open_entity(conn, platform, principal, app, entity)
         opened.access.require("create")
         columns = map_columns(opened.entity, opened.access, sheet)
-        lookups = Lookups(conn, opened.runtime, _target_scope(conn, principal, opened.runtime))
+        lookups = Lookups(
+            conn, opened.runtime, _target_scope(conn, platform, principal, opened.runtime)
+        )
         lookups.load(columns, link_texts(sheet, columns))
         version = opened.runtime.version_id
     # 3. Every cell as a value, again with no connection.
@@ -225,7 +212,12 @@ def _import(
             if opened.runtime.version_id != version:
                 raise ApiError(409, "the app was published while the file was read: import again")
             ctx = WriteContext(
-                conn, opened.runtime, opened.entity.key, principal.user.id, datetime.now(UTC)
+                conn,
+                opened.runtime,
+                opened.entity.key,
+                principal.user.id,
+                datetime.now(UTC),
+                hooks=platform.hooks,
             )
             ids = create_rows(GuardedWrites(ctx, opened.entity, opened.access), prepared)
             if dry_run:

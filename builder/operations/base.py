@@ -20,7 +20,8 @@ from alembic.operations import Operations
 from sqlalchemy import Connection, Table
 
 from builder.archive import ArchiveRecord
-from builder.model import EntityDef, FieldDef
+from engine.definition import EntityDef, FieldDef
+from engine.errors import DomainError
 from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.subtable import sub_fields
 from engine.forms.registry import field_types
@@ -123,12 +124,22 @@ class Problem:
         ]
 
 
-class PlanRefused(Exception):
-    """The plan cannot be applied; nothing was changed (the caller rolls back)."""
+class PlanRefused(DomainError):
+    """The plan cannot be applied; nothing was changed (the caller rolls back) (422).
+
+    ``errors`` names the failing records. A route says in ``detail`` what
+    was refused (a publish, an upgrade), which this error cannot know.
+    """
+
+    status = 422
+    title = "Invalid input"
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
         self.problems = problems
+
+    def problem_errors(self) -> list[dict[str, Any]]:
+        return [error for p in self.problems for error in p.errors()]
 
 
 @dataclass

@@ -23,7 +23,6 @@ from builder.ddl import (
     wanted_indexes,
     write_values,
 )
-from builder.model import FieldDef
 from builder.operations.base import (
     ApplyContext,
     Operation,
@@ -38,6 +37,7 @@ from builder.operations.base import (
 from builder.operations.columns import copy_fill, rebuild_column
 from builder.operations.convert import ConversionScan, converted_batches, scan_conversion
 from builder.operations.fields import stored_columns
+from engine.definition import FieldDef
 from engine.forms.field_types.abilities import (
     ChildRows,
     Computed,

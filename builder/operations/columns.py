@@ -27,8 +27,8 @@ from builder.ddl import (
     rename_column,
     temporary_name,
 )
-from builder.model import FieldDef
 from builder.operations.base import ApplyContext, Scope, field_json
+from engine.definition import FieldDef
 
 #: Fills the new column, given its temporary name.
 Fill = Callable[[str], None]

@@ -15,7 +15,6 @@ from sqlalchemy import column, func, select
 from sqlalchemy.sql.elements import ColumnClause
 
 from builder.ddl import light_table
-from builder.model import FieldDef
 from builder.operations.base import (
     ApplyContext,
     Operation,
@@ -26,6 +25,7 @@ from builder.operations.base import (
     display_name,
 )
 from builder.operations.convert import scan_conversion
+from engine.definition import FieldDef
 from engine.forms.runtime import bind_field
 
 #: Options that only change how a field looks or behaves in forms, never what is valid.

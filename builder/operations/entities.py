@@ -11,8 +11,8 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
 from builder.archive import Archive, mark_restored, move_archives, record_archive
 from builder.ddl import archive_name, archive_table, is_sqlite, restore_table
-from builder.model import AppDefinition, EntityDef
 from builder.operations.base import ApplyContext, Operation, Text, display_name
+from engine.definition import AppDefinition, EntityDef
 from engine.forms.runtime import AppRuntime, build_runtime
 
 

@@ -21,7 +21,6 @@ from builder.ddl import (
     sync_index_names,
     wanted_indexes,
 )
-from builder.model import AppDefinition, EntityDef, FieldDef
 from builder.operations.base import (
     ApplyContext,
     Operation,
@@ -35,6 +34,7 @@ from builder.operations.base import (
 )
 from builder.operations.columns import copy_fill, rebuild_column
 from builder.operations.entities import archive_whole_table, create_table, restore_whole_table
+from engine.definition import AppDefinition, EntityDef, FieldDef
 from engine.forms.field_types.abilities import ChildRows, Computed, Generated
 from engine.forms.field_types.base import BoundField
 from engine.forms.naming import child_table_name

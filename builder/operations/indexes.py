@@ -16,7 +16,6 @@ from builder.ddl import (
     light_table,
     wanted_indexes,
 )
-from builder.model import FieldDef
 from builder.operations.base import (
     MAX_NAMED_RECORDS,
     ApplyContext,
@@ -30,6 +29,7 @@ from builder.operations.base import (
 )
 from builder.operations.columns import copy_fill, rebuild_column
 from builder.operations.fields import stored_columns
+from engine.definition import FieldDef
 from engine.forms.runtime import bind_field
 
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder.apps import definition_json
-from builder.model import AppDefinition
 from builder.overlay.base import Change, Conflict, Note, OverlayError, Resolution, Status
 from builder.overlay.document import Document, Json
 from builder.overlay.model import Overlay
 from builder.validate import DefinitionError, load_definition
+from engine.definition import AppDefinition
 
 
 @dataclass(frozen=True)

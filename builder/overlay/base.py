@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from builder.overlay.document import Document
+from engine.errors import DomainError
 
 #: A field of an entity (``source``) or of one of its sub-tables (``items.qty``).
 FieldPath = Annotated[
@@ -30,8 +31,11 @@ Resolution = Literal["keep", "drop"]
 Status = Literal["applied", "kept", "redundant", "dropped", "conflict"]
 
 
-class OverlayError(ValueError):
-    """An overlay (or a resolution of its conflicts) that cannot be used as given."""
+class OverlayError(DomainError, ValueError):
+    """An overlay (or a resolution of its conflicts) that cannot be used as given (409)."""
+
+    status = 409
+    title = "Conflict"
 
 
 @dataclass(frozen=True)

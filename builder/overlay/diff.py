@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from builder.apps import definition_json
-from builder.model import AppDefinition
 from builder.overlay.base import Change, OverlayError
 from builder.overlay.document import Document, Json, option_value
 from builder.overlay.entities import AddEntity, RemoveEntity, Reorder, part_id
@@ -45,6 +44,7 @@ from builder.overlay.parts import (
     SetPermission,
     SetView,
 )
+from engine.definition import AppDefinition
 
 #: What identifies a definition rather than being customised.
 IDENTITY = ("key", "version")

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import field_validator
 
-from builder.model import EntityDef, Key
 from builder.overlay.base import Change, Outcome, PropertyName, applied, conflict, redundant
 from builder.overlay.document import Document, Json, insert_after
 from builder.overlay.fields import reorder
+from engine.definition import EntityDef, Key
 
 
 def entity_json(data: Any) -> Json:

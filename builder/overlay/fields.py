@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
-from builder.model import FieldDef, Key
 from builder.overlay.base import (
     Change,
     FieldPath,
@@ -21,6 +20,7 @@ from builder.overlay.base import (
     three_way,
 )
 from builder.overlay.document import Document, Json, field_path, insert_after
+from engine.definition import FieldDef, Key
 
 #: Properties of the app, an entity or a field with a change kind of their own.
 APP_OWN = frozenset({"key", "version", "label", "entities", "forms", "views", "roles"})

@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from builder.model import Key, Label
 from builder.overlay.base import Change, FieldPath, Outcome, applied, missing, three_way
 from builder.overlay.document import Document, Json, field_path, option_value
+from engine.definition import Key, Label
 
 
 class Relabel(Change):

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from builder.model import SYSTEM_FIELDS, FormSection, Key
 from builder.overlay.base import Change, Outcome, applied, conflict, missing, redundant
 from builder.overlay.document import Document, Json, insert_after
+from engine.definition import SYSTEM_FIELDS, FormSection, Key
 
 
 class HideField(Change):

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from builder.model import Key
 from builder.overlay.base import Change
 from builder.overlay.entities import AddEntity, RemoveEntity, Reorder
 from builder.overlay.fields import AddField, RemoveField, ReorderFields, SetProperty
@@ -31,6 +30,7 @@ from builder.overlay.parts import (
     SetPermission,
     SetView,
 )
+from engine.definition import Key
 from engine.registry import Registry
 
 AnyChange = Annotated[

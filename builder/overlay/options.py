@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import field_validator
 
-from builder.model import Key
 from builder.overlay.base import Change, FieldPath, Outcome, applied, conflict, missing, redundant
 from builder.overlay.document import Document, Json, field_path, insert_after, option_value
+from engine.definition import Key
 
 
 def choice_json(data: Any) -> Json:

@@ -16,9 +16,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import TypeAdapter, field_validator
 
-from builder.model import EntityPermission, FormDef, Key, RoleDef, ViewDef
 from builder.overlay.base import Change, Outcome, applied, conflict, missing, redundant, three_way
 from builder.overlay.document import Document, Json
+from engine.definition import EntityPermission, FormDef, Key, RoleDef, ViewDef
 
 _VIEW: TypeAdapter[Any] = TypeAdapter(ViewDef)
 

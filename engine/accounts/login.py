@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -30,6 +31,7 @@ from engine.accounts.users import (
     user_id_by_name,
     user_roles,
 )
+from engine.errors import DomainError
 from engine.store import Store
 from engine.store.store import TENANT_KEY
 
@@ -43,16 +45,25 @@ class LoginAttempt:
     user_agent: str | None = None
 
 
-class LoginFailed(Exception):
-    """Unknown tenant, user name or password: one answer for all three."""
+class LoginFailed(DomainError):
+    """Unknown tenant, user name or password: one answer for all three (401)."""
+
+    status = 401
+    title = "Not authenticated"
 
 
-class LoginThrottled(Exception):
-    """Too many failures: try again in ``retry_after`` seconds."""
+class LoginThrottled(DomainError):
+    """Too many failures: try again in ``retry_after`` seconds (429)."""
+
+    status = 429
+    title = "Too many requests"
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed log-ins; try again in {retry_after} s")
         self.retry_after = retry_after
+
+    def problem_members(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
+from engine.store.audit import write_audit
 from engine.store.tables import audit_log, users
 
 LOGIN = "login"
@@ -54,7 +55,7 @@ def record_event(
     """Append one security event (``action`` is one of ``SECURITY_ACTIONS``)."""
     if action not in SECURITY_ACTIONS:
         raise ValueError(f"unknown security event {action!r}")
-    conn.execute(insert(audit_log).values(at=now, user_id=user_id, action=action, after=detail))
+    write_audit(conn, at=now, user_id=user_id, action=action, after=detail)
 
 
 def record_refusal(conn: Connection, user_id: int, method: str, path: str, now: datetime) -> bool:

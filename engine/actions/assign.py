@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from builder.model import AssignAction
 from engine.actions.base import ActionResult, input_spec, take_inputs
 from engine.actions.context import ActionContext, RecordState
 from engine.actions.pools import (
@@ -24,6 +23,7 @@ from engine.actions.pools import (
     sees,
     take_from_pool,
 )
+from engine.definition import AssignAction
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.permissions import AccessDenied
 from engine.forms.runtime import EntityRuntime

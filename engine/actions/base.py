@@ -2,7 +2,7 @@
 
 A type owns everything about its kind of action:
 
-* ``Config`` — its definition model (``builder.model``: one member of the
+* ``Config`` — its definition model (``engine.definition``: one member of the
   ``ActionDef`` union), parsed once at the boundary;
 * ``check`` — publish-time checks of its own options (the runner checks what
   all actions share: entity, ``when``, ``roles``, ``input``);
@@ -23,9 +23,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import ColumnElement
 
-from builder.model import ActionBase, Label
 from engine.actions.checks import CheckContext, Issue
 from engine.actions.context import ActionContext, RecordState
+from engine.definition import ActionBase, Label
 from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound
 from engine.forms.input_rules import InputRules, input_rules
 from engine.forms.permissions import AccessDenied, FieldAccess

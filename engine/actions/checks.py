@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from sqlalchemy import column
 
-from builder.model import AppDefinition, PoolDef
-from engine.actions.context import SYSTEM_COLUMNS
+from engine.definition import SYSTEM_FIELDS, AppDefinition, PoolDef
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.field_types.abilities import ChildRows
 from engine.forms.field_types.base import BoundField
@@ -45,7 +44,7 @@ class EntityFields:
     def names(self) -> frozenset[str]:
         """What an expression over one of its records may read: stored fields and system columns."""
         stored = {k for k, b in self.fields.items() if b.type.stored}
-        return frozenset(stored | set(SYSTEM_COLUMNS))
+        return frozenset(stored | set(SYSTEM_FIELDS))
 
     def writable(self, key: str) -> str | None:
         """Why an action cannot write ``key``, or None when it can."""
@@ -58,7 +57,7 @@ class EntityFields:
 
     def readable(self, key: str) -> str | None:
         """Why an action cannot read ``key`` from a record, or None when it can."""
-        if key in SYSTEM_COLUMNS:
+        if key in SYSTEM_FIELDS:
             return None
         bound = self.fields.get(key)
         if bound is None:

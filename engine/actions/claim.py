@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from builder.model import ClaimAction
 from engine.actions.base import ActionResult, take_inputs
 from engine.actions.context import ActionContext, RecordState
 from engine.actions.pools import (
@@ -25,6 +24,7 @@ from engine.actions.pools import (
     sees,
     take_from_pool,
 )
+from engine.definition import ClaimAction
 from engine.forms.permissions import AccessDenied
 
 

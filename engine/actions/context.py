@@ -11,15 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from engine.accounts.users import User
-from engine.expressions import TENANT_TZ, EvalContext
+from engine.expressions import EvalContext
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import RecordNotFound
+from engine.forms.hooks import NO_HOOKS, Hooks
 from engine.forms.permissions import AccessDenied, Action, EntityAccess, entity_access, roles_in_app
 from engine.forms.records import record_exists
 from engine.forms.runtime import AppRuntime, EntityRuntime
-
-#: The columns every entity table has besides its fields, as expressions see them.
-SYSTEM_COLUMNS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
+from engine.tenancy import tenant_timezone
 
 
 @dataclass
@@ -37,25 +36,36 @@ class ActionContext:
     #: The user's roles in this app that the definition defines.
     roles: frozenset[str]
     now: datetime
-    tz: ZoneInfo = TENANT_TZ
+    #: The tenant's time zone; None until ``zone()`` first reads it from the tenant's settings.
+    tz: ZoneInfo | None = None
     _access: dict[str, EntityAccess] = field(default_factory=dict, repr=False)
+    #: The process's hooks, carried into every write the action makes.
+    hooks: Hooks = field(default=NO_HOOKS, kw_only=True)
 
     @classmethod
     def for_user(
-        cls, conn: Connection, app: AppRuntime, user: User, now: datetime
+        cls,
+        conn: Connection,
+        app: AppRuntime,
+        user: User,
+        now: datetime,
+        *,
+        hooks: Hooks = NO_HOOKS,
     ) -> ActionContext:
         """Read the user's roles; ``AccessDenied`` when they hold none in the app."""
         if user.is_admin:
-            return cls(conn, app, user, frozenset(), now)
+            return cls(conn, app, user, frozenset(), now, hooks=hooks)
         defined = {role.key for role in app.definition.roles}
         roles = roles_in_app(conn, user.id, app.key) & defined
         if not roles:
             raise AccessDenied(f"you have no role in app {app.key!r}")
-        return cls(conn, app, user, frozenset(roles), now)
+        return cls(conn, app, user, frozenset(roles), now, hooks=hooks)
 
     @classmethod
-    def system(cls, conn: Connection, app: AppRuntime, now: datetime) -> ActionContext:
-        return cls(conn, app, None, frozenset(), now)
+    def system(
+        cls, conn: Connection, app: AppRuntime, now: datetime, *, hooks: Hooks = NO_HOOKS
+    ) -> ActionContext:
+        return cls(conn, app, None, frozenset(), now, hooks=hooks)
 
     @property
     def user_id(self) -> int | None:
@@ -112,10 +122,18 @@ class ActionContext:
         return ReadContext(self.conn, self.app, entity_key)
 
     def write_context(self, entity_key: str) -> WriteContext:
-        return WriteContext(self.conn, self.app, entity_key, self.user_id, self.now, self.tz)
+        return WriteContext(
+            self.conn, self.app, entity_key, self.user_id, self.now, self.tz, hooks=self.hooks
+        )
+
+    def zone(self) -> ZoneInfo:
+        """The tenant's time zone (``engine.tenancy.tenant_timezone``), read once."""
+        if self.tz is None:
+            self.tz = tenant_timezone(self.conn)
+        return self.tz
 
     def eval_context(self) -> EvalContext:
-        return EvalContext(user_id=self.user_id, now=self.now, tz=self.tz)
+        return EvalContext(user_id=self.user_id, now=self.now, tz=self.zone())
 
 
 @dataclass(frozen=True)
@@ -139,4 +157,4 @@ class RecordState:
         return value
 
 
-__all__ = ["SYSTEM_COLUMNS", "ActionContext", "RecordState"]
+__all__ = ["ActionContext", "RecordState"]

@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from builder.model import ConvertAction, ConvertStep, Relink
 from engine.actions.base import (
     ActionResult,
     ActionType,
@@ -45,6 +44,7 @@ from engine.actions.values import (
     resolve,
     resolve_map,
 )
+from engine.definition import ConvertAction, ConvertStep, Relink
 from engine.expressions import EvalContext, ExpressionError
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
 from engine.forms.field_types.abilities import ChildRows, Generated

@@ -9,11 +9,15 @@ problems are ``engine.forms.permissions.AccessDenied`` (403) and bad input
 
 from __future__ import annotations
 
+from engine.errors import DomainError
 from engine.forms.errors import Conflict
 
 
-class UnknownAction(LookupError):
+class UnknownAction(DomainError, LookupError):
     """The entity has no action of that key (404)."""
+
+    status = 404
+    title = "Not found"
 
     def __init__(self, entity: str, key: str) -> None:
         super().__init__(f"{entity} has no action {key!r}")

@@ -18,12 +18,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from engine.actions.stale import BATCH_SIZE, run_pool_jobs
+from engine.definition.versions import published_app_keys
+from engine.forms.hooks import NO_HOOKS, Hooks
 from engine.forms.runtime import AppRuntime
 from engine.jobs import JobContext, JobKinds, Schedule
-from engine.store.tables import apps
 
 POOL_RETURN = "actions.pool_return"
 #: Every 10 minutes; the time zone only matters for expressions naming hours.
@@ -33,25 +34,22 @@ POOL_RETURN_CRON = "*/10 * * * *"
 RuntimeOf = Callable[[Connection, str, str], AppRuntime]
 
 
-def _published_apps(conn: Connection) -> list[str]:
-    query = select(apps.c.key).where(apps.c.published_version_id.is_not(None)).order_by(apps.c.key)
-    return list(conn.scalars(query))
-
-
 def has_returning_pools(runtime_of: RuntimeOf) -> Callable[[Connection, str], bool]:
     """Whether a tenant has a pool with an ``auto_return`` (the schedule applies)."""
 
     def applies(conn: Connection, tenant: str) -> bool:
         return any(
             pool.auto_return is not None
-            for key in _published_apps(conn)
+            for key in published_app_keys(conn)
             for pool in runtime_of(conn, tenant, key).definition.pools
         )
 
     return applies
 
 
-def pool_return(runtime_of: RuntimeOf) -> Callable[[JobContext], dict[str, Any]]:
+def pool_return(
+    runtime_of: RuntimeOf, hooks: Hooks = NO_HOOKS
+) -> Callable[[JobContext], dict[str, Any]]:
     def handler(ctx: JobContext) -> dict[str, Any]:
         moment = ctx.payload.get("now")
         now = datetime.fromisoformat(moment) if isinstance(moment, str) else ctx.now
@@ -66,15 +64,17 @@ def pool_return(runtime_of: RuntimeOf) -> Callable[[JobContext], dict[str, Any]]
             lambda conn, key: runtime_of(conn, ctx.tenant, key),
             now,
             batch_size=int(ctx.payload.get("batch_size", BATCH_SIZE)),
+            hooks=hooks,
         )
         return {"now": now.isoformat(), "pools": [run.to_json() for run in runs]}
 
     return handler
 
 
-def register(kinds: JobKinds, runtime_of: RuntimeOf) -> None:
-    """Register the pool-return kind and its 10-minute schedule."""
-    kinds.register(POOL_RETURN, pool_return(runtime_of), transactional=False, max_attempts=3)
+def register(kinds: JobKinds, runtime_of: RuntimeOf, hooks: Hooks = NO_HOOKS) -> None:
+    """Register the pool-return kind and its 10-minute schedule; its writes carry ``hooks``."""
+    handler = pool_return(runtime_of, hooks)
+    kinds.register(POOL_RETURN, handler, transactional=False, max_attempts=3)
     kinds.schedule(
         Schedule(
             name=POOL_RETURN,

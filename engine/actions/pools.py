@@ -2,7 +2,7 @@
 
 A record is *in the pool* when its owner field is blank and the pool's
 ``open_when`` holds (a converted lead without an owner is not). The rules are
-data (``builder.model.PoolDef``): who sees and claims, how many open records
+data (``engine.definition.PoolDef``): who sees and claims, how many open records
 one person may own, after how many days without follow-up a record goes back
 (``engine.actions.stale``). The claim, assign and return actions apply them;
 this module holds what they share.
@@ -18,7 +18,6 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
-from builder.model import AppDefinition, AssignAction, ClaimAction, PoolDef, ReturnToPoolAction
 from engine.accounts.users import User
 from engine.actions.base import ActionType, write_record
 from engine.actions.checks import (
@@ -28,9 +27,17 @@ from engine.actions.checks import (
     check_condition,
     check_roles,
 )
-from engine.actions.context import SYSTEM_COLUMNS, ActionContext, RecordState
+from engine.actions.context import ActionContext, RecordState
 from engine.actions.errors import ActionUnavailable
 from engine.actions.values import check_values, resolve_map
+from engine.definition import (
+    SYSTEM_FIELDS,
+    AppDefinition,
+    AssignAction,
+    ClaimAction,
+    PoolDef,
+    ReturnToPoolAction,
+)
 from engine.expressions import TENANT_TZ, EvalContext, compile_expression
 from engine.forms.errors import FieldInvalid, RecordInvalid, RecordNotFound, StaleVersion
 from engine.forms.permissions import owner_key
@@ -48,7 +55,7 @@ CLOCK_TYPES = frozenset({"date", "datetime"})
 
 def expression_columns(entity: EntityRuntime) -> dict[str, ColumnElement[Any]]:
     """The columns an expression over the entity's records may read, for ``to_sql``."""
-    columns: dict[str, ColumnElement[Any]] = {k: entity.table.c[k] for k in SYSTEM_COLUMNS}
+    columns: dict[str, ColumnElement[Any]] = {k: entity.table.c[k] for k in SYSTEM_FIELDS}
     for bound in entity.stored:
         columns[bound.key] = entity.table.c[bound.key]
     return columns
@@ -224,7 +231,7 @@ def check_reclaim(ctx: ActionContext, target: Pool, record: RecordState, user_id
     key = target.owner_key
     for at, before, after in rows:
         if (after or {}).get(key, 0) is None and (before or {}).get(key) == user_id:
-            left = at.astimezone(ctx.tz)
+            left = at.astimezone(ctx.zone())
             again = left + timedelta(days=days)
             raise ActionUnavailable(
                 f"this {record.entity.key} left you on {left:%Y-%m-%d}; "

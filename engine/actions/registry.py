@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from builder.model import AppDefinition
 from engine.actions.assign import AssignType
 from engine.actions.base import ActionType
 from engine.actions.checks import CheckContext, Issue, check_condition, check_inputs, check_roles
@@ -18,6 +17,7 @@ from engine.actions.claim import ClaimType
 from engine.actions.convert import ConvertType
 from engine.actions.return_to_pool import ReturnToPoolType
 from engine.actions.set_fields import SetFieldsType
+from engine.definition import AppDefinition
 from engine.registry import Registry
 
 action_types: Registry[ActionType[Any]] = Registry("action type")

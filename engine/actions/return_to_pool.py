@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from builder.model import ReturnToPoolAction
 from engine.actions.base import ActionResult, ActionType, input_spec, take_inputs, write_record
 from engine.actions.checks import CheckContext, Issue
 from engine.actions.context import ActionContext, RecordState
 from engine.actions.errors import ActionUnavailable
 from engine.actions.pools import check_pool_ref, entering_values, pool
+from engine.definition import ReturnToPoolAction
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.field_types.base import is_blank
 from engine.forms.permissions import AccessDenied

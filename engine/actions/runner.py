@@ -24,22 +24,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
-from builder.model import ActionDef
 from engine.actions.base import ActionResult, ActionType
-from engine.actions.context import SYSTEM_COLUMNS, ActionContext, RecordState
+from engine.actions.context import ActionContext, RecordState
 from engine.actions.errors import ActionUnavailable, UnknownAction
 from engine.actions.pools import visible_pool_records
 from engine.actions.registry import action_types
+from engine.definition import SYSTEM_FIELDS, ActionDef
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.derived_access import as_shown
 from engine.forms.errors import RecordNotFound
+from engine.forms.events import ActionRan, emit
 from engine.forms.guard import GuardedReads
 from engine.forms.permissions import AccessDenied
 from engine.forms.records import get_record, record_exists
 from engine.forms.runtime import AppRuntime, EntityRuntime
-from engine.store.tables import audit_log
 
 
 def actions_of(app: AppRuntime, entity_key: str) -> list[ActionDef]:
@@ -58,7 +58,7 @@ def load_record(
 ) -> RecordState:
     """A live record's stored values; with ``lock`` its row stays locked until the end."""
     table = entity.table
-    columns = [table.c[k] for k in SYSTEM_COLUMNS] + [table.c[b.key] for b in entity.stored]
+    columns = [table.c[k] for k in SYSTEM_FIELDS] + [table.c[b.key] for b in entity.stored]
     query = select(*columns).where(table.c.id == record_id, table.c.deleted_at.is_(None))
     if lock:
         query = query.with_for_update()
@@ -172,19 +172,20 @@ def run_action(
 def _audit(
     ctx: ActionContext, action: ActionDef, record: RecordState, result: ActionResult
 ) -> None:
-    """Why the record changed: the field changes themselves are audited by each write."""
-    ctx.conn.execute(
-        insert(audit_log).values(
-            at=ctx.now,
-            user_id=ctx.user_id,
-            action="action",
-            app_key=ctx.app.key,
-            entity=record.entity.key,
-            record_id=record.id,
-            before=None,
-            after={"action": action.key, "type": action.type, **result.to_json()},
-        )
+    """Why the record changed: the field changes themselves are events of each write."""
+    write = ctx.write_context(record.entity.key)
+    event = ActionRan(
+        app=ctx.app.key,
+        entity=record.entity.key,
+        user_id=ctx.user_id,
+        at=ctx.now,
+        cause=write.cause,
+        record_id=record.id,
+        action_key=action.key,
+        action_type=action.type,
+        detail=result.to_json(),
     )
+    emit(write, event)
 
 
 def _answer(

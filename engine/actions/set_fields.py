@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from builder.model import SetFieldsAction
 from engine.actions.base import ActionResult, ActionType, take_inputs, write_record
 from engine.actions.checks import CheckContext, Issue
 from engine.actions.context import ActionContext, RecordState
 from engine.actions.values import check_values, resolve_map
+from engine.definition import SetFieldsAction
 from engine.forms.errors import RecordInvalid
 
 

@@ -21,17 +21,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
-from builder.model import AutoReturn
 from engine.actions.base import write_record
 from engine.actions.context import ActionContext
 from engine.actions.pools import Pool, condition_sql, entering_values, pool
 from engine.actions.runner import load_record
+from engine.definition import AutoReturn
 from engine.expressions import EvalContext
 from engine.forms.errors import RecordInvalid, StaleVersion
+from engine.forms.events import ActionRan, emit
+from engine.forms.hooks import NO_HOOKS, Hooks
 from engine.forms.runtime import AppRuntime
-from engine.store.tables import apps, audit_log
+from engine.store.tables import apps
 
 #: Records returned per batch (one transaction each).
 BATCH_SIZE = 500
@@ -127,23 +129,21 @@ def return_stale(
 def _return_one(ctx: ActionContext, target: Pool, record_id: int, reason: Any) -> None:
     record = load_record(ctx, target.entity, record_id, lock=True)
     write_record(ctx, record, entering_values(ctx, target, record, reason))
-    ctx.conn.execute(
-        insert(audit_log).values(
-            at=ctx.now,
-            user_id=None,
-            action="action",
-            app_key=ctx.app.key,
-            entity=target.entity.key,
-            record_id=record_id,
-            before=None,
-            after={
-                "action": "auto_return",
-                "pool": target.key,
-                "owner": record.values.get(target.owner_key),
-                "reason": reason,
-            },
-        )
+    event = ActionRan(
+        app=ctx.app.key,
+        entity=target.entity.key,
+        user_id=None,
+        at=ctx.now,
+        record_id=record_id,
+        action_key="auto_return",
+        action_type=None,
+        detail={
+            "pool": target.key,
+            "owner": record.values.get(target.owner_key),
+            "reason": reason,
+        },
     )
+    emit(ctx.write_context(target.entity.key), event)
 
 
 @dataclass
@@ -171,8 +171,11 @@ def run_pool_jobs(
     *,
     batch_size: int = BATCH_SIZE,
     max_batches: int = MAX_BATCHES,
+    hooks: Hooks = NO_HOOKS,
 ) -> list[PoolRun]:
     """Return every stale record of every pool of every app of one tenant.
+
+    ``hooks`` (the process's, built at start-up) see each return's writes.
 
     ``write`` opens one transaction on the tenant's store; ``runtime_of``
     gives an app's published runtime on a connection. Each batch commits on
@@ -195,7 +198,7 @@ def run_pool_jobs(
                 runtime = runtime_of(conn, app_key)
                 if runtime.definition.pool(pool_key) is None:
                     break  # unpublished since the run began
-                ctx = ActionContext.system(conn, runtime, now)
+                ctx = ActionContext.system(conn, runtime, now, hooks=hooks)
                 batch = return_stale(
                     ctx, runtime, pool_key, limit=batch_size, skip=frozenset(run.failed)
                 )

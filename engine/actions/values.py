@@ -1,6 +1,6 @@
 """The values an action writes: one small grammar for ``map``, ``set`` and ``update``.
 
-A value in the definition (``builder.model.ValueSpec``) is JSON:
+A value in the definition (``engine.definition.ValueSpec``) is JSON:
 
 * ``"=expression"`` — computed over the action's record (``=NOW()``,
   ``=CONCAT(company, ' 新商机')``, ``='converted'`` for a literal text);
@@ -33,14 +33,11 @@ from engine.forms.field_types.base import BoundField
 TEXT_LIKE = frozenset(
     {"text", "textarea", "phone", "email", "url", "id_number", "autonumber", "select"}
 )
-NUMERIC = frozenset({"number", "currency", "percent", "rating"})
-#: Target type → source types (besides itself) whose values it takes.
+#: Target type → source types (besides itself) whose values it takes; numbers
+#: copy into numbers by the types' own word (``FieldType.numeric``).
 ACCEPTS: Mapping[str, frozenset[str]] = {
     "text": TEXT_LIKE,
     "textarea": TEXT_LIKE,
-    "number": NUMERIC,
-    "currency": NUMERIC,
-    "percent": NUMERIC,
     # Text into a field that checks its format: the write says if it does not fit.
     "email": frozenset({"text"}),
     "phone": frozenset({"text"}),
@@ -127,8 +124,10 @@ def copy_problem(source: EntityFields, key: str, target: BoundField) -> str | No
     """Why the values of ``source.key`` do not fit ``target``, or None when they do."""
     source_type = source.type_of(key)
     bound = source.fields.get(key)
-    if source_type == "formula" and bound is not None:
-        source_type = bound.options.result_type
+    # A formula's values are its result type's.
+    behaves_as = bound.type.behaves_as(bound) if bound is not None else None
+    if behaves_as is not None:
+        source_type = behaves_as.key
     target_type = target.defn.type
     described = f"{source.key}.{key} ({source_type})"
     if source_type == target_type:
@@ -148,6 +147,9 @@ def copy_problem(source: EntityFields, key: str, target: BoundField) -> str | No
                 return f"options {missing} of {described} are not options of {target.key}"
         return None
     if source_type in ACCEPTS.get(target_type, ()):
+        return None
+    # The target's own checks (precision, range) judge each number when it is written.
+    if target.type.numeric and behaves_as is not None and behaves_as.numeric:
         return None
     return f"{described} does not fit {target.key} ({target_type})"
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-#: The time zone of every tenant until tenants can choose one: where the
-#: product's first users work. It decides what "today" is for views and pools.
+#: The default tenant's zone (``engine.tenancy.DEFAULT_TIMEZONE``, which the
+#: expression engine does not import: it knows no tenants). Callers with a
+#: tenant store pass ``engine.tenancy.tenant_timezone(conn)`` instead.
 TENANT_TZ = ZoneInfo("Asia/Shanghai")
 
 

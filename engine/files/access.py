@@ -38,7 +38,7 @@ from engine.forms.permissions import (
     load_entity_access,
 )
 from engine.forms.runtime import AppRuntime, EntityRuntime
-from engine.store.tables import apps, files
+from engine.store.tables import files
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,6 @@ def find_file(conn: Connection, file_id: str) -> StoredFile | None:
     return None if row is None else StoredFile(**row._mapping)
 
 
-def published_app_keys(conn: Connection) -> list[str]:
-    """The apps of the tenant that have a published version (whose records exist)."""
-    query = select(apps.c.key).where(apps.c.published_version_id.is_not(None)).order_by(apps.c.key)
-    return list(conn.scalars(query))
-
-
 @dataclass(frozen=True, eq=False)
 class _FileFields:
     entity: EntityRuntime
@@ -94,7 +88,7 @@ class _FileFields:
 def _file_fields(app: AppRuntime) -> tuple[_FileFields, ...]:
     """The entities of an app with the fields that hold files (per runtime, so per version).
 
-    Sub-tables cannot hold files (``subtable.NOT_IN_ROWS``), so only an
+    Sub-tables cannot hold files (their ``in_subtable`` is False), so only an
     entity's own fields are looked at.
     """
     found = []
@@ -230,6 +224,5 @@ __all__ = [
     "held_by_any_record",
     "holds_file",
     "may_read_file",
-    "published_app_keys",
     "unattachable",
 ]

@@ -18,14 +18,19 @@ import hmac
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from engine.errors import DomainError
+
 #: The query parameter names of a signed URL; ``sig`` is what the API's
 #: authentication middleware looks for to let ``/api/files/…`` through unauthenticated.
 PARAMS = ("tenant", "user", "exp", "sig")
 _PURPOSE = b"formwork/file-download/v1"
 
 
-class BadSignature(ValueError):
-    """The URL was not signed by this platform, was altered, or has expired."""
+class BadSignature(DomainError, ValueError):
+    """The URL was not signed by this platform, was altered, or has expired (403)."""
+
+    status = 403
+    title = "Forbidden"
 
 
 @dataclass(frozen=True)

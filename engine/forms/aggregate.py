@@ -18,7 +18,7 @@ What may be grouped on (``group_by``, at most ``MAX_GROUP_BY``): fields of a
 kind with few distinct values: a select, a reference (user, link,
 department, ``created_by``), a boolean, and dates and date-times, by ``day``
 (the default), ``month`` or ``year`` (``close_date:month``). Date-times are
-bucketed in the tenant's time zone (``DEFAULT_TZ``), as a person reads them.
+bucketed in the tenant's time zone (``engine.tenancy``), as a person reads them.
 
 What may be measured (``measures``): ``count``, and ``sum``/``avg``/
 ``min``/``max`` of number-like fields (number, currency, percent, rating,
@@ -38,10 +38,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, String, and_, func, select
 
-from builder.model import Label
+from engine.definition import Label
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
 from engine.forms.field_types.datetime import DEFAULT_TZ
 from engine.forms.filters import (
@@ -55,6 +56,7 @@ from engine.forms.filters.kinds import BOOLEAN, CHOICE, DATE, DATETIME, NUMBER, 
 from engine.forms.filters.targets import Target, resolve
 from engine.forms.records import add_display
 from engine.registry import Registry, UnknownKeyError
+from engine.tenancy import tenant_timezone
 
 if TYPE_CHECKING:
     from engine.forms.context import ReadContext
@@ -80,17 +82,19 @@ class Bucket:
     sqlite_format: str
     pg_format: str
 
-    def to_sql(self, column: ColumnElement[Any], kind: Kind, dialect: str) -> ColumnElement[str]:
-        """The bucket of ``column`` as text; date-times in the tenant's time zone."""
+    def to_sql(
+        self, column: ColumnElement[Any], kind: Kind, dialect: str, tz: ZoneInfo
+    ) -> ColumnElement[str]:
+        """The bucket of ``column`` as text; date-times in the time zone ``tz``."""
         if dialect == "postgresql":
             if kind is DATETIME:
-                column = func.timezone(DEFAULT_TZ.key, column)
+                column = func.timezone(tz.key, column)
             return func.to_char(column, self.pg_format, type_=String)
         if kind is DATETIME:
             # SQLite stores naive UTC and knows no time zones: shift by the
-            # zone's offset, exact for a zone without daylight saving time
-            # (Asia/Shanghai has had none since 1991).
-            offset = DEFAULT_TZ.utcoffset(datetime(2000, 1, 1))
+            # zone's standard offset, exact for a zone without daylight saving
+            # time (the default, Asia/Shanghai, has had none since 1991).
+            offset = tz.utcoffset(datetime(2000, 1, 1))
             minutes = int(offset.total_seconds() // 60) if offset is not None else 0
             return func.strftime(self.sqlite_format, column, f"{minutes:+d} minutes", type_=String)
         return func.strftime(self.sqlite_format, column, type_=String)
@@ -248,10 +252,10 @@ class Dimension:
     column: ColumnElement[Any]
     bucket: Bucket | None
 
-    def to_sql(self, dialect: str) -> ColumnElement[Any]:
+    def to_sql(self, dialect: str, tz: ZoneInfo) -> ColumnElement[Any]:
         if self.bucket is None:
             return self.column
-        return self.bucket.to_sql(self.column, self.target.kind, dialect)
+        return self.bucket.to_sql(self.column, self.target.kind, dialect, tz)
 
     def to_json(self, value: Any) -> Any:
         return value if self.bucket is not None else _value_json(value, self.target)
@@ -395,8 +399,11 @@ def plan_aggregate(
     *,
     scope: ColumnElement[bool] | None = None,
     linked_view: LinkedView | None = None,
+    tz: ZoneInfo = DEFAULT_TZ,
 ) -> Aggregation:
     """Bind ``query`` to ``entity`` and build its statement for ``dialect``; no database.
+
+    ``tz`` is the tenant's time zone, the calendar date-times are bucketed in.
 
     Raises ``RecordInvalid`` naming ``group_by``, ``measures`` or the
     filter's paths, every problem at once.
@@ -426,7 +433,7 @@ def plan_aggregate(
         conditions.append(search)
     if scope is not None:
         conditions.append(scope)
-    statement = aggregate_statement(entity, dimensions, bound, conditions, dialect)
+    statement = aggregate_statement(entity, dimensions, bound, conditions, dialect, tz)
     return Aggregation(dimensions, bound, statement)
 
 
@@ -446,7 +453,13 @@ def aggregate_records(
     for ``list_records``. Reference keys get their titles in ``_display``.
     """
     aggregation = plan_aggregate(
-        entity, ctx.app, query, ctx.conn.dialect.name, scope=scope, linked_view=linked_view
+        entity,
+        ctx.app,
+        query,
+        ctx.conn.dialect.name,
+        scope=scope,
+        linked_view=linked_view,
+        tz=tenant_timezone(ctx.conn),
     )
     rows = ctx.conn.execute(aggregation.statement).all()
     if len(rows) > MAX_GROUPS:
@@ -474,12 +487,13 @@ def aggregate_statement(
     bound: Sequence[BoundMeasure],
     conditions: Sequence[ColumnElement[bool]],
     dialect: str,
+    tz: ZoneInfo,
 ) -> Select[Any]:
     """The SELECT … GROUP BY of bound dimensions and measures over live records.
 
     Columns are labelled ``g0, g1, m0, …``: request text never names SQL.
     """
-    keys = [d.to_sql(dialect).label(f"g{i}") for i, d in enumerate(dimensions)]
+    keys = [d.to_sql(dialect, tz).label(f"g{i}") for i, d in enumerate(dimensions)]
     expressions = [expression for m in bound for expression in m.expressions]
     values = [expression.label(f"m{i}") for i, expression in enumerate(expressions)]
     table = entity.table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from engine.expressions import EvalContext
+from engine.forms.events import Cause, RecordEvent
+from engine.forms.hooks import MAX_CAUSE_DEPTH, NO_HOOKS, CauseChainTooDeep, Hooks
+from engine.tenancy import tenant_timezone
 
 if TYPE_CHECKING:
     from engine.forms.field_types.base import BoundField
@@ -31,10 +34,41 @@ class ReadContext:
 class WriteContext(ReadContext):
     user_id: int | None
     now: datetime
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    #: The tenant's time zone (what "today" is); None until ``zone()`` first reads
+    #: it from the tenant's settings, so writes that need no clock cost no query.
+    tz: ZoneInfo | None = None
     #: Values of expression defaults (``=CURRENT_USER()``): they read no field,
     #: only this context, so one evaluation serves every record of a batch.
     defaults: dict[BoundField, Any] = field(default_factory=dict, kw_only=True)
+    #: The process's write guards and event subscribers (``engine.forms.hooks``),
+    #: built once at start-up; none unless the caller passes them.
+    hooks: Hooks = field(default=NO_HOOKS, kw_only=True)
+    #: The writes whose subscribers led to this one, oldest first (``caused_by``).
+    cause: tuple[Cause, ...] = field(default=(), kw_only=True)
+
+    def zone(self) -> ZoneInfo:
+        """The tenant's time zone (``engine.tenancy.tenant_timezone``), read once."""
+        if self.tz is None:
+            self.tz = tenant_timezone(self.conn)
+        return self.tz
 
     def eval_context(self) -> EvalContext:
-        return EvalContext(user_id=self.user_id, now=self.now, tz=self.tz)
+        return EvalContext(user_id=self.user_id, now=self.now, tz=self.zone())
+
+    def caused_by(self, event: RecordEvent, entity_key: str | None = None) -> WriteContext:
+        """The context of a write a subscriber makes because of ``event``.
+
+        Same connection, user, clock and hooks, one more link in the cause
+        chain; ``CauseChainTooDeep`` beyond ``MAX_CAUSE_DEPTH`` links, before
+        anything of that write happens, so an automation cannot loop for ever.
+        """
+        chain = (*self.cause, event.as_cause())
+        if len(chain) > MAX_CAUSE_DEPTH:
+            raise CauseChainTooDeep(chain)
+        return replace(
+            self,
+            entity_key=entity_key or self.entity_key,
+            cause=chain,
+            titles={},
+            defaults={},
+        )

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from builder.model import SYSTEM_FIELDS, FieldDef
+from engine.definition import SYSTEM_FIELDS, FieldDef
 from engine.forms.field_types.abilities import ChildRows, QueryTime
-from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.base import DERIVED, BoundField, FieldType
 from engine.forms.registry import field_types
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "field-types.md"
@@ -135,6 +135,35 @@ def _traits(field_type: FieldType) -> list[str]:
     return traits
 
 
+def _knowledge(field_type: FieldType) -> str:
+    """What other engines ask of the type, as the catalogue serves it."""
+
+    def yes(flag: bool) -> str:
+        return "yes" if flag else "no"
+
+    kind = field_type.filter_kind
+    filters = (
+        "as its options decide"
+        if kind == DERIVED
+        else "cannot be filtered"
+        if kind is None
+        else f"as `{kind}`"
+    )
+    cell = field_type.cell
+    sheets = (
+        "as its options decide"
+        if cell == DERIVED
+        else "never (not exported, refused on import)"
+        if cell is None
+        else f"as `{cell}`"
+    )
+    return (
+        f"- **Knowledge:** numeric: {yes(field_type.numeric)}; sortable: "
+        f"{yes(field_type.sortable)}; filters {filters}; in sub-tables: "
+        f"{yes(field_type.in_subtable)}; spreadsheet cells {sheets}."
+    )
+
+
 def _summary(field_type: FieldType) -> str:
     doc = (sys.modules[type(field_type).__module__].__doc__ or "").strip()
     return " ".join(doc.split("\n\n")[0].split())
@@ -154,6 +183,7 @@ def _type_section(key: str, field_type: FieldType) -> list[str]:
         lines += [f"*{'; '.join(traits)}.*", ""]
     lines += [
         f"- **On the wire:** {field_type.wire}.",
+        _knowledge(field_type),
         f"- **JSON Schema** (with the example's options): {_code(_json(schema))}",
         f"- **Example definition:** {_code(_json(definition))}",
         f"- **Example value:** {_code(_json(example.value))}",

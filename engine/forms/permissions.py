@@ -1,6 +1,6 @@
 """What one user may do with the records of an entity: the definition's roles applied.
 
-A role (``builder.model.RoleDef``) grants, per entity, actions with a record
+A role (``engine.definition.RoleDef``) grants, per entity, actions with a record
 scope (``read``/``update``/``delete``: own, department, department and below,
 all; ``create``: yes or no) and an access level per field (hidden, read,
 write; a field a role does not list is ``write``). ``entity_access`` merges
@@ -37,9 +37,10 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Table, false, or_, select
 
-from builder.model import EntityDef, EntityPermission, Scope
 from engine.accounts.departments import descendants_query
 from engine.accounts.users import User
+from engine.definition import EntityDef, EntityPermission, Scope
+from engine.errors import DomainError
 from engine.forms.derived_access import HiddenFields, hidden_fields
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField
@@ -49,12 +50,15 @@ from engine.store.tables import role_memberships, users
 Action = Literal["read", "create", "update", "delete"]
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(DomainError, PermissionError):
     """The user may not do this at all (403).
 
     A single record outside the user's scope is "not found" instead, so that
     its existence does not leak.
     """
+
+    status = 403
+    title = "Forbidden"
 
 
 class RecordScope(IntEnum):

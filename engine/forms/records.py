@@ -33,6 +33,7 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
+from engine.definition import ENTITY_COLUMNS, SYSTEM_FIELDS
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import (
     Conflict,
@@ -40,6 +41,14 @@ from engine.forms.errors import (
     RecordInvalid,
     RecordNotFound,
     StaleVersion,
+)
+from engine.forms.events import (
+    RecordDeleted,
+    RecordPurged,
+    RecordRestored,
+    RecordsCreated,
+    RecordUpdated,
+    emit,
 )
 from engine.forms.field_types.abilities import (
     ChildRows,
@@ -57,13 +66,13 @@ from engine.forms.filters import (
     order_by,
     search_condition,
 )
+from engine.forms.hooks import PendingWrite, WriteKind
 from engine.forms.input_rules import InputRules
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import resolve_references, validate_values
 from engine.store.bulk import insert_many
 from engine.store.tables import audit_log, users
 
-SYSTEM_COLUMNS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
 MAX_PAGE_SIZE = 500
 #: Pages beyond this are refused: the offset stays far below a 64-bit integer
 #: (PostgreSQL and SQLite bind it as one) and no request asks the database to
@@ -81,7 +90,7 @@ def _json_scalar(value: Any) -> Any:
 
 def record_json(entity: EntityRuntime, row: Mapping[Any, Any]) -> dict[str, Any]:
     """The API shape of one stored row (child rows and titles are added by callers)."""
-    record = {key: _json_scalar(row[key]) for key in SYSTEM_COLUMNS}
+    record = {key: _json_scalar(row[key]) for key in SYSTEM_FIELDS}
     for key, bound in entity.fields.items():
         if key in row:
             record[key] = bound.type.to_json(row[key], bound)
@@ -140,9 +149,7 @@ def _by_id(entity: EntityRuntime, ctx: ReadContext, deleted: bool) -> Select[Any
 
 
 def _build_selectable(entity: EntityRuntime, ctx: ReadContext) -> dict[str, ColumnElement[Any]]:
-    columns: dict[str, ColumnElement[Any]] = {
-        key: entity.table.c[key] for key in (*SYSTEM_COLUMNS, "deleted_at", "deleted_by")
-    }
+    columns: dict[str, ColumnElement[Any]] = {key: entity.table.c[key] for key in ENTITY_COLUMNS}
     for bound in entity.stored:
         columns[bound.key] = entity.table.c[bound.key]
     for bound in entity.query_time:
@@ -305,9 +312,6 @@ def get_record(
 
 
 # -- writing ------------------------------------------------------------------
-_AUDIT_INSERT = insert(audit_log)
-
-
 @dataclass(eq=False)
 class _WriteStatements:
     """Statements a create runs, built once per entity runtime.
@@ -546,6 +550,8 @@ def _create(
     errors += _check_unique(ctx, entity, rows, prefixes, readable=readable)
     if errors:
         raise RecordInvalid(_first_per_field(errors))
+    if ctx.hooks.guards:  # before serial numbers: generating one writes its counter
+        ctx.hooks.check(ctx, PendingWrite("create", ctx.app.key, entity.key, None, rows))
     children = [_split_child_rows(entity, values) for values in rows]
     for bound in entity.generated:
         generated = ability(bound, Generated).generate(bound, rows, ctx)
@@ -567,27 +573,23 @@ def _create(
                 bound = entity.fields[key]
                 ability(bound, ChildRows).write_rows(bound, record_id, child_rows, ctx)
     to_json = _audit_converters(entity)
-    entries = [
-        {
-            "at": ctx.now,
-            "user_id": ctx.user_id,
-            "action": "create",
-            "app_key": ctx.app.key,
-            "entity": entity.key,
-            "record_id": record_id,
-            "before": None,
-            "after": _audit_after(to_json, values, child_values),
-        }
-        for record_id, values, child_values in zip(ids, rows, children, strict=True)
-    ]
-    if len(entries) > 1:
-        insert_many(ctx.conn, audit_log, entries)  # see _insert
-    else:
-        ctx.conn.execute(_AUDIT_INSERT, entries)
+    event = RecordsCreated(
+        app=ctx.app.key,
+        entity=entity.key,
+        user_id=ctx.user_id,
+        at=ctx.now,
+        cause=ctx.cause,
+        ids=tuple(ids),
+        values=tuple(
+            _audit_after(to_json, values, child_values)
+            for values, child_values in zip(rows, children, strict=True)
+        ),
+    )
+    emit(ctx, event)
     return _Created(ids, rows, children)
 
 
-_SYSTEM_KEYS = frozenset(SYSTEM_COLUMNS)
+_SYSTEM_KEYS = frozenset(SYSTEM_FIELDS)
 #: Per entity runtime and field key: how its value becomes JSON, None when as it is.
 _CONVERTERS: WeakKeyDictionary[EntityRuntime, dict[str, Callable[[Any], Any] | None]] = (
     WeakKeyDictionary()
@@ -712,7 +714,7 @@ def written_record(
     definition order, then child rows, then ``_display``.
     """
     record: dict[str, Any] = {}
-    for key in SYSTEM_COLUMNS:
+    for key in SYSTEM_FIELDS:
         value = row.get(key)
         if isinstance(value, datetime):
             value = value.astimezone(UTC)  # as the UTC columns read it back
@@ -814,6 +816,11 @@ def update_record(
     children = _split_child_rows(entity, values)
     changed = {k: v for k, v in values.items() if existing.get(k) != v}
     changed_children = {k: v for k, v in children.items() if v != existing.get(k)}
+    if ctx.hooks.guards:
+        pending = PendingWrite(
+            "update", ctx.app.key, entity.key, record_id, [changed | changed_children], current
+        )
+        ctx.hooks.check(ctx, pending)
     result = ctx.conn.execute(
         update(entity.table)
         .where(entity.table.c.id == record_id, entity.table.c.version == version)
@@ -827,37 +834,32 @@ def update_record(
         bound = entity.fields[key]
         ability(bound, ChildRows).write_rows(bound, record_id, child_rows, ctx)
     before = {k: existing[k] for k in changed if k in existing}
-    _audit(
-        ctx,
-        entity,
-        "update",
-        record_id,
-        _audit_values(entity, before),
-        _audit_values(entity, changed | changed_children),
+    after = changed | changed_children
+    event = RecordUpdated(
+        app=ctx.app.key,
+        entity=entity.key,
+        user_id=ctx.user_id,
+        at=ctx.now,
+        cause=ctx.cause,
+        record_id=record_id,
+        before=_audit_values(entity, before),
+        after=_audit_values(entity, after),
+        changed=frozenset(after),
     )
+    emit(ctx, event)
     return get_record(ctx, entity, record_id)
 
 
-def _audit(
+def _check_guards(
     ctx: WriteContext,
     entity: EntityRuntime,
-    action: str,
+    kind: WriteKind,
     record_id: int,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    current: Mapping[str, Any],
 ) -> None:
-    ctx.conn.execute(
-        insert(audit_log).values(
-            at=ctx.now,
-            user_id=ctx.user_id,
-            action=action,
-            app_key=ctx.app.key,
-            entity=entity.key,
-            record_id=record_id,
-            before=before,
-            after=after,
-        )
-    )
+    """Ask the write guards about a write of an existing record, before it happens."""
+    if ctx.hooks.guards:
+        ctx.hooks.check(ctx, PendingWrite(kind, ctx.app.key, entity.key, record_id, (), current))
 
 
 def delete_record(
@@ -870,6 +872,7 @@ def delete_record(
     """Move a record to the recycle bin; restorable until purged."""
     current = _fetch(ctx, entity, record_id, scope=scope)
     _check_restricting_links(ctx, entity, record_id)
+    _check_guards(ctx, entity, "delete", record_id, current)
     ctx.conn.execute(
         update(entity.table)
         .where(entity.table.c.id == record_id)
@@ -881,7 +884,17 @@ def delete_record(
             updated_by=ctx.user_id,
         )
     )
-    _audit(ctx, entity, "delete", record_id, None, None)
+    emit(
+        ctx,
+        RecordDeleted(
+            app=ctx.app.key,
+            entity=entity.key,
+            user_id=ctx.user_id,
+            at=ctx.now,
+            cause=ctx.cause,
+            record_id=record_id,
+        ),
+    )
 
 
 def restore_record(
@@ -903,6 +916,7 @@ def restore_record(
     )
     if errors:
         raise Conflict(f"{entity.key} #{record_id} cannot be restored", errors)
+    _check_guards(ctx, entity, "restore", record_id, current)
     ctx.conn.execute(
         update(entity.table)
         .where(entity.table.c.id == record_id)
@@ -914,16 +928,39 @@ def restore_record(
             updated_by=ctx.user_id,
         )
     )
-    _audit(ctx, entity, "restore", record_id, None, None)
+    emit(
+        ctx,
+        RecordRestored(
+            app=ctx.app.key,
+            entity=entity.key,
+            user_id=ctx.user_id,
+            at=ctx.now,
+            cause=ctx.cause,
+            record_id=record_id,
+        ),
+    )
     return get_record(ctx, entity, record_id)
 
 
 def purge_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> None:
     """Delete a record of the recycle bin for good; its audit history stays."""
-    before = record_json(entity, _fetch(ctx, entity, record_id, deleted=True))
+    current = _fetch(ctx, entity, record_id, deleted=True)
+    before = record_json(entity, current)
     _check_restricting_links(ctx, entity, record_id, include_deleted=True)
+    _check_guards(ctx, entity, "purge", record_id, current)
     ctx.conn.execute(sql_delete(entity.table).where(entity.table.c.id == record_id))
-    _audit(ctx, entity, "purge", record_id, before, None)
+    emit(
+        ctx,
+        RecordPurged(
+            app=ctx.app.key,
+            entity=entity.key,
+            user_id=ctx.user_id,
+            at=ctx.now,
+            cause=ctx.cause,
+            record_id=record_id,
+            before=before,
+        ),
+    )
 
 
 def record_exists(

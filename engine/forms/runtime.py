@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, UniqueConstraint
 
-from builder.model import AppDefinition, EntityDef, FieldDef
+from engine.definition import AppDefinition, EntityDef, FieldDef
 from engine.forms.field_types.abilities import (
     ChildRows,
     Computed,

@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from engine.definition import SYSTEM_FIELDS
 from engine.expressions import ExpressionError
 from engine.forms.context import WriteContext
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
@@ -24,9 +25,8 @@ from engine.forms.field_types.formula import compiled
 
 #: Keys of a record as the API answers it that a write ignores, so a client
 #: may send back the whole record it read (``_access``: what the reader may do).
-SYSTEM_INPUT = frozenset(
-    {"id", "created_at", "created_by", "updated_at", "updated_by", "_display", "_access"}
-)
+#: Not ``version``: an update takes it out of the body as the version it read.
+SYSTEM_INPUT = frozenset(SYSTEM_FIELDS).difference({"version"}) | {"_display", "_access"}
 #: What no column can hold: NUL (PostgreSQL text and JSONB refuse it) and
 #: lone surrogates (not UTF-8), which a JSON body may still carry as escapes.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
-from builder.model import AppDefinition, KanbanView, TableView
+from engine.definition import AppDefinition, KanbanView, TableView
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.filters import FilterNode, Group, bind_filter, filter_from_json
 from engine.forms.records import ListQuery

@@ -29,10 +29,11 @@ from engine.jobs.errors import (
 from engine.jobs.kinds import Handler, JobContext, JobKind, JobKinds
 from engine.jobs.outbox import enqueue, enqueue_many
 from engine.jobs.runner import BatchOutcome, run_batch, run_until_idle
-from engine.jobs.schedules import Schedule
+from engine.jobs.schedules import TENANT_ZONE, Schedule
 from engine.jobs.worker import Worker, holder_name
 
 __all__ = [
+    "TENANT_ZONE",
     "BatchOutcome",
     "DuplicateJobKind",
     "Handler",

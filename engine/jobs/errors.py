@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from engine.errors import DomainError
+
 
 class JobError(Exception):
     """Base of the job runner's errors."""
@@ -21,16 +23,24 @@ class DuplicateJobKind(JobError, ValueError):
         self.name = name
 
 
-class JobNotFound(JobError, LookupError):
+class JobNotFound(JobError, DomainError, LookupError):
+    """No job of that id in this tenant (404)."""
+
+    status = 404
+    title = "Not found"
+
     def __init__(self, job_id: int) -> None:
         super().__init__(f"there is no job {job_id}")
         self.job_id = job_id
 
 
-class JobNotRetryable(JobError):
-    """Only a dead job can be retried (a queued or running one will run anyway)."""
+class JobNotRetryable(JobError, DomainError):
+    """Only a dead job can be retried (a queued or running one will run anyway) (409)."""
+
+    status = 409
+    title = "Conflict"
 
     def __init__(self, job_id: int, status: str, reason: str | None = None) -> None:
         super().__init__(reason or f"job {job_id} is {status}: only a dead job can be retried")
         self.job_id = job_id
-        self.status = status
+        self.job_status = status  # ``status`` is the HTTP status of every DomainError

@@ -26,6 +26,10 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from engine.jobs.outbox import enqueue
 from engine.store.tables import job_schedules
+from engine.tenancy import tenant_timezone
+
+#: ``Schedule.timezone`` of a schedule that ticks on each tenant's own wall clock.
+TENANT_ZONE = "tenant"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Schedule:
     name: str
     kind: str
     cron: str
+    #: An IANA zone, or ``TENANT_ZONE``: each tenant's own (``engine.tenancy``).
     timezone: str = "UTC"
     payload: Mapping[str, Any] = field(default_factory=dict)
     applies: Callable[[Connection, str], bool] | None = None
@@ -49,6 +54,8 @@ def check_cron(cron: str, timezone: str) -> None:
     """ValueError unless ``cron`` is a valid expression and ``timezone`` a known zone."""
     if not croniter.is_valid(cron):
         raise ValueError(f"{cron!r} is not a valid cron expression")
+    if timezone == TENANT_ZONE:
+        return
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -72,19 +79,21 @@ def sync(conn: Connection, tenant: str, schedules: Iterable[Schedule], now: date
             if row is not None:
                 conn.execute(delete(job_schedules).where(job_schedules.c.name == schedule.name))
             continue
+        # The tenant's zone is resolved here, so a changed setting takes effect at the next sync.
+        zone = tenant_timezone(conn).key if schedule.timezone == TENANT_ZONE else schedule.timezone
         values = {
             "kind": schedule.kind,
             "cron": schedule.cron,
-            "timezone": schedule.timezone,
+            "timezone": zone,
             "payload": dict(schedule.payload),
         }
         if row is None:
-            first = next_tick(schedule.cron, schedule.timezone, now)
+            first = next_tick(schedule.cron, zone, now)
             conn.execute(
                 insert(job_schedules).values(name=schedule.name, next_run_at=first, **values)
             )
         elif any(getattr(row, key) != value for key, value in values.items()):
-            first = next_tick(schedule.cron, schedule.timezone, now)
+            first = next_tick(schedule.cron, zone, now)
             conn.execute(
                 update(job_schedules)
                 .where(job_schedules.c.name == schedule.name)
@@ -122,4 +131,4 @@ def fire_due(conn: Connection, now: datetime) -> list[int]:
     return fired
 
 
-__all__ = ["Schedule", "check_cron", "fire_due", "next_tick", "sync"]
+__all__ = ["TENANT_ZONE", "Schedule", "check_cron", "fire_due", "next_tick", "sync"]

@@ -23,11 +23,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from engine.errors import DomainError
 from engine.store.store import Store
 from engine.store.tables import heavy_operations as slots
 
@@ -45,14 +47,23 @@ class Lease:
     expires_at: datetime
 
 
-class SlotsBusy(Exception):
-    """Every slot of ``kind`` is held: try again in ``retry_after`` seconds."""
+class SlotsBusy(DomainError):
+    """Every slot of ``kind`` is held: try again in ``retry_after`` seconds (429)."""
+
+    status = 429
+    title = "Too many requests"
 
     def __init__(self, kind: str, limit: int, retry_after: int) -> None:
         super().__init__(f"{limit} {kind}(s) are already running for this tenant")
         self.kind = kind
         self.limit = limit
         self.retry_after = retry_after
+
+    def problem_detail(self) -> str:
+        return f"{self}: try again shortly"
+
+    def problem_errors(self) -> list[dict[str, Any]]:
+        return [{"field": self.kind, "message": f"at most {self.limit} at a time per tenant"}]
 
 
 def _insert_if_absent(conn: Connection, values: dict[str, object]) -> bool:

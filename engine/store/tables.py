@@ -353,3 +353,15 @@ due_tenants = Table(
     Index("ix_due_tenants_due_at", "due_at"),
 )
 # -- end JOBS ----------------------------------------------------------------------
+
+# -- TENANT SETTINGS (issue 9): what a tenant decides for all its apps ------------
+#: One row per setting a tenant changed from its default (``engine.tenancy``
+#: reads them, with the defaults, in one place): ``timezone`` is the IANA zone
+#: of "today", TODAY(), export file stamps, pool returns and cron schedules.
+tenant_settings = Table(
+    "tenant_settings",
+    tenant_metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+# -- end TENANT SETTINGS -----------------------------------------------------------

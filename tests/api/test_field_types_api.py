@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event, func, select, update
 
 from api.platform import Platform
-from builder.model import AppDefinition
 from engine.accounts.users import create_department, create_user
+from engine.definition import AppDefinition
 from engine.forms.context import WriteContext
 from engine.forms.field_types.abilities import References, ability
 from engine.forms.field_types.cascade import prefix_condition

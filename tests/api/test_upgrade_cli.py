@@ -14,10 +14,10 @@ from typer.testing import CliRunner, Result
 from api.cli import app
 from api.platform import Platform
 from api.settings import Settings
-from builder.apps import published_app
-from builder.model import AppDefinition
 from builder.overlay import diff_to_overlay
 from builder.validate import load_definition
+from engine.definition import AppDefinition
+from engine.definition.versions import published_app
 from tests.builder.shop import SHOP, SHOP_1_1, TENANT_EDITS, Json, edited, field, remove_phone
 
 runner = CliRunner()

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.platform import Platform
-from builder.model import AppDefinition
 from builder.validate import load_definition_file
 from engine.accounts.users import create_department, create_user, grant_role
+from engine.definition import AppDefinition
 from tests.conftest import login
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "crm"

@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData
 
-from builder.model import (
+from builder.validate import DefinitionError, load_definition
+from engine.definition import (
     CHILD_ROW_COLUMNS,
     ENTITY_COLUMNS,
     MAX_DEFINITION_BYTES,
@@ -27,7 +28,6 @@ from builder.model import (
     MAX_SUB_FIELDS,
     FieldDef,
 )
-from builder.validate import DefinitionError, load_definition
 from engine.forms.field_types.base import BoundField
 from engine.forms.runtime import bind_field, build_runtime, system_columns
 
@@ -174,8 +174,9 @@ def test_json_text_is_bounded_before_it_is_parsed() -> None:
 
 
 def test_every_system_column_is_a_reserved_key() -> None:
-    """One list in the builder, checked against the columns the runtime really creates."""
-    assert {c.name for c in system_columns()} == set(ENTITY_COLUMNS)
+    """One list (``engine/definition/columns.py``), checked against the columns the runtime
+    really creates, in their order."""
+    assert tuple(c.name for c in system_columns()) == ENTITY_COLUMNS
     entity = build_runtime(load_definition(app([subtable({"key": "qty", "type": "number"})])))
     thing = entity.entities["thing"]
     child = thing.child_tables["lines"]

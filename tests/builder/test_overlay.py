@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from builder.apps import definition_json
-from builder.model import AppDefinition
 from builder.overlay import (
     Applied,
     Overlay,
@@ -25,6 +24,7 @@ from builder.overlay import (
     parse_overlay,
 )
 from builder.validate import load_definition
+from engine.definition import AppDefinition
 from tests.builder.shop import (
     SHOP,
     TENANT_EDITS,

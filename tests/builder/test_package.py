@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.platform import Platform
 from builder import package as package_module
-from builder.apps import AppAlreadyInstalled, install_app, published_app, save_draft
+from builder.apps import AppAlreadyInstalled, install_app, save_draft
 from builder.overlay import diff_to_overlay
 from builder.package import (
     Manifest,
@@ -30,6 +30,7 @@ from builder.package import (
 from builder.publish import publish
 from builder.sources import app_file_contents, app_source, replace_app_files
 from builder.validate import DefinitionError, load_definition
+from engine.definition.versions import published_app
 from tests.builder.shop import SHOP, TENANT_EDITS, Json, edited
 from tests.conftest import login
 

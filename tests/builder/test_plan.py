@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from builder.archive import Archive
-from builder.model import AppDefinition
 from builder.operations import (
     BUILTINS,
     AddEntity,
@@ -31,6 +30,7 @@ from builder.operations import (
 )
 from builder.plan import Plan, compute_plan, next_version
 from builder.validate import load_definition
+from engine.definition import AppDefinition
 
 SHOP: dict[str, Any] = {
     "key": "shop",

@@ -192,7 +192,7 @@ def test_adding_a_field_keeps_every_record_and_switches_versions(crm: Crm) -> No
 
 
 def test_publishing_needs_a_draft_that_changes_something(crm: Crm) -> None:
-    from builder.apps import AppNotFound
+    from engine.definition.versions import AppNotFound
 
     with pytest.raises(AppNotFound), crm.platform.store.write(crm.tenant) as conn:
         publish(conn, "crm", None)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from builder.apps import definition_json
-from builder.model import AppDefinition
 from builder.overlay import TemplateRef, diff_to_overlay
 from builder.templates import TemplateError, bundled_template, load_template, template_version
 from builder.validate import DefinitionError, load_definition
+from engine.definition import AppDefinition
 from tests.builder.shop import SHOP, SHOP_1_1, Json, edited, relabel_phone, remove_phone
 
 BASE = load_definition(SHOP)

@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from api.platform import Platform
-from builder.apps import install_app, published_app, save_draft
+from builder.apps import install_app, save_draft
 from builder.archive import archives_of
-from builder.model import AppDefinition
 from builder.operations import PlanRefused
 from builder.overlay import Overlay, OverlayError, TemplateRef, diff_to_overlay, parse_overlay
 from builder.publish import publish
@@ -30,6 +29,8 @@ from builder.upgrade import (
     upgrade,
 )
 from builder.validate import load_definition
+from engine.definition import AppDefinition
+from engine.definition.versions import published_app
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.records import ListQuery, create_records, list_records
 from engine.store.tables import audit_log

@@ -88,7 +88,14 @@ def test_defaults_are_checked(example_definition: dict[str, Any]) -> None:
     assert "$.entities[0].fields[7].default" in found
 
 
-@pytest.mark.parametrize("key", ["definition", "permissions", "overlay", "upgrade", "package"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        *("definition", "permissions", "overlay", "upgrade", "package"),
+        # reserved for the engines to come (issue 9)
+        *("flows", "rules", "reports", "dashboards", "print", "tasks", "notifications", "openapi"),
+    ],
+)
 def test_an_entity_may_not_shadow_a_path_of_the_apps_api(
     example_definition: dict[str, Any], key: str
 ) -> None:

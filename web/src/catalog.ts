@@ -25,3 +25,8 @@ export function loadFieldCatalog(): Promise<Map<string, FieldTypeInfo>> {
 export function isWritableType(type: string): boolean {
   return catalog?.get(type)?.writable ?? false;
 }
+
+/** Whether a list may be ordered by fields of this type; a type the server does not list is not. */
+export function isSortableType(type: string): boolean {
+  return catalog?.get(type)?.sortable ?? false;
+}

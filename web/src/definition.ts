@@ -1,6 +1,6 @@
 /** Questions the UI asks of an app definition. */
 import type { AppDefinition, EntityDef, FieldDef, Label, ViewDef } from "./api/types";
-import { isWritableType } from "./catalog";
+import { isSortableType, isWritableType } from "./catalog";
 
 /** Columns every record carries besides its fields. */
 export const SYSTEM_KEYS = new Set([
@@ -13,22 +13,6 @@ export const SYSTEM_KEYS = new Set([
   "_display",
 ]);
 
-/** Types that make no sense as a sortable table column. */
-const UNSORTABLE_TYPES = new Set([
-  "subtable",
-  "attachment",
-  "image",
-  "address",
-  "location",
-  "multiselect",
-  "cascade",
-  "tags",
-  "users",
-  "links",
-  "richtext",
-  "signature",
-]);
-
 const DEFAULT_COLUMN_COUNT = 8;
 
 /** Values the server computes (per the field-type catalogue) and system columns: shown, never sent. */
@@ -36,8 +20,9 @@ export function isReadOnly(field: FieldDef): boolean {
   return !isWritableType(field.type) || SYSTEM_KEYS.has(field.key);
 }
 
+/** Whether a list can be ordered by the field, per the field-type catalogue. */
 export function isSortable(field: FieldDef): boolean {
-  return !UNSORTABLE_TYPES.has(field.type);
+  return isSortableType(field.type);
 }
 
 export function findEntity(definition: AppDefinition, key: string): EntityDef | undefined {

@@ -16,6 +16,11 @@ PARTS = {"province": 50, "city": 50, "district": 50, "detail": 200}
 class AddressType(FieldType):
     key = "address"
     label = {"zh-CN": "地址", "en": "Address"}
+    numeric = False
+    sortable = False
+    filter_kind = None
+    in_subtable = True
+    cell = "address"
     wire = "an object with the optional strings `province`, `city`, `district`, `detail`"
     example = Example(
         {"province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路 90 号"}

@@ -52,6 +52,11 @@ def file_id(item: Any) -> str:
 class AttachmentType(FieldType, References):
     key = "attachment"
     label = {"zh-CN": "附件", "en": "Attachment"}
+    numeric = False
+    sortable = False
+    filter_kind = None
+    in_subtable = False
+    cell = None
     wire = (
         'on write a list of file ids from `POST /api/files` (or `{"id": …}` objects); '
         "on read a list of `{id, name, size, content_type, url}`"

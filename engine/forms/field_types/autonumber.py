@@ -45,6 +45,11 @@ class AutonumberOptions(Options):
 class AutonumberType(FieldType, Generated):
     key = "autonumber"
     label = {"zh-CN": "自动编号", "en": "Serial number"}
+    numeric = False
+    sortable = True
+    filter_kind = "text"
+    in_subtable = False
+    cell = "text"
     wire = "read-only: a string generated when the record is created"
     example = Example("CUS-202611-0042", {"pattern": "CUS-{YYYY}{MM}-{seq:4}"})
     Options = AutonumberOptions
@@ -60,7 +65,7 @@ class AutonumberType(FieldType, Generated):
     def generate(
         self, field: BoundField, rows: Sequence[Mapping[str, Any]], ctx: WriteContext
     ) -> list[Any]:
-        local = ctx.now.astimezone(ctx.tz)
+        local = ctx.now.astimezone(ctx.zone())
         parts = {
             "YYYY": f"{local.year:04d}",
             "YY": f"{local.year % 100:02d}",

@@ -18,10 +18,34 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column
 from sqlalchemy.types import TypeEngine
 
-from builder.model import AppDefinition, EntityDef, FieldDef, Label
+from engine.definition import AppDefinition, EntityDef, FieldDef, Label
 
 if TYPE_CHECKING:
-    from engine.forms.runtime import EntityRuntime
+    from engine.forms.runtime import AppRuntime, EntityRuntime
+
+#: ``filter_kind``/``cell`` of types whose options decide them (formula, roll-up, lookup).
+DERIVED = "derived"
+#: Every ``cell`` a type may declare: what a person types into one spreadsheet
+#: cell (``engine.forms.transfer.cells`` reads and writes each).
+CELLS = frozenset(
+    {
+        "text",
+        "number",
+        "percent",
+        "boolean",
+        "date",
+        "datetime",
+        "time",
+        "choice",
+        "choices",
+        "reference",
+        "references",
+        "tags",
+        "address",
+        "json",
+        DERIVED,
+    }
+)
 
 
 class Options(BaseModel):
@@ -81,6 +105,24 @@ class FieldType:
     #: Whether ``?q=`` full-text-ish search looks into this field.
     searchable: ClassVar[bool] = False
 
+    # What other engines and the UI ask of a type. Deliberately without
+    # defaults: every type declares each one (a test checks it), so a new
+    # type is a decision, not a silent "no".
+    #: Whether values are numbers that compare, add up and copy into each other.
+    numeric: ClassVar[bool]
+    #: Whether a list may be ordered by this field (the web client asks the catalogue).
+    sortable: ClassVar[bool]
+    #: The filter kind's key (``engine.forms.filters.kinds``), None when the field
+    #: cannot be filtered, ``DERIVED`` when its options decide (``filter_kind_of``).
+    filter_kind: ClassVar[str | None]
+    #: Whether a sub-table's rows may hold a field of this type.
+    in_subtable: ClassVar[bool]
+    #: How one spreadsheet cell reads and writes a value (``CELLS``), None when
+    #: values do not fit in a cell (never exported, refused on import).
+    cell: ClassVar[str | None]
+    #: The XLSX number format of a column of this type, if it has one.
+    sheet_format: ClassVar[str | None] = None
+
     # -- storage ---------------------------------------------------------------
     def column_type(self, field: BoundField) -> TypeEngine[Any]:
         raise TypeError(f"{self.key} has no column type")
@@ -121,12 +163,31 @@ class FieldType:
         """Yield (JSON-path suffix, message) for options that contradict the app."""
         return iter(())
 
+    # -- knowledge that depends on the options ------------------------------------
+    def behaves_as(self, field: BoundField) -> FieldType:
+        """The type whose values this field's values are (a formula: its result type)."""
+        return self
+
+    def filter_kind_of(
+        self, field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
+    ) -> str | None:
+        """The filter kind of this field; types whose ``filter_kind`` is ``DERIVED`` override it.
+
+        Without ``entity`` and ``app`` a kind that depends on other entities is unknown (None).
+        """
+        return self.filter_kind
+
     # -- catalogue -------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         return {
             "type": self.key,
             "label": self.label,
             "writable": self.writable,
+            "numeric": self.numeric,
+            "sortable": self.sortable,
+            "filter_kind": self.filter_kind,
+            "in_subtable": self.in_subtable,
+            "cell": self.cell,
             "options_schema": self.Options.model_json_schema(),
             "wire": self.wire,
             "example": {"options": dict(self.example.options), "value": self.example.value},

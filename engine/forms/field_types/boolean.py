@@ -14,6 +14,11 @@ from engine.forms.field_types.base import BoundField, Example, FieldType
 class BooleanType(FieldType):
     key = "boolean"
     label = {"zh-CN": "是/否", "en": "Yes/No"}
+    numeric = False
+    sortable = True
+    filter_kind = "boolean"
+    in_subtable = True
+    cell = "boolean"
     wire = "`true` or `false`"
     example = Example(True)
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.types import TypeEngine
 
-from builder.model import Label
+from engine.definition import Label
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.store.types import JSONType
@@ -107,6 +107,11 @@ def _duplicates(nodes: Sequence[CascadeOption], base: str) -> Iterator[tuple[str
 class CascadeType(FieldType):
     key = "cascade"
     label = {"zh-CN": "级联选择", "en": "Cascade"}
+    numeric = False
+    sortable = False
+    filter_kind = None
+    in_subtable = True
+    cell = "json"
     wire = 'a list of option values along the path from the top level, e.g. `["a", "a1"]`'
     example = Example(
         ["electronics", "phones"],

@@ -26,6 +26,12 @@ class CurrencyOptions(NumberOptions):
 class CurrencyType(FieldType):
     key = "currency"
     label = {"zh-CN": "金额", "en": "Currency"}
+    numeric = True
+    sortable = True
+    filter_kind = "number"
+    in_subtable = True
+    cell = "number"
+    sheet_format = "#,##0.00"
     wire = "a JSON number with at most `precision` decimal places"
     example = Example(1999.99)
     Options = CurrencyOptions

@@ -15,6 +15,12 @@ from engine.forms.field_types.base import BoundField, Example, FieldType
 class DateType(FieldType):
     key = "date"
     label = {"zh-CN": "日期", "en": "Date"}
+    numeric = False
+    sortable = True
+    filter_kind = "date"
+    in_subtable = True
+    cell = "date"
+    sheet_format = "yyyy-mm-dd"
     wire = "an ISO 8601 date string, `YYYY-MM-DD`"
     example = Example("2026-11-22")
 

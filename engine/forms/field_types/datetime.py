@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.store.types import UTCDateTime
+from engine.tenancy import DEFAULT_TIMEZONE, zone
 
-DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+#: The zone a value without an offset is read in. Record input and filter values
+#: are coerced without a tenant at hand, so this is the default tenant zone, not a
+#: tenant's own choice (``engine.tenancy``).
+DEFAULT_TZ = zone(DEFAULT_TIMEZONE)
 
 
 def parse_moment(value: Any) -> dt.datetime:
@@ -44,6 +47,12 @@ def parse_moment(value: Any) -> dt.datetime:
 class DatetimeType(FieldType):
     key = "datetime"
     label = {"zh-CN": "日期时间", "en": "Date and time"}
+    numeric = False
+    sortable = True
+    filter_kind = "datetime"
+    in_subtable = True
+    cell = "datetime"
+    sheet_format = "yyyy-mm-dd hh:mm:ss"
     wire = (
         "an ISO 8601 date-time string; without an offset it is read in Asia/Shanghai time; "
         "read back in UTC"

@@ -28,6 +28,11 @@ def department_id(value: Any) -> int:
 class DepartmentType(FieldType, References):
     key = "department"
     label = {"zh-CN": "部门", "en": "Department"}
+    numeric = False
+    sortable = True
+    filter_kind = "reference"
+    in_subtable = True
+    cell = "reference"
     wire = "the id of a department of the tenant (an integer); `_display` has its name"
     example = Example(3)
 

@@ -19,6 +19,11 @@ EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 class EmailType(FieldType):
     key = "email"
     label = {"zh-CN": "邮箱", "en": "Email"}
+    numeric = False
+    sortable = True
+    filter_kind = "text"
+    in_subtable = True
+    cell = "text"
     wire = "a string, an e-mail address"
     example = Example("sales@example.com")
     searchable = True

@@ -20,12 +20,26 @@ from sqlalchemy.types import TypeEngine
 
 from engine.expressions import Expression, ExpressionError, compile_expression
 from engine.forms.field_types.abilities import Computed
-from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
-from engine.forms.field_types.number import MAX_DIGITS
+from engine.forms.field_types.base import (
+    DERIVED,
+    BoundField,
+    DefinitionContext,
+    Example,
+    FieldType,
+    Options,
+)
+from engine.forms.field_types.boolean import BooleanType
+from engine.forms.field_types.currency import CurrencyType
+from engine.forms.field_types.date import DateType
+from engine.forms.field_types.datetime import DatetimeType
+from engine.forms.field_types.number import MAX_DIGITS, NumberType
+from engine.forms.field_types.percent import PercentType
+from engine.forms.field_types.text import TextType
 from engine.store.types import UTCDateTime
 
 if TYPE_CHECKING:
     from engine.forms.context import WriteContext
+    from engine.forms.runtime import AppRuntime, EntityRuntime
 
 ResultType = Literal["number", "currency", "percent", "text", "date", "datetime", "boolean"]
 
@@ -85,9 +99,28 @@ def convert(value: Any, options: FormulaOptions) -> Any:
     return None
 
 
+#: The type whose values a formula of each result type stores: it filters,
+#: copies and fills a spreadsheet cell as that type.
+RESULT_TYPES: dict[str, FieldType] = {
+    "number": NumberType(),
+    "currency": CurrencyType(),
+    "percent": PercentType(),
+    "text": TextType(),
+    "date": DateType(),
+    "datetime": DatetimeType(),
+    "boolean": BooleanType(),
+}
+
+
 class FormulaType(FieldType, Computed):
     key = "formula"
     label = {"zh-CN": "公式", "en": "Formula"}
+    # Numeric-ness, filter kind and cell are the result type's (``behaves_as``).
+    numeric = False
+    sortable = True
+    filter_kind = DERIVED
+    in_subtable = True
+    cell = DERIVED
     wire = "read-only: a value of `result_type` (number, string, ISO date, boolean)"
     example = Example(1799.99, {"expr": "ROUND(amount * 0.9, 2)", "result_type": "currency"})
     Options = FormulaOptions
@@ -121,6 +154,14 @@ class FormulaType(FieldType, Computed):
         kind = field.options.result_type
         json_type = {"text": "string", "date": "string", "datetime": "string", "boolean": "boolean"}
         return {"type": json_type.get(kind, "number"), "readOnly": True}
+
+    def behaves_as(self, field: BoundField) -> FieldType:
+        return RESULT_TYPES[field.options.result_type]
+
+    def filter_kind_of(
+        self, field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
+    ) -> str | None:
+        return self.behaves_as(field).filter_kind
 
     def depends_on(self, field: BoundField) -> frozenset[str]:
         return compiled(field.options.expr).names

@@ -50,6 +50,11 @@ def check_id_number(value: Any, today: dt.date | None = None) -> str:
 class IdNumberType(FieldType):
     key = "id_number"
     label = {"zh-CN": "身份证号", "en": "ID card number"}
+    numeric = False
+    sortable = True
+    filter_kind = "text"
+    in_subtable = True
+    cell = "text"
     wire = "a string of 18 characters, 17 digits and a check digit or `X` (read back upper-case)"
     example = Example("11010519491231002X")
     searchable = True

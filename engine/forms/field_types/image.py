@@ -31,6 +31,11 @@ class ImageOptions(AttachmentOptions):
 class ImageType(AttachmentType):
     key = "image"
     label = {"zh-CN": "图片", "en": "Image"}
+    numeric = False
+    sortable = False
+    filter_kind = None
+    in_subtable = False
+    cell = None
     wire = (
         "as `attachment`: on write a list of file ids from `POST /api/files`; "
         "on read a list of `{id, name, size, content_type, url}`"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Column, ForeignKey, Integer, select
 from sqlalchemy.types import TypeEngine
 
-from builder.model import Key
+from engine.definition import Key
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
@@ -46,6 +46,11 @@ def parse_id(text: str) -> int:
 class LinkType(FieldType, References):
     key = "link"
     label = {"zh-CN": "关联记录", "en": "Link to record"}
+    numeric = False
+    sortable = True
+    filter_kind = "reference"
+    in_subtable = True
+    cell = "reference"
     wire = "the id of a record of `target` (an integer); `_display` has its title"
     example = Example(42, {"target": "customer"})
     Options = LinkOptions

@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from builder.model import Key
+from engine.definition import Key
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import ChildRows, References
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
@@ -69,6 +69,11 @@ def record_titles(ctx: ReadContext, target_key: str, ids: Sequence[int]) -> dict
 class LinksType(FieldType, References, ChildRows):
     key = "links"
     label = {"zh-CN": "关联多条记录", "en": "Links to records"}
+    numeric = False
+    sortable = False
+    filter_kind = None
+    in_subtable = False
+    cell = "references"
     wire = (
         "a list of ids of records of `target`, in order; `_display` has their titles "
         "(single-record reads only)"

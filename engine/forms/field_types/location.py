@@ -30,6 +30,11 @@ def coordinate(value: Any, name: str) -> float:
 class LocationType(FieldType):
     key = "location"
     label = {"zh-CN": "定位", "en": "Location"}
+    numeric = False
+    sortable = False
+    filter_kind = None
+    in_subtable = True
+    cell = "json"
     wire = (
         "an object `{lat, lng, address?}`: lat −90…90 and lng −180…180 as numbers (WGS-84 "
         "or as the map provider gives them), address text of at most 200 characters"

@@ -16,10 +16,17 @@ from weakref import WeakKeyDictionary
 from pydantic import Field
 from sqlalchemy import ColumnElement, select
 
-from builder.model import Key
+from engine.definition import Key
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import QueryTime
-from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
+from engine.forms.field_types.base import (
+    DERIVED,
+    BoundField,
+    DefinitionContext,
+    Example,
+    FieldType,
+    Options,
+)
 
 if TYPE_CHECKING:
     from engine.forms.runtime import AppRuntime, EntityRuntime
@@ -47,6 +54,11 @@ def _plain_json(value: Any) -> Any:
 class LookupType(FieldType, QueryTime):
     key = "lookup"
     label = {"zh-CN": "引用字段", "en": "Lookup"}
+    numeric = False
+    sortable = True
+    filter_kind = DERIVED
+    in_subtable = False
+    cell = "json"
     wire = (
         "read-only: the value of `field` of the record `link` points at, "
         "in that field's own wire format (null without a linked record)"
@@ -80,6 +92,17 @@ class LookupType(FieldType, QueryTime):
         if target is None:
             raise FieldInvalid("cannot be filtered before the app is loaded")
         return target.type.parse_query(text, target)
+
+    def filter_kind_of(
+        self, field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
+    ) -> str | None:
+        """A looked-up value filters like the field it shows."""
+        if entity is None or app is None:
+            return None
+        link = entity.fields[field.options.link]
+        target = app.entities[link.options.target]
+        shown = target.fields.get(field.options.field)
+        return shown.type.filter_kind_of(shown, target, app) if shown is not None else None
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         target = _TARGETS.get(field)

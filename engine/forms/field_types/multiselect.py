@@ -21,6 +21,11 @@ class MultiselectOptions(SelectOptions):
 class MultiselectType(FieldType):
     key = "multiselect"
     label = {"zh-CN": "多选", "en": "Multiple select"}
+    numeric = False
+    sortable = False
+    filter_kind = "choices"
+    in_subtable = True
+    cell = "choices"
     wire = "a list of option values; read back in the order of the options"
     example = Example(
         ["vip", "key_account"],

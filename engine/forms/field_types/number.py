@@ -76,6 +76,11 @@ def number_schema(options: NumberOptions) -> dict[str, Any]:
 class NumberType(FieldType):
     key = "number"
     label = {"zh-CN": "数字", "en": "Number"}
+    numeric = True
+    sortable = True
+    filter_kind = "number"
+    in_subtable = True
+    cell = "number"
     wire = "a JSON number (a numeric string is accepted too)"
     example = Example(12.5)
     Options = NumberOptions

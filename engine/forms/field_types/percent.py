@@ -26,6 +26,12 @@ class PercentOptions(NumberOptions):
 class PercentType(FieldType):
     key = "percent"
     label = {"zh-CN": "百分比", "en": "Percent"}
+    numeric = True
+    sortable = True
+    filter_kind = "number"
+    in_subtable = True
+    cell = "percent"
+    sheet_format = "0.##%"
     wire = "a fraction as a JSON number: 0.15 means 15%"
     example = Example(0.15)
     Options = PercentOptions

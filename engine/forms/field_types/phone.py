@@ -22,6 +22,11 @@ FORMATS = (
 class PhoneType(FieldType):
     key = "phone"
     label = {"zh-CN": "电话", "en": "Phone"}
+    numeric = False
+    sortable = True
+    filter_kind = "text"
+    in_subtable = True
+    cell = "text"
     wire = "a string: mobile `13812345678`, landline `010-12345678[-ext]` or E.164 `+8613812345678`"
     example = Example("13812345678")
     searchable = True

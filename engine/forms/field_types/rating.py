@@ -19,6 +19,11 @@ class RatingOptions(Options):
 class RatingType(FieldType):
     key = "rating"
     label = {"zh-CN": "评分", "en": "Rating"}
+    numeric = True
+    sortable = True
+    filter_kind = "number"
+    in_subtable = True
+    cell = "number"
     wire = "an integer from 1 to `max`"
     example = Example(4, {"max": 5})
     Options = RatingOptions

@@ -63,6 +63,11 @@ def sanitize(html: str) -> str:
 class RichtextType(FieldType):
     key = "richtext"
     label = {"zh-CN": "富文本", "en": "Rich text"}
+    numeric = False
+    sortable = False
+    filter_kind = "text"
+    in_subtable = True
+    cell = "text"
     wire = "a string of HTML; read back sanitised (unsafe tags, attributes and URLs removed)"
     example = Example(
         '<p>Meeting <strong>notes</strong>: see <a href="https://example.com">the deck</a></p>'

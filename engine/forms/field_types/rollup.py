@@ -13,16 +13,36 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, column, func, select
 
-from builder.model import Key
+from engine.definition import FieldDef, Key
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import QueryTime
-from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
+from engine.forms.field_types.base import (
+    DERIVED,
+    BoundField,
+    DefinitionContext,
+    Example,
+    FieldType,
+    Options,
+)
 
 if TYPE_CHECKING:
     from engine.forms.runtime import AppRuntime, EntityRuntime
 
-NUMERIC_TYPES = {"number", "currency", "percent", "formula"}
+#: Filter kinds whose values have an order, so a min/max roll-up filters as its field.
+ORDERED_KINDS = frozenset({"number", "date", "datetime", "time", "text"})
+
+
+def _numeric(defn: FieldDef) -> bool:
+    """Whether a field's values add up (a formula's: its result type's)."""
+    # Imported here: the runtime module imports the registry that imports this one.
+    from engine.forms.runtime import bind_field
+
+    try:
+        bound = bind_field(defn)
+    except (LookupError, ValueError):
+        return False  # a field that does not bind is reported by its own checks
+    return bound.type.behaves_as(bound).numeric
 
 
 class RollupOptions(Options):
@@ -36,6 +56,11 @@ class RollupOptions(Options):
 class RollupType(FieldType, QueryTime):
     key = "rollup"
     label = {"zh-CN": "汇总", "en": "Rollup"}
+    numeric = False
+    sortable = True
+    filter_kind = DERIVED
+    in_subtable = False
+    cell = "json"
     wire = "read-only: a JSON number"
     example = Example(
         125000.0, {"source": "opportunity", "via": "customer", "agg": "sum", "field": "amount"}
@@ -76,6 +101,18 @@ class RollupType(FieldType, QueryTime):
         except ValueError:
             raise FieldInvalid("must be a number") from None
 
+    def filter_kind_of(
+        self, field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
+    ) -> str | None:
+        options: RollupOptions = field.options
+        if options.agg not in ("min", "max") or options.field is None or app is None:
+            return "number"
+        # min/max keep the kind of the aggregated field: the latest of dates is a date.
+        source_entity = app.entities[options.source]
+        source = source_entity.fields.get(options.field)
+        kind = source.type.filter_kind_of(source, source_entity, app) if source else None
+        return kind if kind in ORDERED_KINDS else None
+
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         return {"type": "number", "readOnly": True}
 
@@ -95,7 +132,7 @@ class RollupType(FieldType, QueryTime):
             target = source_fields.get(options.field or "")
             if target is None:
                 yield ".field", f"unknown field {options.field!r} of {options.source}"
-            elif options.agg in ("sum", "avg") and target.type not in NUMERIC_TYPES:
+            elif options.agg in ("sum", "avg") and not _numeric(target):
                 yield (
                     ".field",
                     f"{options.agg} needs a number field, {options.field} is {target.type}",

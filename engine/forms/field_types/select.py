@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import String
 from sqlalchemy.types import TypeEngine
 
-from builder.model import Label
+from engine.definition import Label
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 
@@ -48,6 +48,11 @@ def check_choices(field: BoundField) -> Iterator[tuple[str, str]]:
 class SelectType(FieldType):
     key = "select"
     label = {"zh-CN": "单选", "en": "Single select"}
+    numeric = False
+    sortable = True
+    filter_kind = "choice"
+    in_subtable = True
+    cell = "choice"
     wire = "the `value` of one option, as a string"
     example = Example(
         "retail",

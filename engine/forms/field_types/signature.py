@@ -44,6 +44,11 @@ def check_png(data: bytes) -> None:
 class SignatureType(FieldType):
     key = "signature"
     label = {"zh-CN": "手写签名", "en": "Signature"}
+    numeric = False
+    sortable = False
+    filter_kind = None
+    in_subtable = True
+    cell = None
     wire = "a string `data:image/png;base64,…` (a PNG image) of at most 200 kB"
     example = Example(TINY_PNG)
 

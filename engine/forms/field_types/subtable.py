@@ -14,7 +14,7 @@ from weakref import WeakKeyDictionary
 from pydantic import Field, ValidationError, field_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, delete, insert, select
 
-from builder.model import EntityDef, FieldDef
+from engine.definition import EntityDef, FieldDef
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
 from engine.forms.field_types.abilities import ChildRows
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
@@ -23,9 +23,6 @@ from engine.forms.naming import child_table_name, physical_name
 if TYPE_CHECKING:
     from engine.forms.context import ReadContext, WriteContext
     from engine.forms.runtime import EntityRuntime
-
-#: Types that make no sense inside a line item.
-NOT_IN_ROWS = {"subtable", "rollup", "autonumber", "attachment", "image", "links", "lookup"}
 
 
 class SubtableOptions(Options):
@@ -59,6 +56,11 @@ def sub_fields(field: BoundField) -> dict[str, BoundField]:
 class SubtableType(FieldType, ChildRows):
     key = "subtable"
     label = {"zh-CN": "子表", "en": "Sub-table"}
+    numeric = False
+    sortable = False
+    filter_kind = None
+    in_subtable = False
+    cell = None
     wire = "a list of row objects keyed by sub-field; a write replaces all rows"
     example = Example(
         [{"product": "Widget", "qty": 2}],
@@ -176,12 +178,13 @@ class SubtableType(FieldType, ChildRows):
     ) -> Iterator[tuple[str, str]]:
         # Sub-fields are checked like an entity of their own, with the parent's
         # fields invisible to them (a line formula reads only its own line).
+        from engine.forms.registry import field_types
         from engine.forms.runtime import bind_field
         from engine.registry import UnknownKeyError
 
         inner = DefinitionContext(ctx.app, EntityDef(key=field.key, fields=field.options.fields))
         for i, defn in enumerate(field.options.fields):
-            if defn.type in NOT_IN_ROWS:
+            if defn.type in field_types and not field_types.get(defn.type).in_subtable:
                 yield f".fields[{i}].type", f"a {defn.type} field cannot be inside a sub-table"
                 continue
             try:

@@ -39,6 +39,11 @@ def check_tag(item: Any, max_length: int) -> str:
 class TagsType(FieldType):
     key = "tags"
     label = {"zh-CN": "标签", "en": "Tags"}
+    numeric = False
+    sortable = False
+    filter_kind = "tags"
+    in_subtable = True
+    cell = "tags"
     wire = "a list of strings, each tag trimmed; no repeats (ignoring case)"
     example = Example(["key account", "trade fair 2026"])
     Options = TagsOptions

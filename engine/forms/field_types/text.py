@@ -34,6 +34,11 @@ def check_text(value: Any, max_length: int, min_length: int = 0) -> str:
 class TextType(FieldType):
     key = "text"
     label = {"zh-CN": "单行文本", "en": "Text"}
+    numeric = False
+    sortable = True
+    filter_kind = "text"
+    in_subtable = True
+    cell = "text"
     wire = "a string"
     example = Example("Acme Trading Co.")
     Options = TextOptions

@@ -19,6 +19,11 @@ class TextareaOptions(Options):
 class TextareaType(FieldType):
     key = "textarea"
     label = {"zh-CN": "多行文本", "en": "Long text"}
+    numeric = False
+    sortable = True
+    filter_kind = "text"
+    in_subtable = True
+    cell = "text"
     wire = "a string; line breaks are `\\n`"
     example = Example("First line\nSecond line")
     Options = TextareaOptions

@@ -19,6 +19,12 @@ MESSAGE = "must be a time of day like 09:30 or 09:30:15"
 class TimeType(FieldType):
     key = "time"
     label = {"zh-CN": "时间", "en": "Time"}
+    numeric = False
+    sortable = True
+    filter_kind = "time"
+    in_subtable = True
+    cell = "time"
+    sheet_format = "hh:mm:ss"
     wire = 'a string `"HH:MM"` or `"HH:MM:SS"` (24-hour); read back as `"HH:MM:SS"`'
     example = Example("09:30")
 

@@ -41,6 +41,11 @@ def check_url(value: Any) -> str:
 class UrlType(FieldType):
     key = "url"
     label = {"zh-CN": "网址", "en": "URL"}
+    numeric = False
+    sortable = True
+    filter_kind = "text"
+    in_subtable = True
+    cell = "text"
     wire = "a string, an absolute http:// or https:// URL of at most 2048 characters"
     example = Example("https://www.example.com/products?id=42")
     searchable = True

@@ -38,6 +38,11 @@ def user_id(value: Any) -> int:
 class UserType(FieldType, References):
     key = "user"
     label = {"zh-CN": "人员", "en": "User"}
+    numeric = False
+    sortable = True
+    filter_kind = "reference"
+    in_subtable = True
+    cell = "reference"
     wire = "the id of an active user of the tenant (an integer); `_display` has the name"
     example = Example(1)
 

@@ -43,6 +43,11 @@ def check_user_ids(value: Any, limit: int) -> list[int]:
 class UsersType(FieldType, References):
     key = "users"
     label = {"zh-CN": "多人员", "en": "Users"}
+    numeric = False
+    sortable = False
+    filter_kind = "ids"
+    in_subtable = True
+    cell = "references"
     wire = "a list of ids of active users of the tenant; `_display` has their names, in order"
     example = Example([1, 2])
     Options = UsersOptions

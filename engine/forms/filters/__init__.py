@@ -17,7 +17,7 @@ from engine.forms.filters.compiler import (
     compile_filter,
     filter_conditions,
 )
-from engine.forms.filters.kinds import KIND_OF_TYPE, Kind, kind_of
+from engine.forms.filters.kinds import Kind, kind_of
 from engine.forms.filters.model import (
     Condition,
     FilterNode,
@@ -34,7 +34,6 @@ from engine.forms.filters.sorting import order_by
 from engine.forms.filters.targets import LinkedView
 
 __all__ = [
-    "KIND_OF_TYPE",
     "BoundCondition",
     "BoundGroup",
     "BoundNode",

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.forms.filters.kinds import KIND_OF_TYPE, KINDS, NOT_FILTERABLE, SYSTEM_KINDS, Kind
+from engine.forms.field_types.base import DERIVED
+from engine.forms.filters.kinds import KINDS, SYSTEM_KINDS
 from engine.forms.filters.operators import operators
+from engine.forms.registry import field_types
 
 
 def catalogue() -> dict[str, Any]:
@@ -16,11 +18,12 @@ def catalogue() -> dict[str, Any]:
         "operators": [operator.describe() for _, operator in operators.items()],
         "kinds": {kind.key: list(kind.operators) for kind in KINDS},
         "field_types": {
-            key: entry.key if isinstance(entry, Kind) else "depends on the field's options"
-            for key, entry in KIND_OF_TYPE.items()
+            key: "depends on the field's options" if t.filter_kind == DERIVED else t.filter_kind
+            for key, t in field_types.items()
+            if t.filter_kind is not None
         },
         "system_fields": {key: kind.key for key, kind in SYSTEM_KINDS.items()},
-        "not_filterable": sorted(NOT_FILTERABLE),
+        "not_filterable": sorted(key for key, t in field_types.items() if t.filter_kind is None),
     }
 
 

@@ -1,10 +1,9 @@
 """Kinds of values a filter compares, and which operators each kind allows.
 
-This is the one place that says which operators apply to which field type:
-``KIND_OF_TYPE`` maps every filterable field type to a kind, and each kind
-lists its operators. A field type missing from the map cannot be filtered
-(the API answers 422 naming the field), so a new type is filterable once it
-has a line here.
+Each field type names the kind it filters as (``FieldType.filter_kind``), and
+each kind lists its operators, so this is the one place that says which
+operators a kind allows. A type whose kind is None cannot be filtered (the API
+answers 422 naming the field).
 
 A kind also turns an operand into a comparable value *without* the field's
 own limits: ``amount < 1000000`` is a fair question even when the field's
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import ColumnElement, Text, and_, cast, or_
@@ -272,89 +270,8 @@ KINDS: tuple[Kind, ...] = (
     BOOLEAN,
 )
 
-#: A formula filters like the type of value it stores.
-KIND_OF_RESULT: dict[str, Kind] = {
-    "number": NUMBER,
-    "currency": NUMBER,
-    "percent": NUMBER,
-    "text": TEXT,
-    "date": DATE,
-    "datetime": DATETIME,
-    "boolean": BOOLEAN,
-}
-
-
-def _formula_kind(
-    field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
-) -> Kind | None:
-    return KIND_OF_RESULT.get(field.options.result_type)
-
-
-def _rollup_kind(
-    field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
-) -> Kind | None:
-    options = field.options
-    if options.agg not in ("min", "max") or options.field is None or app is None:
-        return NUMBER
-    # min/max keep the kind of the aggregated field: the latest of dates is a date.
-    source_entity = app.entities[options.source]
-    source = source_entity.fields.get(options.field)
-    kind = kind_of(source, source_entity, app) if source is not None else None
-    return kind if kind in (NUMBER, DATE, DATETIME, TIME, TEXT) else None
-
-
-def _lookup_kind(
-    field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None
-) -> Kind | None:
-    """A looked-up value filters like the field it shows."""
-    if entity is None or app is None:
-        return None
-    link = entity.fields[field.options.link]
-    target = app.entities[link.options.target]
-    shown = target.fields.get(field.options.field)
-    return kind_of(shown, target, app) if shown is not None else None
-
-
-KindRule = Callable[[BoundField, "EntityRuntime | None", "AppRuntime | None"], Kind | None]
-
-#: Field type → kind, or a rule of the bound field when its options decide.
-KIND_OF_TYPE: dict[str, Kind | KindRule] = {
-    "text": TEXT,
-    "textarea": TEXT,
-    "richtext": TEXT,
-    "email": TEXT,
-    "phone": TEXT,
-    "url": TEXT,
-    "id_number": TEXT,
-    "autonumber": TEXT,
-    "number": NUMBER,
-    "currency": NUMBER,
-    "percent": NUMBER,
-    "rating": NUMBER,
-    "rollup": _rollup_kind,
-    "formula": _formula_kind,
-    "lookup": _lookup_kind,
-    "date": DATE,
-    "datetime": DATETIME,
-    "time": TIME,
-    "boolean": BOOLEAN,
-    "select": CHOICE,
-    "multiselect": CHOICES,
-    "tags": TAGS,
-    "link": REFERENCE,
-    "user": REFERENCE,
-    "department": REFERENCE,
-    "users": IDS,
-}
-
-
-#: Types that deliberately cannot be filtered yet: structured values (an
-#: address, a location, a cascade path), files, and rows of other tables
-#: (sub-tables, many-to-many links). A test checks that every registered
-#: type is either here or in ``KIND_OF_TYPE``, so a new type is a decision.
-NOT_FILTERABLE = frozenset(
-    {"address", "location", "cascade", "attachment", "image", "signature", "subtable", "links"}
-)
+#: Kinds by key: a field type names its kind (``FieldType.filter_kind``).
+KIND_BY_KEY: dict[str, Kind] = {kind.key: kind for kind in KINDS}
 
 
 def kind_of(
@@ -362,13 +279,11 @@ def kind_of(
 ) -> Kind | None:
     """The kind ``field`` of ``entity`` filters as, or None when it cannot be filtered.
 
-    Without ``entity`` and ``app``, kinds that depend on other entities
-    (looked-up values, min/max roll-ups) are unknown.
+    The field's type says (``filter_kind_of``). Without ``entity`` and ``app``,
+    kinds that depend on other entities (looked-up values) are unknown.
     """
-    entry = KIND_OF_TYPE.get(field.type.key)
-    if entry is None or isinstance(entry, Kind):
-        return entry
-    return entry(field, entity, app)
+    key = field.type.filter_kind_of(field, entity, app)
+    return KIND_BY_KEY[key] if key is not None else None
 
 
 #: Columns every entity table has, by the kind they filter as.
@@ -386,8 +301,7 @@ SYSTEM_KINDS: dict[str, Kind] = {
 
 __all__ = [
     "KINDS",
-    "KIND_OF_TYPE",
-    "NOT_FILTERABLE",
+    "KIND_BY_KEY",
     "SYSTEM_KINDS",
     "Kind",
     "kind_of",

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from sqlalchemy import ColumnElement, exists, func, or_, type_coerce
 from sqlalchemy.dialects import postgresql
 
-from builder.model import Label
+from engine.definition import Label
 from engine.forms.errors import FieldInvalid
 from engine.forms.filters.kinds import ArrayKind
 from engine.forms.filters.targets import Target

@@ -44,6 +44,9 @@ def _sort_key(
     if not target.kind.sortable:
         kind = target.field.type.key if target.field is not None else target.kind.key
         raise FieldInvalid(f"a {kind} field holds several values")
+    # The type's word too: rich text is text to filter but has no useful order.
+    if target.field is not None and not target.field.type.sortable:
+        raise FieldInvalid(f"a {target.field.type.key} field has no order to sort by")
     if target.hop is None:
         # The selected column (a roll-up's label), so the database computes it once.
         return columns.get(key, target.column)

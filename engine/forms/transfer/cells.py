@@ -14,20 +14,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from engine.expressions import TENANT_TZ
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
 
 LANGS = ("zh-CN", "en")
-#: Files, signatures and child rows do not fit in one cell: never exported, refused on import.
-NOT_IN_SHEETS = frozenset({"attachment", "image", "signature", "subtable"})
-#: Types whose value is the id of something named elsewhere.
-REFERENCES = frozenset({"user", "users", "department", "link", "links"})
-TEXT_TYPES = frozenset(
-    {"text", "textarea", "email", "phone", "url", "id_number", "richtext", "autonumber"}
-)
-NUMBER_TYPES = frozenset({"number", "currency", "rating"})
 BOOLEAN_WORDS = {"zh-CN": ("是", "否"), "en": ("Yes", "No")}
 TRUE_WORDS = frozenset({"是", "对", "true", "yes", "y", "1", "✓", "√"})
 FALSE_WORDS = frozenset({"否", "错", "false", "no", "n", "0"})
@@ -55,27 +47,25 @@ def text_of(label: Mapping[str, str] | None, lang: str, fallback: str) -> str:
 
 def kind_of(bound: BoundField) -> str:
     """The type a value behaves as: a formula behaves as its result type."""
-    kind = bound.type.key
-    if kind == "formula":
-        result = str(bound.options.result_type)
-        return "text" if result == "text" else result
-    return kind
+    return bound.type.behaves_as(bound).key
+
+
+def cell_of(bound: BoundField) -> str | None:
+    """How the field's values fill a cell (``FieldType.cell``); None: they do not fit one."""
+    return bound.type.behaves_as(bound).cell
+
+
+def in_sheets(bound: BoundField) -> bool:
+    """Whether values fit in one cell; files, signatures and child rows do not.
+
+    Those are never exported and refused on import.
+    """
+    return cell_of(bound) is not None
 
 
 def number_format(bound: BoundField) -> str | None:
     """The XLSX number format of a column, so dates and percentages read as such."""
-    kind = kind_of(bound)
-    if kind == "date":
-        return "yyyy-mm-dd"
-    if kind == "datetime":
-        return "yyyy-mm-dd hh:mm:ss"
-    if kind == "time":
-        return "hh:mm:ss"
-    if kind == "percent":
-        return "0.##%"
-    if kind == "currency":
-        return "#,##0.00"
-    return None
+    return bound.type.behaves_as(bound).sheet_format
 
 
 # -- export -------------------------------------------------------------------
@@ -92,19 +82,22 @@ def _named(value: Any, title: Any) -> str:
     return str(title) if title not in (None, "") else f"#{value}"
 
 
-def to_cell(bound: BoundField, value: Any, display: Any, lang: str) -> Any:
-    """The cell of one JSON value: a str, number, bool word, date, datetime or time."""
+def to_cell(bound: BoundField, value: Any, display: Any, lang: str, tz: ZoneInfo) -> Any:
+    """The cell of one JSON value: a str, number, bool word, date, datetime or time.
+
+    ``tz`` is the tenant's time zone: a date-time is written as its wall clock there.
+    """
     if value is None or value == [] or value == {} or value == "":
         return None
-    kind = kind_of(bound)
-    if kind == "select":
+    kind = cell_of(bound)
+    if kind == "choice":
         return choice_labels(bound, lang).get(value, value)
-    if kind == "multiselect":
+    if kind == "choices":
         labels = choice_labels(bound, lang)
         return JOIN.join(labels.get(v, v) for v in value)
-    if kind in ("user", "department", "link"):
+    if kind == "reference":
         return _named(value, display)
-    if kind in ("users", "links"):
+    if kind == "references":
         titles = display if isinstance(display, list) else [None] * len(value)
         return JOIN.join(_named(v, t) for v, t in zip(value, titles, strict=False))
     if kind == "boolean":
@@ -114,7 +107,7 @@ def to_cell(bound: BoundField, value: Any, display: Any, lang: str) -> Any:
         return dt.date.fromisoformat(value)
     if kind == "datetime" and isinstance(value, str):
         # Spreadsheets have no time zones: the tenant's local time, as the UI shows it.
-        return dt.datetime.fromisoformat(value).astimezone(TENANT_TZ).replace(tzinfo=None)
+        return dt.datetime.fromisoformat(value).astimezone(tz).replace(tzinfo=None)
     if kind == "time" and isinstance(value, str):
         return dt.time.fromisoformat(value)
     if kind == "tags" and isinstance(value, list):
@@ -134,7 +127,7 @@ def csv_text(bound: BoundField | None, cell: Any) -> str:
         return cell.isoformat(sep=" ", timespec="seconds")
     if isinstance(cell, dt.date | dt.time):
         return cell.isoformat()
-    if bound is not None and kind_of(bound) == "percent" and isinstance(cell, int | float):
+    if bound is not None and cell_of(bound) == "percent" and isinstance(cell, int | float):
         return f"{(Decimal(str(cell)) * 100).normalize():f}%"
     return str(cell)
 
@@ -212,7 +205,7 @@ def _date(cell: Any) -> str:
         raise FieldInvalid("must be a date like 2026-01-31") from None
 
 
-def _datetime(cell: Any) -> str:
+def _datetime(cell: Any, tz: ZoneInfo) -> str:
     if isinstance(cell, dt.datetime):
         moment = cell
     elif isinstance(cell, dt.date):
@@ -224,7 +217,7 @@ def _datetime(cell: Any) -> str:
         except ValueError:
             raise FieldInvalid("must be a date and time like 2026-01-31 09:30") from None
     if moment.tzinfo is None:  # as exported: the tenant's local time
-        moment = moment.replace(tzinfo=TENANT_TZ)
+        moment = moment.replace(tzinfo=tz)
     return moment.isoformat()
 
 
@@ -237,38 +230,40 @@ def _address(text: str) -> dict[str, str]:
 Resolve = Callable[[BoundField, str], int]
 
 
-def from_cell(bound: BoundField, cell: Any, resolve: Resolve) -> Any:
+def from_cell(bound: BoundField, cell: Any, resolve: Resolve, tz: ZoneInfo) -> Any:
     """The JSON value of one cell for ``bound``, ``BLANK`` for an empty cell.
+
+    ``tz`` is the tenant's time zone: a date-time without an offset is read in it.
 
     Raises ``FieldInvalid`` when the cell cannot be read as the field's kind
     of value; the records service then checks the value itself.
     """
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         return BLANK
-    kind = kind_of(bound)
-    if kind in TEXT_TYPES:
+    kind = cell_of(bound)
+    if kind == "text":
         return _as_text(cell)
-    if kind in NUMBER_TYPES or kind == "percent":
+    if kind in ("number", "percent"):
         return _number(cell, kind == "percent")
     if kind == "boolean":
         return _boolean(cell)
     if kind == "date":
         return _date(cell)
     if kind == "datetime":
-        return _datetime(cell)
+        return _datetime(cell, tz)
     if kind == "time":
         return cell.isoformat() if isinstance(cell, dt.time) else _as_text(cell).strip()
     text = _as_text(cell).strip()
-    if kind == "select":
+    if kind == "choice":
         return _choice(bound, choice_lookup(bound), text)
-    if kind == "multiselect":
+    if kind == "choices":
         lookup = choice_lookup(bound)
         if text.casefold() in lookup:  # a label that itself contains a comma
             return [lookup[text.casefold()]]
         return [_choice(bound, lookup, part) for part in split_list(text)]
-    if kind in ("user", "department", "link"):
+    if kind == "reference":
         return resolve(bound, text)
-    if kind in ("users", "links"):
+    if kind == "references":
         return [resolve(bound, part) for part in split_list(text)]
     if kind == "tags":
         return split_list(text)
@@ -285,7 +280,7 @@ def from_cell(bound: BoundField, cell: Any, resolve: Resolve) -> Any:
 def texts_of(cells: Sequence[Any], bound: BoundField) -> set[str]:
     """Every reference text a column holds, so they are looked up in one batch."""
     found: set[str] = set()
-    many = kind_of(bound) in ("users", "links")
+    many = cell_of(bound) == "references"
     for cell in cells:
         if cell is None:
             continue
@@ -299,11 +294,11 @@ __all__ = [
     "BLANK",
     "FORMULA_STARTS",
     "LANGS",
-    "NOT_IN_SHEETS",
-    "REFERENCES",
     "Resolve",
+    "cell_of",
     "csv_text",
     "from_cell",
+    "in_sheets",
     "kind_of",
     "looks_like_formula",
     "number_format",

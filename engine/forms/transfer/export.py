@@ -26,14 +26,15 @@ from engine.forms.field_types.base import BoundField
 from engine.forms.guard import GuardedReads
 from engine.forms.records import ListQuery
 from engine.forms.transfer.cells import (
-    NOT_IN_SHEETS,
     csv_text,
+    in_sheets,
     looks_like_formula,
     number_format,
     text_of,
     to_cell,
 )
 from engine.forms.views import View
+from engine.tenancy import tenant_timezone
 
 Format = Literal["xlsx", "csv"]
 FORMATS: tuple[Format, ...] = ("xlsx", "csv")
@@ -68,7 +69,7 @@ def export_columns(reads: GuardedReads, view: View | None, lang: str) -> list[Co
     seen = {"id"}
     for key in keys:
         bound = visible.get(key)
-        if bound is None or key in seen or bound.type.key in NOT_IN_SHEETS:
+        if bound is None or key in seen or not in_sheets(bound):
             continue
         seen.add(key)
         columns.append(Column(key, text_of(bound.defn.label, lang, key), bound))
@@ -105,13 +106,14 @@ def _cells(
     items: list[dict[str, Any]],
 ) -> Iterator[list[Any]]:
     page = 1
+    tz = tenant_timezone(reads.ctx.conn)
     while True:
         for item in items:
             display = item.get("_display") or {}
             yield [
                 item.get("id")
                 if column.bound is None
-                else to_cell(column.bound, item.get(column.key), display.get(column.key), lang)
+                else to_cell(column.bound, item.get(column.key), display.get(column.key), lang, tz)
                 for column in columns
             ]
         if len(items) < PAGE_SIZE:

@@ -21,13 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.definition import SYSTEM_FIELDS
 from engine.forms.errors import FieldInvalid, RecordInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.guard import GuardedWrites
 from engine.forms.permissions import EntityAccess, FieldAccess
-from engine.forms.records import SYSTEM_COLUMNS
 from engine.forms.runtime import EntityRuntime
-from engine.forms.transfer.cells import BLANK, LANGS, NOT_IN_SHEETS, from_cell, kind_of, texts_of
+from engine.forms.transfer.cells import BLANK, LANGS, from_cell, in_sheets, kind_of, texts_of
 from engine.forms.transfer.limits import ImportLimits
 from engine.forms.transfer.lookups import Lookups
 from engine.forms.transfer.problems import MAX_ERRORS, ImportInvalid, Problem
@@ -65,7 +65,7 @@ def _names(entity: EntityRuntime) -> dict[str, str]:
 def map_columns(entity: EntityRuntime, access: EntityAccess, sheet: Sheet) -> list[Mapped]:
     """The columns that become values; 422 for unknown, read-only or repeated headers."""
     names = _names(entity)
-    ignored = {key.casefold() for key in SYSTEM_COLUMNS}
+    ignored = {key.casefold() for key in SYSTEM_FIELDS}
     mapped: list[Mapped] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -90,7 +90,7 @@ def map_columns(entity: EntityRuntime, access: EntityAccess, sheet: Sheet) -> li
         bound = entity.fields[key]
         if not bound.type.writable:
             continue  # computed by the engine (formula, autonumber, roll-up): exported only
-        if bound.type.key in NOT_IN_SHEETS:
+        if not in_sheets(bound):
             message = f"{bound.type.key} values cannot be imported from a spreadsheet"
             problems.append(Problem(where, message, 1, header))
         elif not access.unrestricted and access.fields[key] is not FieldAccess.WRITE:
@@ -147,7 +147,7 @@ def prepare_rows(sheet: Sheet, columns: Sequence[Mapped], lookups: Lookups) -> P
             try:
                 if isinstance(cell, str) and "\x00" in cell:
                     raise FieldInvalid("contains a NUL character")
-                value = from_cell(column.bound, cell, lookups.resolve)
+                value = from_cell(column.bound, cell, lookups.resolve, lookups.tz)
             except FieldInvalid as err:
                 field = f"rows[{number}].{column.bound.key}"
                 problems.append(Problem(field, err.message, number, column.header))

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, select
 
@@ -25,6 +26,7 @@ from engine.forms.field_types.base import BoundField
 from engine.forms.runtime import AppRuntime
 from engine.forms.transfer.cells import kind_of
 from engine.store.tables import departments, users
+from engine.tenancy import DEFAULT_TIMEZONE, tenant_timezone, zone
 
 CHUNK = 500
 ID_TEXT = "#"
@@ -63,6 +65,8 @@ class Lookups:
     _usernames: dict[str, int] | None = None
     _departments: dict[str, list[int]] | None = None
     _titles: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    #: The tenant's time zone, read by ``load``: date-times without an offset are in it.
+    tz: ZoneInfo = field(default_factory=lambda: zone(DEFAULT_TIMEZONE))
 
     def load(self, columns: Sequence[_Column], titles: Mapping[str, set[str]]) -> None:
         """Read every user, department and linked title ``columns`` may name, then let
@@ -70,6 +74,7 @@ class Lookups:
 
         ``titles`` maps a link column's field key to the titles it holds.
         """
+        self.tz = tenant_timezone(self._connection())
         kinds = {kind_of(column.bound) for column in columns}
         if kinds & {"user", "users"}:
             self._load_users()

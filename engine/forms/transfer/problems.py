@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.errors import DomainError
+
 #: At most this many problems are listed in one answer; ``total_errors`` counts them all.
 MAX_ERRORS = 200
 
@@ -28,8 +30,11 @@ class Problem:
         return answer
 
 
-class ImportInvalid(Exception):
+class ImportInvalid(DomainError):
     """The file cannot be imported; ``problems`` says why (a 422)."""
+
+    status = 422
+    title = "Invalid input"
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         problems = list(problems)
@@ -37,6 +42,12 @@ class ImportInvalid(Exception):
         self.problems = problems[:MAX_ERRORS]
         listed = "" if self.total <= MAX_ERRORS else f"; the first {MAX_ERRORS} are listed"
         super().__init__(f"the file cannot be imported: {self.total} problem(s){listed}")
+
+    def problem_errors(self) -> list[dict[str, Any]]:
+        return [p.to_json() for p in self.problems]
+
+    def problem_members(self) -> dict[str, Any]:
+        return {"total_errors": self.total}
 
 
 def file_problem(message: str) -> ImportInvalid:

@@ -6,9 +6,9 @@ import typing
 
 import pytest
 
-from builder.model import ActionDef
 from engine.actions import action_types
 from engine.actions.registry import BUILTINS
+from engine.definition import ActionDef
 
 
 def test_each_type_of_the_model_is_registered_once() -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from builder.model import AppDefinition
 from engine.actions.checks import CheckContext
 from engine.actions.context import RecordState
 from engine.actions.values import (
@@ -20,6 +19,7 @@ from engine.actions.values import (
     parse_value,
     resolve,
 )
+from engine.definition import AppDefinition
 from engine.expressions import EvalContext
 from engine.forms.runtime import build_runtime
 

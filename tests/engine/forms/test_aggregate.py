@@ -15,7 +15,7 @@ from sqlalchemy import literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from builder.model import AppDefinition
+from engine.definition import AppDefinition
 from engine.forms.aggregate import (
     MAX_GROUP_BY,
     MAX_GROUPS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from builder.model import SYSTEM_FIELDS
+from engine.definition import SYSTEM_FIELDS
 from engine.forms.docs import PAGE, SYSTEM_FIELD_DOCS, example_field, field_types_markdown
 from engine.forms.registry import field_types
 

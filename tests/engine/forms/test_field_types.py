@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from builder.model import FieldDef
+from engine.definition import FieldDef
 from engine.forms.errors import FieldInvalid
 from engine.forms.registry import BUILTINS, field_types
 from engine.forms.runtime import bind_field

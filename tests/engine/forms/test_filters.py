@@ -19,8 +19,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from builder.model import AppDefinition
+from engine.definition import AppDefinition
 from engine.forms.errors import RecordInvalid
+from engine.forms.field_types.base import DERIVED
 from engine.forms.filters import (
     catalogue,
     equality_conditions,
@@ -32,7 +33,7 @@ from engine.forms.filters import (
     parse_filter,
     search_condition,
 )
-from engine.forms.filters.kinds import KIND_OF_TYPE, KINDS, NOT_FILTERABLE, Kind
+from engine.forms.filters.kinds import KIND_BY_KEY, KINDS
 from engine.forms.filters.model import MAX_CONDITIONS, MAX_DEPTH
 from engine.forms.registry import field_types
 from engine.forms.runtime import EntityRuntime, build_runtime
@@ -762,10 +763,23 @@ def test_linked_view_keeps_hidden_fields_out_of_reach() -> None:
     assert filter_conditions(deal, APP, "sqlite", tree=tree)  # without the view it is allowed
 
 
-def test_every_field_type_is_filterable_or_deliberately_not() -> None:
-    registered = set(field_types)
-    assert registered <= set(KIND_OF_TYPE) | NOT_FILTERABLE
-    assert not set(KIND_OF_TYPE) & NOT_FILTERABLE
+def not_filterable() -> set[str]:
+    return {key for key, t in field_types.items() if t.filter_kind is None}
+
+
+def test_every_field_type_names_a_kind_or_deliberately_none() -> None:
+    for key, field_type in field_types.items():
+        assert field_type.filter_kind in {*KIND_BY_KEY, DERIVED, None}, key
+    assert not_filterable() == {
+        "address",
+        "location",
+        "cascade",
+        "attachment",
+        "image",
+        "signature",
+        "subtable",
+        "links",
+    }
 
 
 def test_every_kind_lists_registered_operators() -> None:
@@ -781,11 +795,14 @@ def test_the_docs_table_of_operators_matches_the_kinds() -> None:
         types, ops = line.strip("|").split("|")
         for key in re.findall(r"`(\w+)`", types):
             rows[key] = ops
-    for key, entry in KIND_OF_TYPE.items():
+    for key, field_type in field_types.items():
+        if field_type.filter_kind is None:
+            continue
         assert key in rows, key
-        if isinstance(entry, Kind):
-            assert re.findall(r"`(\w+)`", rows[key]) == list(entry.operators), key
-    for key in NOT_FILTERABLE:
+        if field_type.filter_kind != DERIVED:
+            kind = KIND_BY_KEY[field_type.filter_kind]
+            assert re.findall(r"`(\w+)`", rows[key]) == list(kind.operators), key
+    for key in not_filterable():
         assert rows[key].strip() == "cannot be filtered", key
 
 
@@ -794,7 +811,7 @@ def test_catalogue_serves_operators_and_kinds_as_json() -> None:
     assert [o["op"] for o in served["operators"]] == list(operators)
     assert served["field_types"]["currency"] == "number"
     assert served["kinds"]["choices"] == ["contains", "is_empty"]
-    assert set(served["not_filterable"]) == NOT_FILTERABLE
+    assert set(served["not_filterable"]) == not_filterable()
 
 
 def test_datetime_filter_values_out_of_utc_range_are_refused() -> None:

@@ -39,8 +39,8 @@ from hypothesis import strategies as st
 
 from api.platform import Platform
 from builder.apps import definition_json, install_app
-from builder.model import AppDefinition
 from builder.validate import load_definition
+from engine.definition import AppDefinition
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldInvalid, RecordInvalid
 from engine.forms.field_types import address, email, location, number, percent, phone

@@ -193,6 +193,16 @@ export interface FieldTypeInfo {
   label: Label;
   /** False for values the server computes (formula, lookup, …): shown, never sent. */
   writable: boolean;
+  /** Numbers that compare, add up and copy into each other. */
+  numeric: boolean;
+  /** Whether a list may be ordered by fields of this type. */
+  sortable: boolean;
+  /** The filter kind (`GET /api/catalog/filters`), "derived" when the field's options decide, null when not filterable. */
+  filter_kind: string | null;
+  /** Whether a sub-table's rows may hold a field of this type. */
+  in_subtable: boolean;
+  /** How a spreadsheet cell holds a value; null when values never go into a sheet. */
+  cell: string | null;
   wire: string;
 }
 

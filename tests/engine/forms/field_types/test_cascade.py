@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
 
-from builder.model import FieldDef
 from builder.validate import DefinitionError, load_definition
+from engine.definition import FieldDef
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.cascade import MAX_DEPTH, prefix_condition

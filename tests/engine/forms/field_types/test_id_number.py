@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from builder.model import FieldDef
+from engine.definition import FieldDef
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.id_number import check_character, check_id_number

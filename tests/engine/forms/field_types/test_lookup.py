@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from builder.model import AppDefinition, FieldDef
 from builder.validate import DefinitionError, load_definition
+from engine.definition import AppDefinition, FieldDef
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import QueryTime, ability
 from engine.forms.field_types.base import BoundField

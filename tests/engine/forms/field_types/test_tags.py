@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from builder.model import FieldDef
 from builder.validate import DefinitionError, load_definition
+from engine.definition import FieldDef
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.runtime import bind_field

@@ -1,0 +1,228 @@
+"""What happened to records: typed, immutable events, and ``emit``.
+
+The innermost write functions (``engine.forms.records``) and the actions
+engine emit one event per write, so every writer — the API, bulk writes,
+imports, actions, demo data, and later rules and flows — produces them.
+``emit`` writes the event's audit rows (``engine.store.audit``) and then
+calls the subscribers of the write context's hooks, in the write's
+transaction: a subscriber that raises rolls the whole write back.
+
+Events are frozen; their mappings are the values as JSON (the API's shape),
+the same the audit log keeps, and must not be changed by subscribers. A bulk
+create is ONE ``RecordsCreated`` with every record of the batch.
+
+Each event carries its cause chain: the events whose subscribers led to this
+write, oldest first (empty for a write a person or a job asked for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from engine.store.audit import write_audit_rows
+
+if TYPE_CHECKING:
+    from engine.forms.context import WriteContext
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """One link of a cause chain: a write whose subscribers wrote again."""
+
+    action: str
+    app: str
+    entity: str
+    record_ids: tuple[int, ...]
+
+    def __str__(self) -> str:
+        ids = ", ".join(f"#{i}" for i in self.record_ids[:3])
+        more = f" and {len(self.record_ids) - 3} more" if len(self.record_ids) > 3 else ""
+        return f"{self.action} {self.app}.{self.entity} {ids}{more}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordEvent:
+    """What every record event carries. ``action`` is its name in the audit log."""
+
+    action: ClassVar[str]
+    app: str
+    entity: str
+    user_id: int | None
+    at: datetime
+    cause: tuple[Cause, ...] = ()
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def as_cause(self) -> Cause:
+        return Cause(self.action, self.app, self.entity, self.record_ids)
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        """The audit log rows of this event (``engine.store.audit``)."""
+        raise NotImplementedError
+
+    def _row(
+        self, record_id: int, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "user_id": self.user_id,
+            "action": self.action,
+            "app_key": self.app,
+            "entity": self.entity,
+            "record_id": record_id,
+            "before": before,
+            "after": after,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordsCreated(RecordEvent):
+    """Records were created: one event for a whole batch.
+
+    ``values[i]`` are the field values of ``ids[i]`` as written (child rows
+    included, system columns not).
+    """
+
+    action: ClassVar[str] = "create"
+    ids: tuple[int, ...]
+    values: tuple[Mapping[str, Any], ...]
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        return self.ids
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        row = self._row
+        return [row(i, None, after) for i, after in zip(self.ids, self.values, strict=True)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordUpdated(RecordEvent):
+    """A record changed: ``before`` and ``after`` hold the ``changed`` fields only."""
+
+    action: ClassVar[str] = "update"
+    record_id: int
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    changed: frozenset[str]
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        return (self.record_id,)
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        return [self._row(self.record_id, dict(self.before), dict(self.after))]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordDeleted(RecordEvent):
+    """A record moved to the recycle bin."""
+
+    action: ClassVar[str] = "delete"
+    record_id: int
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        return (self.record_id,)
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        return [self._row(self.record_id, None, None)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordRestored(RecordEvent):
+    """A record came back from the recycle bin."""
+
+    action: ClassVar[str] = "restore"
+    record_id: int
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        return (self.record_id,)
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        return [self._row(self.record_id, None, None)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordPurged(RecordEvent):
+    """A record was deleted for good; ``before`` is the record as it was (API shape)."""
+
+    action: ClassVar[str] = "purge"
+    record_id: int
+    before: Mapping[str, Any]
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        return (self.record_id,)
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        return [self._row(self.record_id, dict(self.before), None)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionRan(RecordEvent):
+    """A record action ran (or the system ran one, such as a pool's auto-return).
+
+    Why the record changed: the field changes themselves are separate
+    ``RecordUpdated`` events of the writes the action made. ``detail`` is
+    what the action reports (``ActionResult.to_json()``).
+    """
+
+    action: ClassVar[str] = "action"
+    record_id: int
+    action_key: str
+    #: The action's type (``claim``, ``set_values``, …); None for a system action.
+    action_type: str | None
+    detail: Mapping[str, Any]
+
+    @property
+    def record_ids(self) -> tuple[int, ...]:
+        return (self.record_id,)
+
+    def as_cause(self) -> Cause:
+        return Cause(f"action {self.action_key}", self.app, self.entity, self.record_ids)
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        after: dict[str, Any] = {"action": self.action_key}
+        if self.action_type is not None:
+            after["type"] = self.action_type
+        after.update(self.detail)
+        return [self._row(self.record_id, None, after)]
+
+
+def emit(ctx: WriteContext, event: RecordEvent) -> None:
+    """Write the event's audit rows, then call its subscribers, in ``ctx``'s transaction.
+
+    A subscriber's exception propagates: the caller's unit of work rolls the
+    write, its audit rows and whatever the subscribers did (jobs enqueued
+    included) back together. With no subscribers this costs the audit rows.
+    """
+    write_audit_rows(ctx.conn, event.audit_rows())
+    subscribers = ctx.hooks.subscribers_of(type(event))
+    for subscriber in subscribers:
+        subscriber(ctx, event)
+
+
+def chain_text(chain: Sequence[Cause]) -> str:
+    """A cause chain as people read it: ``create crm.lead #1 → update crm.lead #1``."""
+    return " → ".join(str(cause) for cause in chain)
+
+
+__all__ = [
+    "ActionRan",
+    "Cause",
+    "RecordDeleted",
+    "RecordEvent",
+    "RecordPurged",
+    "RecordRestored",
+    "RecordUpdated",
+    "RecordsCreated",
+    "chain_text",
+    "emit",
+]
