@@ -11,8 +11,7 @@ from sqlalchemy import Connection
 from api.platform import Platform
 from api.problems import ApiError
 from engine.accounts.principals import Principal
-from engine.forms.permissions import EntityAccess, load_entity_access
-from engine.forms.runtime import AppRuntime, EntityRuntime
+from engine.forms import AppRuntime, EntityAccess, EntityRuntime, load_entity_access
 
 
 @dataclass(frozen=True)

@@ -220,3 +220,110 @@ def test_the_audit_insert_check_finds_each_form(tmp_path: Path) -> None:
         "x = 1\naudit_log.insert()\ninsert_many(conn, audit_log, rows)\n"
     )
     assert audit_inserts(tmp_path) == ["engine/a.py:1", "builder/b.py:2", "builder/b.py:3"]
+
+
+def test_engine_tests_never_import_the_api() -> None:
+    # Engine tests build ``engine.platform.Platform``: the engines must be
+    # testable without the HTTP layer (issue 9, item 6).
+    assert offenders(ROOT, "tests/engine", ["api"]) == []
+
+
+#: Where code may reach the forms engine: its façade ``engine/forms/__init__.py``.
+FORMS = "engine/forms"
+#: Files that still import forms internals, from before the façade (issue 9,
+#: item 2). Shrink this list as they move to ``engine.forms``; never grow it:
+#: ``api/``, ``engine/jobs`` and the engines to come (flows, rules, reports,
+#: print) are held to the façade with no exception.
+FORMS_INTERNALS_ALLOWED = frozenset(
+    [
+        # engine/actions: the actions engine reads field types, permissions and
+        # the record service's internals to run and check actions.
+        *(
+            f"engine/actions/{name}.py"
+            for name in (
+                "assign",
+                "base",
+                "checks",
+                "claim",
+                "context",
+                "convert",
+                "pools",
+                "return_to_pool",
+                "runner",
+                "set_fields",
+                "stale",
+                "values",
+            )
+        ),
+        # engine/files: attachment field types and entity permissions.
+        "engine/files/access.py",
+        # builder: authoring plans tables and validates with the field types.
+        *(
+            f"builder/{name}.py"
+            for name in (
+                "apps",
+                "ddl",
+                "demo_data/__init__",
+                "demo_data/plan",
+                "operations/base",
+                "operations/change",
+                "operations/convert",
+                "operations/definition",
+                "operations/entities",
+                "operations/fields",
+                "operations/formulas",
+                "operations/indexes",
+                "plan",
+                "publish",
+                "schema_export",
+                "upgrade",
+                "validate",
+            )
+        ),
+    ]
+)
+
+
+def forms_internal_imports(root: Path, packages: Iterable[str]) -> list[str]:
+    """``file: module`` for each import of a module inside ``engine/forms``
+    (``engine.forms.records``, or ``from engine.forms import records``) by a
+    file of ``packages`` outside it; names the façade exports are fine."""
+    internals = {
+        p.stem
+        for p in (root / FORMS).iterdir()
+        if p.name != "__init__.py" and p.suffix in {".py", ""}
+    }
+    found = []
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            if path.is_relative_to(root / FORMS):
+                continue
+            for module in sorted(imported_modules(path, root)):
+                parts = module.split(".")
+                if parts[:2] == ["engine", "forms"] and len(parts) > 2 and parts[2] in internals:
+                    found.append(f"{path.relative_to(root).as_posix()}: {module}")
+    return found
+
+
+def test_other_packages_use_only_the_forms_facade() -> None:
+    found = forms_internal_imports(ROOT, ("api", "engine", "builder"))
+    assert [f for f in found if f.split(":")[0] not in FORMS_INTERNALS_ALLOWED] == []
+    # An allowed file that no longer imports an internal leaves the list.
+    still = {f.split(":")[0] for f in found}
+    assert sorted(FORMS_INTERNALS_ALLOWED - still) == []
+
+
+def test_the_facade_check_sees_internals_but_not_exported_names(tmp_path: Path) -> None:
+    _write(tmp_path, "engine/forms/__init__.py", "from engine.forms.records import get_record\n")
+    _write(tmp_path, "engine/forms/records.py", "from engine.forms.context import ReadContext\n")
+    _write(tmp_path, "engine/forms/filters/__init__.py", "")
+    _write(tmp_path, "engine/reports/__init__.py", "from engine.forms import get_record, Hooks\n")
+    _write(tmp_path, "engine/reports/a.py", "from engine.forms import records\n")
+    _write(tmp_path, "engine/reports/b.py", "def f():\n    import engine.forms.filters.model\n")
+    _write(tmp_path, "api/c.py", "from engine.forms.records import get_record\n")
+    assert forms_internal_imports(tmp_path, ("api", "engine")) == [
+        "api/c.py: engine.forms.records",
+        "api/c.py: engine.forms.records.get_record",
+        "engine/reports/a.py: engine.forms.records",
+        "engine/reports/b.py: engine.forms.filters.model",
+    ]

@@ -21,11 +21,15 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import open_entity
-from engine.forms.aggregate import AggregateQuery, aggregate_as
-from engine.forms.context import ReadContext
-from engine.forms.filters import parse_filter
-from engine.forms.guard import GuardedReads
-from engine.forms.views import require_view, view_filter
+from engine.forms import (
+    AggregateQuery,
+    GuardedReads,
+    ReadContext,
+    aggregate_as,
+    parse_filter,
+    require_view,
+    view_filter,
+)
 from engine.tenancy import tenant_timezone
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])

@@ -23,7 +23,7 @@ from builder.upgrade import plan_upgrade, upgrade
 from builder.validate import load_definition
 from engine.definition import AppDefinition
 from engine.definition.versions import published_app
-from engine.forms.permissions import load_app_access
+from engine.forms import load_app_access
 
 router = APIRouter(prefix="/api/apps", tags=["apps"])
 

@@ -8,15 +8,14 @@ from fastapi import APIRouter
 
 from api.deps import CurrentPrincipal
 from engine.expressions import FUNCTIONS
-from engine.forms.filters import catalogue as filter_catalogue
-from engine.forms.registry import field_types
+from engine.forms import field_type_registry, filter_catalogue
 
 router = APIRouter(prefix="/api/catalog", tags=["catalog"])
 
 
 @router.get("/field-types")
 def list_field_types(_: CurrentPrincipal) -> list[dict[str, Any]]:
-    return [field_type.describe() for _, field_type in field_types.items()]
+    return [field_type.describe() for _, field_type in field_type_registry.items()]
 
 
 @router.get("/functions")

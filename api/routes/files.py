@@ -40,7 +40,7 @@ from engine.files.access import StoredFile, find_file, may_read_file
 from engine.files.ids import valid_file_id
 from engine.files.signing import FileUrlSigner
 from engine.files.sniff import sniff_file
-from engine.forms.runtime import AppRuntime
+from engine.forms import AppRuntime
 from engine.store.tables import files
 
 router = APIRouter(prefix="/api/files", tags=["files"])

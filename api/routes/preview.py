@@ -19,8 +19,7 @@ from fastapi import APIRouter, Body
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import open_entity
-from engine.forms.context import WriteContext
-from engine.forms.preview import preview_as
+from engine.forms import WriteContext, preview_as
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 

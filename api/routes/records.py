@@ -17,12 +17,18 @@ from fastapi.responses import JSONResponse
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.entities import open_entity
 from api.params import RecordId
-from engine.forms.context import ReadContext, WriteContext
-from engine.forms.errors import FieldError, RecordInvalid
-from engine.forms.filters import parse_filter
-from engine.forms.guard import GuardedReads, GuardedWrites
-from engine.forms.records import ListQuery, record_exists
-from engine.forms.views import apply_view
+from engine.forms import (
+    FieldError,
+    GuardedReads,
+    GuardedWrites,
+    ListQuery,
+    ReadContext,
+    RecordInvalid,
+    WriteContext,
+    apply_view,
+    parse_filter,
+    record_exists,
+)
 from engine.tenancy import tenant_timezone
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])

@@ -36,26 +36,36 @@ from api.platform import Platform
 from api.problems import ApiError
 from api.settings import Settings
 from engine.accounts.principals import Principal
-from engine.forms.context import ReadContext, WriteContext
-from engine.forms.errors import FieldError, RecordInvalid
-from engine.forms.filters import parse_filter
-from engine.forms.guard import GuardedReads, GuardedWrites
-from engine.forms.permissions import FieldAccess
-from engine.forms.records import ListQuery
-from engine.forms.runtime import AppRuntime
-from engine.forms.transfer.cells import LANGS, text_of
-from engine.forms.transfer.csv_reader import check_encoding
-from engine.forms.transfer.export import FORMATS, MEDIA_TYPES, Format, export_file
-from engine.forms.transfer.importing import (
+from engine.forms import (
+    FORMATS,
+    LANGS,
+    MB,
+    MEDIA_TYPES,
+    AppRuntime,
+    FieldAccess,
+    FieldError,
+    Format,
+    GuardedReads,
+    GuardedWrites,
+    ImportLimits,
+    ListQuery,
+    Lookups,
+    ReadContext,
+    RecordInvalid,
+    TargetScope,
+    WriteContext,
+    apply_view,
+    check_encoding,
     create_rows,
+    export_file,
     link_texts,
     map_columns,
+    parse_filter,
     prepare_rows,
     read_sheet,
+    require_view,
+    text_of,
 )
-from engine.forms.transfer.limits import MB, ImportLimits
-from engine.forms.transfer.lookups import Lookups, TargetScope
-from engine.forms.views import apply_view, require_view
 from engine.store.leases import Lease, holding
 from engine.tenancy import tenant_timezone
 

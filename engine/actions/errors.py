@@ -10,7 +10,7 @@ problems are ``engine.forms.permissions.AccessDenied`` (403) and bad input
 from __future__ import annotations
 
 from engine.errors import DomainError
-from engine.forms.errors import Conflict
+from engine.forms import Conflict
 
 
 class UnknownAction(DomainError, LookupError):

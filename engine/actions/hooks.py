@@ -9,7 +9,7 @@ hooks and knows nothing of pools.
 from __future__ import annotations
 
 from engine.actions.pools import pool_reach
-from engine.forms.hooks import Hooks
+from engine.forms import Hooks
 
 
 def register(hooks: Hooks) -> None:

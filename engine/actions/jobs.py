@@ -22,8 +22,7 @@ from sqlalchemy import Connection
 
 from engine.actions.stale import BATCH_SIZE, run_pool_jobs
 from engine.definition.versions import published_app_keys
-from engine.forms.hooks import NO_HOOKS, Hooks
-from engine.forms.runtime import AppRuntime
+from engine.forms import NO_HOOKS, AppRuntime, Hooks
 from engine.jobs import JobContext, JobKinds, Schedule
 
 POOL_RETURN = "actions.pool_return"

@@ -30,7 +30,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, select
 
-from engine.files.access import unattachable
+# The module, not the name: engine.files.access imports forms modules, so
+# whichever of the two is imported first must not need the other complete.
+from engine.files import access as file_access
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound
 from engine.forms.field_types.attachment import AttachmentType
@@ -260,7 +262,9 @@ class GuardedWrites(GuardedReads):
             row = self.ctx.conn.execute(stored).first()
             for value in row or ():
                 held.update(_file_ids(value))
-        refused = unattachable(self.ctx.conn, self.access.user, self.ctx.app, wanted, held=held)
+        refused = file_access.unattachable(
+            self.ctx.conn, self.access.user, self.ctx.app, wanted, held=held
+        )
         if not refused:
             return
         errors = []

@@ -1,7 +1,7 @@
 """Hooks carried on every write context, built once at start-up.
 
 Three kinds, each registered by the engine that owns it in the start-up list
-(``register_hooks`` of the composition root), never at import time:
+(``engine.startup.register_hooks``), never at import time:
 
 - **write guards** see a write before it happens and may refuse it by
   raising ``WriteRefused`` (or a subclass): an approval flow locks a record

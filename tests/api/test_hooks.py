@@ -12,11 +12,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.platform import Platform, register_hooks
+from api.platform import Platform
 from engine.forms.context import WriteContext
 from engine.forms.events import RecordsCreated
 from engine.forms.hooks import MAX_CAUSE_DEPTH, Hooks, PendingWrite, WriteRefused
 from engine.forms.records import create_record
+from engine.startup import register_hooks
 from tests.api.test_records import audit_count, make_customer, row_count
 
 BASE = "/api/apps/mini_crm"

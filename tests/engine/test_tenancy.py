@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from api.platform import Platform
 from engine.definition import AppDefinition
 from engine.forms.context import WriteContext
 from engine.forms.runtime import build_runtime
 from engine.forms.transfer.cells import from_cell, to_cell
 from engine.jobs import TENANT_ZONE, Schedule
 from engine.jobs.schedules import sync
+from engine.platform import Platform
 from engine.store.tables import job_schedules
 from engine.tenancy import DEFAULT_TIMEZONE, set_tenant_timezone, tenant_timezone
 

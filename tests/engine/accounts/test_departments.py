@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Connection, update
 
-from api.platform import Platform
 from engine.accounts.departments import (
     MAX_DEPTH,
     DepartmentCycle,
@@ -20,6 +19,7 @@ from engine.accounts.departments import (
     set_head,
 )
 from engine.accounts.users import create_department, create_user
+from engine.platform import Platform
 from engine.store.tables import departments, users
 
 

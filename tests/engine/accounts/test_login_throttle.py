@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from api.platform import Platform
 from engine.accounts import login_throttle as throttle
+from engine.platform import Platform
 from engine.store.tables import login_throttle
 
 POLICY = throttle.ThrottlePolicy()

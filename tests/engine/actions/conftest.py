@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.platform import Platform
+from engine.platform import Platform
 from tests.engine.actions.sales_app import Sales, install_sales
 
 

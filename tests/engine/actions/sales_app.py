@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from api.platform import Platform
 from builder.apps import install_app
 from builder.validate import load_definition
 from engine.accounts.users import create_department, create_user, get_user, grant_role
@@ -25,6 +24,7 @@ from engine.actions import ActionContext, available_actions, run_action
 from engine.forms.context import ReadContext, WriteContext
 from engine.forms.records import create_records, get_record
 from engine.forms.runtime import AppRuntime
+from engine.platform import Platform
 from engine.store.tables import users
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -37,7 +37,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.platform import Platform
 from builder.apps import definition_json, install_app
 from builder.validate import load_definition
 from engine.definition import AppDefinition
@@ -49,6 +48,7 @@ from engine.forms.field_types.base import BoundField, is_blank
 from engine.forms.records import ListQuery, create_records, get_record, list_records
 from engine.forms.runtime import build_runtime
 from engine.forms.validation import typed_text, unstorable_text
+from engine.platform import Platform
 
 FIELD_TYPES = (
     "text",

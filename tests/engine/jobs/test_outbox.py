@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from api.platform import Platform
 from engine.jobs import UnknownJobKind, Worker, admin, due, enqueue, run_batch, run_until_idle
+from engine.platform import Platform
 from engine.store.tables import due_tenants, jobs
 from tests.engine.jobs.kit import create_effects, effects, make_kinds, statuses
 

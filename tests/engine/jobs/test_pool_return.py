@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from api.platform import Platform
 from engine.actions.jobs import POOL_RETURN
 from engine.jobs import Worker, admin, due
 from engine.jobs.schedules import fire_due
+from engine.platform import Platform
 from engine.store.tables import job_schedules, jobs
 from tests.engine.actions.sales_app import NOW, install_sales
 

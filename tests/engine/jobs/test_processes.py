@@ -11,18 +11,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from api.platform import Platform
-from api.settings import REPO
 from engine.jobs import enqueue, run_until_idle
+from engine.platform import Platform
 from tests.engine.jobs.kit import create_effects, effects, make_kinds, statuses
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def worker_args(platform: Platform, tenant: str, **extra: Any) -> list[str]:
-    settings = platform.settings
+    store = platform.store
     args = {
-        "database_url": settings.database_url,
-        "data_dir": str(settings.data_dir),
-        "prefix": settings.pg_schema_prefix,
+        "database_url": store.url.render_as_string(hide_password=False),
+        "data_dir": str(store.data_dir),
+        "prefix": store.pg_schema_prefix,
         "tenant": tenant,
         **extra,
     }

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from api.platform import Platform
 from engine.jobs import Schedule
 from engine.jobs.schedules import fire_due, next_tick, sync
+from engine.platform import Platform
 from engine.store.tables import job_schedules, jobs
 from tests.engine.jobs.kit import make_kinds
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from api.platform import Platform
+from engine.platform import Platform
 from engine.store.bulk import insert_many
 from engine.store.types import JSONType, UTCDateTime
 

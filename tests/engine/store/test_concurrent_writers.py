@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 
-from api.platform import Platform
+from engine.platform import Platform
 from engine.store.store import PG_POOL_SIZE, Store
 
 CLIENTS = 8

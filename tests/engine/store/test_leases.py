@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from api.platform import Platform
+from engine.platform import Platform
 from engine.store.leases import Lease, SlotsBusy, claim, holding, release
 from engine.store.tables import heavy_operations
 

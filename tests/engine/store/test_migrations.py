@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from api.platform import Platform
+from engine.platform import Platform
 from engine.store.tables import catalog_metadata, tenant_metadata
 
 
