@@ -19,7 +19,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from api.security_audit import record_refusal
-from engine.errors import TITLES, DomainError
+from engine.errors import TITLES, DomainError, problem_body
 
 log = logging.getLogger("formwork.api")
 
@@ -59,15 +59,7 @@ class ApiError(DomainError):
 def problem(
     status: int, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    body.update(extra)
+    body = problem_body(status, detail, errors, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return ProblemResponse(body, status, headers=headers)
 

@@ -103,9 +103,32 @@ class NamedMessage(Protocol):
     def message(self) -> str: ...
 
 
+def problem_body(
+    status: int, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The members of an RFC 9457 problem: the one shape every error answer has."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
 def field_errors(errors: Sequence[NamedMessage]) -> list[dict[str, Any]]:
     """The ``errors`` member of messages about fields: ``[{field, message}]``."""
     return [{"field": e.field, "message": e.message} for e in errors]
 
 
-__all__ = ["TITLES", "DomainError", "NamedMessage", "ProblemDetails", "field_errors"]
+__all__ = [
+    "TITLES",
+    "DomainError",
+    "NamedMessage",
+    "ProblemDetails",
+    "field_errors",
+    "problem_body",
+]

@@ -6,7 +6,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from engine.errors import TITLES
+from engine.errors import problem_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,15 +34,7 @@ async def send_problem(
     headers: dict[str, str] | None = None,
 ) -> None:
     """Send a whole problem+json answer (RFC 9457) straight from a middleware."""
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    payload = json.dumps(body).encode()
+    payload = json.dumps(problem_body(status, detail, errors)).encode()
     raw = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(payload)).encode()),
