@@ -17,6 +17,7 @@ write, oldest first (empty for a write a person or a job asked for).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +45,7 @@ class Cause:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RecordEvent:
+class RecordEvent(ABC):
     """What every record event carries. ``action`` is its name in the audit log."""
 
     action: ClassVar[str]
@@ -55,15 +56,16 @@ class RecordEvent:
     cause: tuple[Cause, ...] = ()
 
     @property
+    @abstractmethod
     def record_ids(self) -> tuple[int, ...]:
-        raise NotImplementedError
+        """The records the event is about."""
 
     def as_cause(self) -> Cause:
         return Cause(self.action, self.app, self.entity, self.record_ids)
 
+    @abstractmethod
     def audit_rows(self) -> list[dict[str, Any]]:
         """The audit log rows of this event (``engine.store.audit``)."""
-        raise NotImplementedError
 
     def _row(
         self, record_id: int, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
@@ -102,71 +104,59 @@ class RecordsCreated(RecordEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RecordUpdated(RecordEvent):
-    """A record changed: ``before`` and ``after`` hold the ``changed`` fields only."""
+class OneRecordEvent(RecordEvent):
+    """An event about one record; its audit row carries no values unless said."""
 
-    action: ClassVar[str] = "update"
     record_id: int
-    before: Mapping[str, Any]
-    after: Mapping[str, Any]
-    changed: frozenset[str]
 
     @property
     def record_ids(self) -> tuple[int, ...]:
         return (self.record_id,)
+
+    def audit_rows(self) -> list[dict[str, Any]]:
+        return [self._row(self.record_id, None, None)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordUpdated(OneRecordEvent):
+    """A record changed: ``before`` and ``after`` hold the ``changed`` fields only."""
+
+    action: ClassVar[str] = "update"
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    changed: frozenset[str]
 
     def audit_rows(self) -> list[dict[str, Any]]:
         return [self._row(self.record_id, dict(self.before), dict(self.after))]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RecordDeleted(RecordEvent):
+class RecordDeleted(OneRecordEvent):
     """A record moved to the recycle bin."""
 
     action: ClassVar[str] = "delete"
-    record_id: int
-
-    @property
-    def record_ids(self) -> tuple[int, ...]:
-        return (self.record_id,)
-
-    def audit_rows(self) -> list[dict[str, Any]]:
-        return [self._row(self.record_id, None, None)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RecordRestored(RecordEvent):
+class RecordRestored(OneRecordEvent):
     """A record came back from the recycle bin."""
 
     action: ClassVar[str] = "restore"
-    record_id: int
-
-    @property
-    def record_ids(self) -> tuple[int, ...]:
-        return (self.record_id,)
-
-    def audit_rows(self) -> list[dict[str, Any]]:
-        return [self._row(self.record_id, None, None)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RecordPurged(RecordEvent):
+class RecordPurged(OneRecordEvent):
     """A record was deleted for good; ``before`` is the record as it was (API shape)."""
 
     action: ClassVar[str] = "purge"
-    record_id: int
     before: Mapping[str, Any]
-
-    @property
-    def record_ids(self) -> tuple[int, ...]:
-        return (self.record_id,)
 
     def audit_rows(self) -> list[dict[str, Any]]:
         return [self._row(self.record_id, dict(self.before), None)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ActionRan(RecordEvent):
+class ActionRan(OneRecordEvent):
     """A record action ran (or the system ran one, such as a pool's auto-return).
 
     Why the record changed: the field changes themselves are separate
@@ -175,15 +165,10 @@ class ActionRan(RecordEvent):
     """
 
     action: ClassVar[str] = "action"
-    record_id: int
     action_key: str
     #: The action's type (``claim``, ``set_values``, …); None for a system action.
     action_type: str | None
     detail: Mapping[str, Any]
-
-    @property
-    def record_ids(self) -> tuple[int, ...]:
-        return (self.record_id,)
 
     def as_cause(self) -> Cause:
         return Cause(f"action {self.action_key}", self.app, self.entity, self.record_ids)
@@ -217,6 +202,7 @@ def chain_text(chain: Sequence[Cause]) -> str:
 __all__ = [
     "ActionRan",
     "Cause",
+    "OneRecordEvent",
     "RecordDeleted",
     "RecordEvent",
     "RecordPurged",
