@@ -8,7 +8,7 @@ export FORMWORK_DATA_DIR ?= var
 
 run: venv web
 	$(BIN)/formwork demo
-	$(BIN)/formwork serve
+	FORMWORK_DEMO=1 $(BIN)/formwork serve
 
 venv: $(VENV)/.installed
 

@@ -19,12 +19,16 @@ from api.routes import (
     apps,
     auth,
     catalog,
+    channels,
+    deliveries,
     departments,
     files,
     health,
     jobs,
+    notifications,
     preview,
     records,
+    rules,
     security_events,
     sessions,
     tokens,
@@ -62,6 +66,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         aggregate,
         transfer,
         actions,
+        rules,  # RULES: before records, which would claim /{app}/rules
         records,
         health,
         auth,
@@ -73,6 +78,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         catalog,
         files,
         jobs,  # JOBS: the job runner's admin API
+        notifications,  # MESSAGING: in-app notifications, deliveries, channel settings
+        deliveries,
+        channels,
     )
     for module in routers:
         app.include_router(module.router)

@@ -20,6 +20,9 @@ class Platform(engine_platform.Platform):
             secret_key=settings.secret_key,
             pg_schema_prefix=settings.pg_schema_prefix,
             password_profile=settings.password_profile,
+            # Demo mode (`make run`): mail with no SMTP server lands in a
+            # sink under the data directory, readable by the tenant's admins.
+            mail_sink_dir=settings.data_dir / "mail-sink" if settings.demo else None,
         )
 
 

@@ -43,6 +43,7 @@ from engine.forms.field_types.base import BoundField, DefinitionContext
 from engine.forms.runtime import bind_field, build_runtime, computation_order
 from engine.forms.views import check_view_filters
 from engine.registry import UnknownKeyError
+from engine.rules import check_rules
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,10 @@ def check_definition(app: AppDefinition) -> Iterator[DefinitionIssue]:
         found = True
         yield issue
     if not found:
-        # Filters bind to the entities' runtime, which only a sound definition has.
+        # Filters and rules bind to the entities' runtime, which only a sound
+        # definition has.
         yield from _check_view_filters(app)
+        yield from _check_rules(app)
 
 
 def _check_structure(app: AppDefinition) -> Iterator[DefinitionIssue]:
@@ -215,6 +218,15 @@ def _check_structure(app: AppDefinition) -> Iterator[DefinitionIssue]:
     yield from _check_views(app)
     yield from _check_roles(app)
     yield from _check_actions_and_pools(app)
+
+
+def _check_rules(app: AppDefinition) -> Iterator[DefinitionIssue]:
+    """Rules: each trigger and effect checks its own settings (engine.rules)."""
+    if not app.rules:
+        return
+    runtime = build_runtime(app)
+    for path, message in check_rules(runtime):
+        yield DefinitionIssue(path, message)
 
 
 def _check_view_filters(app: AppDefinition) -> Iterator[DefinitionIssue]:

@@ -34,6 +34,7 @@ class Platform:
         secret_key: str,
         pg_schema_prefix: str = "fw_",
         password_profile: str = "production",
+        mail_sink_dir: Path | None = None,
     ) -> None:
         self.store = Store(database_url, data_dir, pg_schema_prefix)
         self.passwords = Passwords(password_profile)
@@ -43,7 +44,9 @@ class Platform:
         # once here and carried on every write context (engine/forms/hooks.py).
         self.hooks = Hooks()
         self.jobs = JobKinds()
-        register_builtins(self.hooks, self.jobs, self.runtime)
+        # Where e-mail goes when a tenant has no SMTP server (demo mode), or None.
+        self.mail_sink_dir = mail_sink_dir
+        register_builtins(self.hooks, self.jobs, self.runtime, self.store, mail_sink=mail_sink_dir)
         # The catalogue's index of tenants with due work follows every enqueue.
         due.attach(self.store)
 

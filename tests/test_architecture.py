@@ -327,3 +327,22 @@ def test_the_facade_check_sees_internals_but_not_exported_names(tmp_path: Path) 
         "engine/reports/a.py: engine.forms.records",
         "engine/reports/b.py: engine.forms.filters.model",
     ]
+
+
+#: Kernel packages the engines share: they know nothing of the engines, so a
+#: flow and a rule both notify, send and schedule through them (issue 10).
+KERNEL_PACKAGES = ("engine/messaging", "engine/templating", "engine/jobs")
+
+
+def test_the_kernel_packages_never_import_an_engine() -> None:
+    engines = [f"engine.{e}" for e in (*SEPARATE_ENGINES, "actions")]
+    found = [f for package in KERNEL_PACKAGES for f in offenders(ROOT, package, engines)]
+    assert found == []
+
+
+def test_the_kernel_check_finds_an_engine_import(tmp_path: Path) -> None:
+    _write(tmp_path, "engine/messaging/a.py", "from engine.rules import catalogue\n")
+    assert offenders(tmp_path, "engine/messaging", ["engine.rules"]) == [
+        "engine/messaging/a.py: engine.rules",
+        "engine/messaging/a.py: engine.rules.catalogue",
+    ]

@@ -66,6 +66,7 @@ from engine.definition.fields import FieldDef
 from engine.definition.forms import FormDef, FormSection
 from engine.definition.pools import AutoReturn, PoolAssign, PoolClaim, PoolDef, PoolReturn
 from engine.definition.roles import EntityPermission, RoleDef, Scope
+from engine.definition.rules import MAX_EFFECTS, MAX_RULES, EffectDef, RuleDef, TriggerDef
 from engine.definition.views import KanbanView, TableView, ViewDef, ViewFilter
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "MAX_ACTIONS",
     "MAX_DEFINITION_BYTES",
     "MAX_DEFINITION_DEPTH",
+    "MAX_EFFECTS",
     "MAX_ENTITIES",
     "MAX_FIELDS",
     "MAX_FORMS",
@@ -86,6 +88,7 @@ __all__ = [
     "MAX_OPTION_ITEMS",
     "MAX_POOLS",
     "MAX_ROLES",
+    "MAX_RULES",
     "MAX_SUB_FIELDS",
     "MAX_VIEWS",
     "RESERVED_APP_KEYS",
@@ -99,6 +102,7 @@ __all__ = [
     "ClaimAction",
     "ConvertAction",
     "ConvertStep",
+    "EffectDef",
     "EntityDef",
     "EntityPermission",
     "FieldDef",
@@ -115,10 +119,12 @@ __all__ = [
     "Relink",
     "ReturnToPoolAction",
     "RoleDef",
+    "RuleDef",
     "Scope",
     "SetFieldsAction",
     "Strict",
     "TableView",
+    "TriggerDef",
     "ValueMap",
     "ValueSpec",
     "ViewDef",

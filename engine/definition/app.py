@@ -23,6 +23,7 @@ from engine.definition.entities import EntityDef
 from engine.definition.forms import FormDef
 from engine.definition.pools import PoolDef
 from engine.definition.roles import RoleDef
+from engine.definition.rules import MAX_RULES, RuleDef
 from engine.definition.views import ViewDef
 
 
@@ -39,9 +40,14 @@ class AppDefinition(Strict):
     actions: list[ActionDef] = Field(default_factory=list, max_length=MAX_ACTIONS)
     #: Pools of ownerless records with their claim and return rules.
     pools: list[PoolDef] = Field(default_factory=list, max_length=MAX_POOLS)
+    #: Automations: a trigger, a condition and effects (docs/rules.md).
+    rules: list[RuleDef] = Field(default_factory=list, max_length=MAX_RULES)
 
     def entity(self, key: str) -> EntityDef | None:
         return next((e for e in self.entities if e.key == key), None)
 
     def pool(self, key: str) -> PoolDef | None:
         return next((p for p in self.pools if p.key == key), None)
+
+    def rule(self, key: str) -> RuleDef | None:
+        return next((r for r in self.rules if r.key == key), None)

@@ -85,7 +85,6 @@ _SYMBOLS: dict[type[ast.AST], str] = {
     ast.Invert: "~",
 }
 _FORBIDDEN: dict[type[ast.AST], str] = {
-    ast.Attribute: "attribute access ('x.name') is not allowed",
     ast.Subscript: "indexing and slicing ('x[…]') are not allowed",
     ast.ListComp: "comprehensions are not allowed",
     ast.SetComp: "comprehensions are not allowed",
@@ -195,7 +194,21 @@ def _check_shape(tree: ast.expr, where: Callable[[ast.AST], int | None]) -> None
                     raise ExpressionError(problem, where(node))
 
 
+def _qualified(node: ast.Attribute) -> str | None:
+    """``old.status`` as the one name ``"old.status"``; None for anything deeper."""
+    if isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
+
+
 def _check_node(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Attribute):
+        # A qualified name (``old.status``: the value before an update) is
+        # one name to the compiler; anything else with a dot is attribute
+        # access, which would reach Python objects.
+        if _qualified(node) is None:
+            return "attribute access ('x.name') is not allowed"
+        return None
     if isinstance(node, ast.expr):
         if not isinstance(
             node,
@@ -269,6 +282,8 @@ class _Compiler:
             return _constant(node.value)
         if isinstance(node, ast.Name):
             return self.name(node)
+        if isinstance(node, ast.Attribute):
+            return self.name(node)
         if isinstance(node, ast.BinOp):
             return self.binop(node)
         if isinstance(node, ast.UnaryOp):
@@ -285,8 +300,11 @@ class _Compiler:
             return self.sequence(node)
         raise self.error(f"'{type(node).__name__}' is not allowed in an expression", node)
 
-    def name(self, node: ast.Name) -> _Node:
-        key = node.id
+    def name(self, node: ast.Name | ast.Attribute) -> _Node:
+        """A field (``amount``) or a qualified name the caller allows (``old.amount``)."""
+        key = node.id if isinstance(node, ast.Name) else _qualified(node)
+        if key is None:
+            raise self.error("attribute access ('x.name') is not allowed", node)
         if key in CONSTANT_NAMES:
             return _constant(CONSTANT_NAMES[key])
         if self.allowed is not None and key not in self.allowed:

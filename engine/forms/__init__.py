@@ -55,13 +55,16 @@ from engine.forms.events import (
     RecordUpdated,
     chain_text,
     emit,
+    emit_many,
 )
+from engine.forms.field_types.base import BoundField
 from engine.forms.filters import catalogue as filter_catalogue
 from engine.forms.filters import parse_filter
 from engine.forms.guard import READ_ONLY, GuardedReads, GuardedWrites
 from engine.forms.hooks import (
     MAX_CAUSE_DEPTH,
     NO_HOOKS,
+    BatchSubscriber,
     CauseChainTooDeep,
     Hooks,
     PendingWrite,
@@ -124,6 +127,8 @@ __all__ = [
     "AggregateQuery",
     "AppAccess",
     "AppRuntime",
+    "BatchSubscriber",
+    "BoundField",
     "Cause",
     "CauseChainTooDeep",
     "Conflict",
@@ -168,6 +173,7 @@ __all__ = [
     "create_rows",
     "delete_record",
     "emit",
+    "emit_many",
     "export_file",
     "field_type_registry",
     "filter_catalogue",

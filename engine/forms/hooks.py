@@ -81,6 +81,9 @@ class CauseChainTooDeep(Conflict):
 WriteGuard = Callable[["WriteContext", PendingWrite], None]
 #: Its answer is ignored; raising rolls the write back.
 Subscriber = Callable[["WriteContext", Any], object]
+#: A subscriber that takes the events of one type of a write at once
+#: (``emit_many``: one call for 10,000 updates instead of 10,000 calls).
+BatchSubscriber = Callable[["WriteContext", Sequence[Any]], object]
 #: Records a user reads beyond their roles' read scope: (app, entity key, user,
 #: roles) → a condition, or None when there are none.
 ReadScope = Callable[["AppRuntime", str, "User", frozenset[str]], "ColumnElement[bool] | None"]
@@ -93,6 +96,7 @@ class Hooks:
     guards: list[WriteGuard] = field(default_factory=list)
     read_scopes: list[ReadScope] = field(default_factory=list)
     _subscribers: dict[type[RecordEvent], list[Subscriber]] = field(default_factory=dict)
+    _batch_subscribers: dict[type[RecordEvent], list[BatchSubscriber]] = field(default_factory=dict)
 
     def guard(self, guard: WriteGuard) -> None:
         self.guards.append(guard)
@@ -103,6 +107,17 @@ class Hooks:
         """Call ``subscriber(ctx, event)`` for each event of these types (exact types)."""
         for event_type in (events,) if isinstance(events, type) else events:
             self._subscribers.setdefault(event_type, []).append(subscriber)
+
+    def subscribe_batches(
+        self, events: type[RecordEvent] | Sequence[type[RecordEvent]], subscriber: BatchSubscriber
+    ) -> None:
+        """Call ``subscriber(ctx, events)`` with the events of one type of a write
+        (one event for ``emit``, all of that type for ``emit_many``)."""
+        for event_type in (events,) if isinstance(events, type) else events:
+            self._batch_subscribers.setdefault(event_type, []).append(subscriber)
+
+    def batch_subscribers_of(self, event_type: type[RecordEvent]) -> Sequence[BatchSubscriber]:
+        return self._batch_subscribers.get(event_type, ())
 
     def read_scope(self, contributor: ReadScope) -> None:
         self.read_scopes.append(contributor)
@@ -135,6 +150,7 @@ NO_HOOKS = Hooks()
 __all__ = [
     "MAX_CAUSE_DEPTH",
     "NO_HOOKS",
+    "BatchSubscriber",
     "CauseChainTooDeep",
     "Hooks",
     "PendingWrite",

@@ -48,6 +48,7 @@ from engine.forms.events import (
     RecordRestored,
     RecordsCreated,
     RecordUpdated,
+    changed_by_causes,
     emit,
 )
 from engine.forms.field_types.abilities import (
@@ -584,6 +585,7 @@ def _create(
             _audit_after(to_json, values, child_values)
             for values, child_values in zip(rows, children, strict=True)
         ),
+        rows=tuple({**values, "id": i} for values, i in zip(rows, ids, strict=True)),
     )
     emit(ctx, event)
     return _Created(ids, rows, children)
@@ -696,6 +698,9 @@ def create_record(
     fields); by default the entity itself.
     """
     created = _create(ctx, entity, [data], rules, None, readable)
+    if changed_by_causes(ctx, entity.key, created.ids[0]):
+        # A rule wrote the new record again (assigned it, stamped it): read it back.
+        return get_record(ctx, answer_as or entity, created.ids[0])
     return written_record(
         ctx, answer_as or entity, created.ids[0], created.rows[0], created.children[0]
     )
@@ -845,6 +850,13 @@ def update_record(
         before=_audit_values(entity, before),
         after=_audit_values(entity, after),
         changed=frozenset(after),
+        row={
+            **current,
+            **changed,
+            "version": version + 1,
+            "updated_at": ctx.now,
+            "updated_by": ctx.user_id,
+        },
     )
     emit(ctx, event)
     return get_record(ctx, entity, record_id)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Connection, Table, func, insert, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import Null
@@ -140,4 +140,31 @@ def _copy(conn: Connection, table: Table, plan: _Plan, rows: list[list[Any]]) ->
         raise DBAPIError.instance(sql, None, err, dbapi.Error) from err
 
 
-__all__ = ["insert_many"]
+_SQLITE_SEQUENCE = text("SELECT seq FROM sqlite_sequence WHERE name = :name")
+
+
+def next_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """``n`` new ids of a table whose ids are never reused, for ``insert_many``.
+
+    With the ids known, rows go in through the driver's ``executemany``
+    (SQLite) or ``COPY`` (PostgreSQL) instead of an INSERT … RETURNING that
+    SQLAlchemy splits and converts row by row. PostgreSQL: the table's own
+    sequence, in one query. SQLite: the caller holds the write lock (every
+    write transaction begins IMMEDIATE), so it numbers the rows itself above
+    the highest id the table ever gave out (its AUTOINCREMENT counter);
+    inserting them moves that counter on.
+    """
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        query = text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        return [int(i) for i in conn.scalars(query, {"table": table.name, "n": n})]
+    counter = conn.scalar(_SQLITE_SEQUENCE, {"name": table.name}) or 0
+    highest = conn.scalar(select(func.max(table.c.id))) or 0
+    first = max(int(counter), int(highest)) + 1
+    return list(range(first, first + n))
+
+
+__all__ = ["insert_many", "next_ids"]

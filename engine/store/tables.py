@@ -365,3 +365,124 @@ tenant_settings = Table(
     Column("value", String(200), nullable=False),
 )
 # -- end TENANT SETTINGS -----------------------------------------------------------
+
+# -- MESSAGING (issue 10): in-app notifications and outbound deliveries ------------
+#: A user's in-app notifications, newest first; ``read_at`` is NULL while unread.
+notifications = Table(
+    "notifications",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("body", Text, nullable=True),
+    Column("app", String(40), nullable=True),
+    Column("entity", String(40), nullable=True),
+    Column("record_id", Integer, nullable=True),
+    #: What sent it: ``rule:<app>/<rule>``, ``flow:…``.
+    Column("source", String(200), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime, nullable=True),
+    # "Mine, newest first" and the paging of it.
+    Index("ix_notifications_user", "user_id", "id"),
+    # The unread count reads only this partial index, however many are read.
+    Index(
+        "ix_notifications_unread",
+        "user_id",
+        sqlite_where=text("read_at IS NULL"),
+        postgresql_where=text("read_at IS NULL"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+#: One outbound message (an email, an SMS, a webhook call, a robot message):
+#: its content, its status (queued, sent, retrying, failed) and its attempts.
+#: The job ``messaging.deliver`` sends it; the row says how that went.
+deliveries = Table(
+    "deliveries",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    #: The address, number or URL (a webhook's URL without its query string).
+    Column("recipient", String(2000), nullable=False),
+    #: What to send: templates and the values they are rendered over.
+    Column("content", JSONType, nullable=False),
+    #: What was sent (rendered), once rendered; kept for the admin's eyes.
+    Column("rendered", JSONType, nullable=True),
+    Column("source", String(200), nullable=True),
+    Column("app", String(40), nullable=True),
+    Column("entity", String(40), nullable=True),
+    Column("record_id", Integer, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    #: One item per attempt: ``{at, outcome, error, status_code}``.
+    Column("attempt_log", JSONType, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("job_id", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Index("ix_deliveries_status", "status", "id"),
+    sqlite_autoincrement=True,
+)
+
+#: A tenant's channel settings (SMTP, the SMS connector, the webhook allowlist
+#: and signing secret): ``config`` is returned to admins, ``secret`` never is.
+channel_settings = Table(
+    "channel_settings",
+    tenant_metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("config", JSONType, nullable=False),
+    Column("secret", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+# -- end MESSAGING -----------------------------------------------------------------
+
+# -- RULES (issue 10): runs, date timers and the rule engine's small state ---------
+#: Each run of a rule: on which record, by which trigger, with what outcome
+#: (``ok``, ``failed``) and which effects; failures are written after the
+#: write they broke has rolled back.
+rule_runs = Table(
+    "rule_runs",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app", String(40), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("record_id", Integer, nullable=True),
+    Column("trigger", String(32), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("effects", JSONType, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_rule_runs_rule", "app", "rule", "id"),
+    sqlite_autoincrement=True,
+)
+
+#: When a date-triggered rule next fires for a record: one row per (rule,
+#: record), moved whenever the anchor changes; the minute tick reads the due
+#: ones through ``ix_rule_timers_due`` and never scans the records.
+rule_timers = Table(
+    "rule_timers",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app", String(40), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    #: How many times it fired for the current anchor (for ``repeat``).
+    Column("fired", Integer, nullable=False, default=0),
+    UniqueConstraint("app", "rule", "record_id", name="uq_rule_timers_rule_record"),
+    Index("ix_rule_timers_due", "due_at"),
+)
+
+#: Small named state of the rule engine: round-robin cursors, a schedule
+#: rule's last tick. ``key`` is namespaced (``rr:<app>/<rule>/<effect>/…``).
+rule_state = Table(
+    "rule_state",
+    tenant_metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", JSONType, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+# -- end RULES ---------------------------------------------------------------------

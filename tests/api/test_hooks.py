@@ -27,7 +27,7 @@ BASE = "/api/apps/mini_crm"
 def hooks(platform: Platform) -> Iterator[Hooks]:
     started = platform.hooks
     platform.hooks = Hooks()
-    register_hooks(platform.hooks)
+    register_hooks(platform.hooks, platform.store)
     yield platform.hooks
     platform.hooks = started
 

@@ -17,7 +17,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TIMEOUT_MS = 5_000
+#: How long a step or an assertion may wait. Generous: the suite runs two
+#: workers beside PostgreSQL on 2 cores, and a page's first load can take
+#: seconds there; a passing test never waits for it.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 DEMO_LOGIN = {"tenant": "demo", "username": "admin", "password": "demo"}
 
 

@@ -57,6 +57,16 @@ def record_id(page: Page, entity: str) -> int:
     return int(match.group(1))
 
 
+def wait_for_stage(page: Page, api: httpx.Client, deal_id: int, stage: str) -> None:
+    """Until the server has the opportunity in ``stage`` (a kanban move is
+    shown before its request ends); at most 10 s."""
+    for _ in range(100):
+        if api.get(f"/api/apps/crm/opportunity/{deal_id}").json()["stage"] == stage:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"opportunity #{deal_id} never reached {stage!r}")
+
+
 def test_rep_claims_a_lead_converts_it_and_drags_the_deal_along_the_pipeline(
     page: Page, live_server: str, rep_api: httpx.Client
 ) -> None:
@@ -106,6 +116,9 @@ def test_rep_claims_a_lead_converts_it_and_drags_the_deal_along_the_pipeline(
     expect(needs.get_by_test_id(f"kanban-card-{deal_id}")).to_be_visible()
     expect(initial.get_by_test_id(f"kanban-card-{deal_id}")).to_have_count(0)
 
+    # The card moves at once; reloading before the server has the move would
+    # cancel its request (on a busy machine it takes a while).
+    wait_for_stage(page, rep_api, deal_id, "needs")
     page.reload()
     expect(needs.get_by_test_id(f"kanban-card-{deal_id}")).to_be_visible()
     expect(initial.get_by_test_id(f"kanban-card-{deal_id}")).to_have_count(0)
@@ -138,11 +151,14 @@ def test_on_a_phone_a_card_moves_by_its_menu_and_a_refused_move_opens_the_record
     page.get_by_test_id("move-to-proposal").click()
     proposal = page.get_by_test_id("kanban-column-proposal")
     expect(proposal.get_by_test_id(f"kanban-card-{deal_id}")).to_be_attached()
+    # The card moves at once; wait for the server to have it too before the next
+    # move, which would otherwise race the first on a busy machine.
+    wait_for_stage(page, rep_api, deal_id, "proposal")
 
     # Lost needs a reason: the move is undone and the record offered, the stage already set.
     page.get_by_test_id(f"card-move-{deal_id}").click()
     page.get_by_test_id("move-to-lost").click()
-    expect(page.get_by_test_id("move-errors")).to_be_visible()
+    expect(page.get_by_test_id("move-errors")).to_be_visible(timeout=15_000)
     expect(proposal.get_by_test_id(f"kanban-card-{deal_id}")).to_be_attached()
     page.get_by_role("button", name="Open the record").click()
     assert record_id(page, "opportunity") == deal_id

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
-from datetime import date, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,13 +22,15 @@ from api.platform import Platform
 from builder.apps import install_app
 from builder.demo_data import DemoDataError, load_demo_data
 from builder.demo_data.crm import HISTORY_DAYS, crm_demo
+from builder.demo_data.crm.clock import due_soon, overdue, quiet_leads
 from builder.validate import load_definition, load_definition_file
 from engine.accounts.users import create_user
 from engine.forms.context import ReadContext
 from engine.forms.records import ListQuery, list_records
 from engine.forms.runtime import AppRuntime
 from engine.forms.views import apply_view
-from engine.store.tables import audit_log, departments, users
+from engine.rules.clock import tick_timers
+from engine.store.tables import audit_log, departments, notifications, users
 from tests.builder.test_crm_template import TEMPLATE
 from tests.conftest import make_settings
 
@@ -85,6 +89,23 @@ def test_opportunities_span_eighteen_months_and_every_stage() -> None:
     leads = [r.values for r in plan.records["lead"]]
     assert sum(1 for v in leads if v["owner"] is None) > 200
     assert any(v.get("times_returned") for v in leads)
+
+
+def test_the_dates_meet_the_date_rules_on_the_day_the_demo_is_made() -> None:
+    """Reminders and overdue notices on day one: some instalments due within three
+    days with money outstanding, some overdue, open leads quiet for 3+ days."""
+    records = crm_demo(scale=SMALL, today=TODAY).plan.records
+    assert due_soon(records["payment_plan"], TODAY)
+    assert overdue(records["payment_plan"], TODAY)
+    morning = datetime.combine(TODAY, time(9), UTC)
+    assert quiet_leads(records["lead"], morning)
+    # Instalments of one contract keep their order after the soon-due ones moved.
+    by_contract: dict[int, list[Any]] = {}
+    for plan in records["payment_plan"]:
+        by_contract.setdefault(id(plan.values["contract"]), []).append(plan.values)
+    for plans in by_contract.values():
+        ordered = sorted(plans, key=lambda v: v["instalment"])
+        assert [v["due_date"] for v in ordered] == sorted(v["due_date"] for v in ordered)
 
 
 # -- written to the database (SQLite and PostgreSQL) ----------------------------------------
@@ -152,6 +173,29 @@ def test_demo_data_is_written_through_the_records_engine(platform: Platform, ten
         assert paid + Decimal(str(contract["outstanding_amount"])) <= total
     completed = [c for c in contracts if c["status"] == "completed"]
     assert all(c["outstanding_amount"] == 0 for c in completed)
+
+
+def test_the_first_tick_after_the_install_fills_the_bell(platform: Platform, tenant: str) -> None:
+    _install(platform, tenant, scale=SMALL, today=date.today())
+
+    @contextmanager
+    def write() -> Iterator[Connection]:
+        with platform.store.write(tenant) as conn:
+            yield conn
+
+    def runtime_of(conn: Connection, key: str) -> AppRuntime:
+        return platform.runtime(conn, tenant, key)
+
+    ticked = tick_timers(write, runtime_of, datetime.now(UTC), platform.hooks)
+    assert ticked["backfilled"]["crm"] > 0 and ticked["failed"] == 0, ticked
+    with platform.store.read(tenant) as conn:
+        titles = list(conn.scalars(select(notifications.c.title)))
+    for kind in ("回款即将到期：", "回款逾期：", "线索 3 天未跟进："):
+        assert any(t.startswith(kind) for t in titles), kind
+    # Once: the next minute's tick tells nobody again.
+    later = tick_timers(write, runtime_of, datetime.now(UTC) + timedelta(minutes=1), platform.hooks)
+    with platform.store.read(tenant) as conn:
+        assert len(list(conn.scalars(select(notifications.c.title)))) == len(titles), later
 
 
 def test_the_same_seed_writes_the_same_records(platform: Platform, tenant: str) -> None:

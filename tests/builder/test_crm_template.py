@@ -59,8 +59,8 @@ def test_the_template_loads_with_the_lead_to_cash_model(crm: AppDefinition) -> N
     assert kanban.group_by == "stage"
 
 
-#: Maps of field keys to values in actions and pools: their keys are no labels.
-VALUE_MAPS = ("map", "set", "update", "reuse_when_equal")
+#: Maps of field keys to values in actions, pools and rules: their keys are no labels.
+VALUE_MAPS = ("map", "set", "update", "reuse_when_equal", "values")
 
 
 def _labelled(node: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -256,7 +256,8 @@ def test_every_entity_takes_a_record_through_the_api(
             "score": 85,
         },
     )
-    assert (lead["grade"], lead["owner"], lead["status"]) == ("A", admin, "new")
+    # No owner and no area: no team's rule fits, so the lead waits in the pool.
+    assert (lead["grade"], lead["owner"], lead["status"]) == ("A", None, "new")
     assert lead["code"].startswith("LD-")
     post("opportunity", {"name": "设备联网项目", "customer": customer["id"], "amount": 100000})
     post("follow_up", {"subject": "电话沟通", "content": "客户有兴趣", "lead": lead["id"]})
@@ -328,14 +329,16 @@ def test_every_entity_takes_a_record_through_the_api(
     assert todo["assignee"] == admin
     for entity in ENTITIES:
         listed = client.get(f"/api/apps/crm/{entity}", headers=auth).json()
-        assert listed["total"] == 1, entity
-    # Roll-ups: the plan's outstanding amount, receipts confirmed, an overdue instalment.
+        # The signed contract made finance a to-do of its own (a rule of the template).
+        assert listed["total"] == (2 if entity == "todo" else 1), entity
+    # Roll-ups: the receipt confirmed counts on its instalment (a rule), and the
+    # instalment's outstanding amount, overdue, on the contract and the customer.
     read = client.get(f"/api/apps/crm/contract/{contract['id']}", headers=auth).json()
     assert read["total_amount"] == 230.0
     assert (read["planned_amount"], read["received_amount"]) == (230.0, 100.0)
-    assert (read["outstanding_amount"], read["overdue_amount"]) == (230.0, 230.0)
+    assert (read["outstanding_amount"], read["overdue_amount"]) == (130.0, 130.0)
     read = client.get(f"/api/apps/crm/customer/{customer['id']}", headers=auth).json()
-    assert (read["contract_amount"], read["outstanding_amount"]) == (230.0, 230.0)
+    assert (read["contract_amount"], read["outstanding_amount"]) == (230.0, 130.0)
     assert read["contact_count"] == 1
 
 

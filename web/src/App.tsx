@@ -2,9 +2,13 @@ import { App as AntApp, ConfigProvider } from "antd";
 import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router-dom";
+import { ADMIN_PAGES } from "./admin/pages";
+import { RequireAdmin } from "./admin/RequireAdmin";
 import { RequireAuth } from "./components/RequireAuth";
 import { Shell } from "./components/Shell";
+import { DesignShell } from "./design/DesignShell";
 import { I18nProvider, useI18n } from "./hooks/useI18n";
+import { NotificationsPage } from "./notifications/NotificationsPage";
 import { AppListPage } from "./pages/AppListPage";
 import { AppPage, FirstEntityRedirect } from "./pages/AppPage";
 import { EntityListPage } from "./pages/EntityListPage";
@@ -28,6 +32,26 @@ function Routed() {
                   <Route path=":entity/new" element={<RecordFormPage />} />
                   <Route path=":entity/:id" element={<RecordFormPage />} />
                 </Route>
+                <Route path="notifications" element={<NotificationsPage />} />
+                <Route
+                  path="design/:app/*"
+                  element={
+                    <RequireAdmin>
+                      <DesignShell />
+                    </RequireAdmin>
+                  }
+                />
+                {ADMIN_PAGES.map((page) => (
+                  <Route
+                    key={page.key}
+                    path={page.path}
+                    element={
+                      <RequireAdmin>
+                        <page.component />
+                      </RequireAdmin>
+                    }
+                  />
+                ))}
               </Route>
               <Route path="*" element={<Navigate to="/" replace />} />
             </Route>

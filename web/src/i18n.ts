@@ -6,6 +6,9 @@
 import dayjs from "dayjs";
 import "dayjs/locale/zh-cn";
 import type { Label } from "./api/types";
+import * as adminMessages from "./messages/admin";
+import * as designMessages from "./messages/design";
+import * as notificationMessages from "./messages/notifications";
 
 export const LANGS = ["zh-CN", "en"] as const;
 export type Lang = (typeof LANGS)[number];
@@ -99,6 +102,10 @@ const en = {
   importRow: "Row",
   importColumn: "Column",
   importMessage: "Problem",
+  // Areas keep their texts in messages/, one module each.
+  ...notificationMessages.en,
+  ...adminMessages.en,
+  ...designMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -190,6 +197,9 @@ const zhCN: Record<MessageKey, string> = {
   importRow: "行",
   importColumn: "列",
   importMessage: "问题",
+  ...notificationMessages.zhCN,
+  ...adminMessages.zhCN,
+  ...designMessages.zhCN,
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { "zh-CN": zhCN, en };

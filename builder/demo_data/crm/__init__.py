@@ -16,7 +16,10 @@ mostly closed (won or lost with a reason); won deals get a quote accepted,
 a contract with the quote's lines, an order, a payment plan of one to three
 instalments, receipts (some late, some partial, some missing: overdue) and
 invoices; some customers raise service tickets. Reps have monthly targets,
-teams quarterly ones, and everyone has to-dos, a few of them overdue.
+teams quarterly ones, and everyone has to-dos, a few of them overdue. The
+dates meet the CRM's date rules on ``today`` (``clock.py``): some
+instalments fall due within three days, some are overdue, some open leads
+wait 3+ days for a follow-up.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import date
 
 from builder.demo_data.crm.aftercare import targets, tickets, todos
 from builder.demo_data.crm.catalogue import catalogue
+from builder.demo_data.crm.clock import instalments_due_soon
 from builder.demo_data.crm.money import contracts_and_money
 from builder.demo_data.crm.sales import (
     balance_wins,
@@ -50,6 +54,7 @@ def crm_demo(seed: int = DEFAULT_SEED, scale: float = 1.0, today: date | None = 
     balance_wins(story)
     quotes(story)
     contracts_and_money(story)
+    instalments_due_soon(story)
     tickets(story)
     targets(story)
     todos(story)

@@ -344,7 +344,9 @@ def add_lead(
     # About one owned lead in eight has not been followed up for over two
     # weeks: what the pool's return rule is for.
     stale = rng.random() < 0.12
-    end = story.last_day - timedelta(days=rng.randint(16, 40) if stale else rng.randint(0, 7))
+    # The others were followed up within the last days: a few of them 3+ days ago,
+    # which the rule "not followed up for 3 days" reminds their owners of.
+    end = story.last_day - timedelta(days=rng.randint(16, 40) if stale else rng.randint(0, 3))
     values["last_followed_up_at"], values["next_follow_up_on"] = add_follow_ups(
         story,
         max(day, end - timedelta(days=90)),

@@ -108,7 +108,8 @@ async function readProblem(res: Response): Promise<Problem> {
   }
 }
 
-async function request<T>(
+/** One call of the API; the per-area modules (api/messaging.ts, api/rules.ts, …) build on it. */
+export async function request<T>(
   method: string,
   path: string,
   body?: unknown,

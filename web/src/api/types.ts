@@ -1,5 +1,7 @@
 /** Shapes of the Formwork HTTP API as the UI uses them. */
 
+import type { RuleDef } from "./rules";
+
 /** A text in several languages, e.g. `{"zh-CN": "客户", "en": "Customer"}`. */
 export type LocalizedText = Record<string, string>;
 
@@ -116,6 +118,10 @@ export interface AppDefinition {
   views?: ViewDef[];
   actions?: ActionDef[];
   pools?: PoolDef[];
+  /** Automations (issue 10); their shape lives in api/rules.ts. */
+  rules?: RuleDef[];
+  /** The app's roles (their permissions are the server's business). */
+  roles?: { key: string; label?: Label }[];
 }
 
 export interface AppSummary {
@@ -133,6 +139,8 @@ export interface User {
 
 export interface CurrentUser extends User {
   roles: string[];
+  /** Tenant administrators see the admin pages and the designers. */
+  is_admin?: boolean;
 }
 
 export interface LoginResponse {

@@ -1,8 +1,10 @@
 import { LogoutOutlined, UserOutlined } from "@ant-design/icons";
 import { Button, Layout, Space, Typography } from "antd";
 import { Link, Outlet, useNavigate } from "react-router-dom";
+import { AdminMenu } from "../admin/AdminMenu";
 import { logout as endSession, session } from "../api/client";
 import { useI18n } from "../hooks/useI18n";
+import { NotificationBell } from "../notifications/NotificationBell";
 import { LanguageSwitch } from "./LanguageSwitch";
 
 function UserBox() {
@@ -16,6 +18,8 @@ function UserBox() {
   };
   return (
     <Space>
+      <AdminMenu />
+      <NotificationBell />
       <Typography.Text data-testid="current-user" title={user.display_name || user.username}>
         <UserOutlined /> <span className="fw-wide-only">{user.display_name || user.username}</span>
       </Typography.Text>
@@ -26,7 +30,7 @@ function UserBox() {
   );
 }
 
-/** Page frame: header with brand, language switch and the signed-in user. */
+/** Page frame: header with brand, language switch, the admin menu, the notification bell and the signed-in user. */
 export function Shell() {
   const { t } = useI18n();
   return (

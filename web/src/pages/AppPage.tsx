@@ -1,7 +1,7 @@
-import { MenuOutlined } from "@ant-design/icons";
+import { BuildOutlined, MenuOutlined } from "@ant-design/icons";
 import { Button, Drawer, Grid, Layout, Menu, Spin, Typography } from "antd";
 import { useState } from "react";
-import { Navigate, Outlet, useNavigate, useOutletContext, useParams } from "react-router-dom";
+import { Link, Navigate, Outlet, useNavigate, useOutletContext, useParams } from "react-router-dom";
 import { api } from "../api/client";
 import { loadFieldCatalog } from "../catalog";
 import { LoadError, NotFound } from "../components/LoadError";
@@ -15,6 +15,17 @@ function openEntities({ definition, access }: OpenApp) {
     const rights = access.entities[entity.key];
     return rights && (rights.read !== false || rights.create);
   });
+}
+
+/** For admins: the way into the app's builder (`/design/:app`). */
+function DesignLink({ app, admin }: { app: string; admin: boolean }) {
+  const { t } = useI18n();
+  if (!admin) return null;
+  return (
+    <Link to={`/design/${encodeURIComponent(app)}`} data-testid="design-app" className="fw-design-link">
+      <BuildOutlined /> {t("design")}
+    </Link>
+  );
 }
 
 /** `/apps/:app` alone opens the app's first entity the caller may use. */
@@ -93,6 +104,7 @@ export function AppPage() {
           {label(definition.label, definition.key)}
         </Typography.Title>
         {menu}
+        <DesignLink app={app} admin={opened.access.admin} />
       </Layout.Sider>
       <Layout.Content className="fw-page">
         <Outlet context={opened} />
