@@ -18,6 +18,7 @@ from api.routes import (
     aggregate,
     apps,
     auth,
+    bulk,
     catalog,
     channels,
     deliveries,
@@ -29,6 +30,7 @@ from api.routes import (
     preview,
     records,
     rules,
+    saved_views,
     security_events,
     sessions,
     tokens,
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         transfer,
         actions,
         rules,  # RULES: before records, which would claim /{app}/rules
+        saved_views,  # LISTS: before records, which would claim /saved-views
+        bulk,
         records,
         health,
         auth,

@@ -46,6 +46,14 @@ def open_entity(
 def access_to(
     conn: Connection, platform: Platform, principal: Principal, runtime: AppRuntime, entity: str
 ) -> EntityAccess:
-    """The caller's access to one entity of the app, read-scope contributors included."""
-    read_also = platform.hooks.read_also
-    return load_entity_access(conn, principal.user, runtime, entity, read_also=read_also)
+    """The caller's access to one entity of the app, read-scope and field-mask
+    contributors included."""
+    hooks = platform.hooks
+    return load_entity_access(
+        conn,
+        principal.user,
+        runtime,
+        entity,
+        read_also=hooks.read_also,
+        field_masks=hooks.field_masks,
+    )

@@ -3,6 +3,15 @@
 Every error the engines name derives from ``engine.errors.DomainError`` and
 carries its own answer, so one handler serves them all; the other handlers
 here are for what the framework, pydantic and the database raise.
+
+Every answer is in the reader's language (``localize``): ``Accept-Language``
+picks zh-CN or en (English when it prefers neither, or is absent). The title,
+the detail and each ``errors[].message`` that is an ``engine.i18n.Message``
+are rendered in that language, and an error that knows its field's label
+carries ``errors[].label``. When the request names a language (the web app
+always does), the message names the field by its label too ("客户名称：必填");
+without the header the client is a program: ``message`` stays the bare text
+it has always been and ``field`` the key it reads (no ``label``).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from starlette.exceptions import HTTPException
 
 from api.security_audit import record_refusal
 from engine.errors import TITLES, DomainError, problem_body
+from engine.i18n import CATALOGUES, EN, Message, negotiate, text_in, translate
 
 log = logging.getLogger("formwork.api")
 
@@ -56,10 +66,48 @@ class ApiError(DomainError):
         return self.errors
 
 
+def localize(body: dict[str, Any], accept_language: str | None) -> dict[str, Any]:
+    """``body`` (a problem) in the language ``accept_language`` prefers; see the module."""
+    lang = negotiate(accept_language)
+    labelled = bool(accept_language)
+    status = body.get("status")
+    if (
+        isinstance(status, int)
+        and f"status.{status}" in CATALOGUES[EN]
+        and body.get("title") == TITLES.get(status)
+    ):
+        body["title"] = translate(Message(f"status.{status}"), lang)
+    if isinstance(body.get("detail"), str):
+        body["detail"] = translate(body["detail"], lang)
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        body["errors"] = [_localized_error(e, lang, labelled) for e in errors]
+    return body
+
+
+def _localized_error(error: Any, lang: str, labelled: bool) -> Any:
+    if not isinstance(error, dict):
+        return error
+    message, label = error.get("message"), error.get("label")
+    answer = dict(error)
+    answer.pop("label", None)
+    if label and labelled:
+        answer["label"] = str(text_in(label, lang))
+    if isinstance(message, str):
+        if labelled and label:
+            message = Message("problem.labelled", label=label, message=message)
+        answer["message"] = translate(message, lang)
+    return answer
+
+
 def problem(
-    status: int, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    accept_language: str | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    body = problem_body(status, detail, errors, **extra)
+    body = localize(problem_body(status, detail, errors, **extra), accept_language)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return ProblemResponse(body, status, headers=headers)
 
@@ -69,13 +117,23 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def domain_problem(err: DomainError) -> JSONResponse:
-    """The answer a domain error carries (``Retry-After`` from its ``retry_after``)."""
+def domain_problem(err: DomainError, accept_language: str | None = None) -> JSONResponse:
+    """The answer a domain error carries (``Retry-After`` from its ``retry_after``),
+    in the language ``accept_language`` prefers."""
     told = err.to_problem()
-    answer = problem(told.status, told.detail, told.errors, title=told.title, **told.members)
+    answer = problem(
+        told.status, told.detail, told.errors, accept_language, title=told.title, **told.members
+    )
     if told.retry_after is not None:
         answer.headers["Retry-After"] = str(told.retry_after)
     return answer
+
+
+INVALID_REQUEST = Message("request.invalid")
+
+
+def _language(request: Request) -> str | None:
+    return request.headers.get("accept-language")
 
 
 def install(app: FastAPI) -> None:
@@ -83,18 +141,18 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, err: DomainError) -> JSONResponse:
         if err.status == 403:
             await record_refusal(request)  # SESSIONS: refusals are security events
-        return domain_problem(err)
+        return domain_problem(err, request.headers.get("accept-language"))
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(_: Request, err: RequestValidationError) -> JSONResponse:
+    async def bad_request(request: Request, err: RequestValidationError) -> JSONResponse:
         errors = [{"field": _location(e["loc"]), "message": e["msg"]} for e in err.errors()]
-        return problem(422, "the request is not valid", errors)
+        return problem(422, INVALID_REQUEST, errors, _language(request))
 
     @app.exception_handler(ValidationError)
-    async def invalid_model(_: Request, err: ValidationError) -> JSONResponse:
+    async def invalid_model(request: Request, err: ValidationError) -> JSONResponse:
         # A model a route builds from request values (e.g. from query parameters).
         errors = [{"field": _location(e["loc"]), "message": e["msg"]} for e in err.errors()]
-        return problem(422, "the request is not valid", errors)
+        return problem(422, INVALID_REQUEST, errors, _language(request))
 
     @app.exception_handler(DataError)
     async def data_error(_: Request, err: DataError) -> JSONResponse:
@@ -104,14 +162,14 @@ def install(app: FastAPI) -> None:
         return problem(422, "a value in the request cannot be stored or compared")
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, err: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, err: HTTPException) -> JSONResponse:
         if isinstance(err.__cause__, RecursionError):
             # FastAPI's JSON body parser recursed on deeply nested input.
             message = "is nested too deeply"
             return problem(
                 422, f"the request body {message}", [{"field": "body", "message": message}]
             )
-        answer = problem(err.status_code, str(err.detail))
+        answer = problem(err.status_code, str(err.detail), None, _language(request))
         # Starlette's own headers, e.g. the Allow a 405 must carry (RFC 9110).
         for name, value in (err.headers or {}).items():
             answer.headers[name] = value

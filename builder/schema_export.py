@@ -79,6 +79,10 @@ def _rows(model_schema: dict[str, Any]) -> list[str]:
     return rows
 
 
+#: Sections whose model's docstring is printed under the table.
+DESCRIBED = frozenset({"RelatedDef"})
+
+
 def reference_markdown() -> str:
     schema = definition_schema()
     defs = schema["$defs"]
@@ -98,6 +102,7 @@ def reference_markdown() -> str:
     ]
     for name in (
         "EntityDef",
+        "RelatedDef",
         "FormDef",
         "FormSection",
         "TableView",
@@ -110,6 +115,7 @@ def reference_markdown() -> str:
         "ClaimAction",
         "AssignAction",
         "ReturnToPoolAction",
+        "TransferAction",
         "SetFieldsAction",
         "PoolDef",
         "PoolClaim",
@@ -118,6 +124,8 @@ def reference_markdown() -> str:
         "AutoReturn",
     ):
         lines += ["", f"## {name}", "", *_rows(defs[name])]
+        if name in DESCRIBED:
+            lines += ["", " ".join(defs[name]["description"].replace("``", "`").split())]
     lines += [
         "",
         "## Fields",

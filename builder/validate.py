@@ -280,11 +280,37 @@ def _check_entity(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[
     if entity.title_field is not None and entity.title_field not in keys:
         yield DefinitionIssue(f"{base}.title_field", f"unknown field {entity.title_field!r}")
     yield from _check_owner_field(entity, base)
+    yield from _check_related(app, entity, base)
     for ii, index in enumerate(entity.indexes):
         for column in index:
             field = bound_by_key.get(column)
             if column not in SYSTEM_FIELDS and (field is None or not field.type.stored):
                 yield DefinitionIssue(f"{base}.indexes[{ii}]", f"{column!r} is not a stored field")
+
+
+def _check_related(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[DefinitionIssue]:
+    """Each related list names an entity with a link field pointing here (``via`` if several)."""
+    for ri, related in enumerate(entity.related):
+        path = f"{base}.related[{ri}]"
+        other = app.entity(related.entity)
+        if other is None:
+            yield DefinitionIssue(f"{path}.entity", f"unknown entity {related.entity!r}")
+            continue
+        links = [
+            f.key
+            for f in other.fields
+            if f.type == "link" and f.options.get("target") == entity.key
+        ]
+        if related.via is None:
+            if len(links) != 1:
+                found = "no link field" if not links else f"{len(links)} link fields"
+                yield DefinitionIssue(
+                    path, f"{related.entity!r} has {found} to {entity.key!r}: name one in 'via'"
+                )
+        elif related.via not in links:
+            yield DefinitionIssue(
+                f"{path}.via", f"{related.entity}.{related.via} is not a link to {entity.key!r}"
+            )
 
 
 def _check_option_sizes(defn: FieldDef, path: str) -> Iterator[DefinitionIssue]:

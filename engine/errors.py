@@ -71,7 +71,13 @@ class DomainError(Exception):
     retry_after: int | None = None
 
     def problem_detail(self) -> str:
-        """The ``detail`` member: the message, unless the class says otherwise."""
+        """The ``detail`` member: the message, unless the class says otherwise.
+
+        The message as raised, so a ``engine.i18n.Message`` stays one and the
+        API can render it in the reader's language.
+        """
+        if len(self.args) == 1 and isinstance(self.args[0], str):
+            return self.args[0]
         return str(self)
 
     def problem_errors(self) -> list[dict[str, Any]] | None:
@@ -120,8 +126,20 @@ def problem_body(
 
 
 def field_errors(errors: Sequence[NamedMessage]) -> list[dict[str, Any]]:
-    """The ``errors`` member of messages about fields: ``[{field, message}]``."""
-    return [{"field": e.field, "message": e.message} for e in errors]
+    """The ``errors`` member of messages about fields: ``[{field, message}]``.
+
+    A message that knows its field's label (``label``: a label in several
+    languages, or a ``Message``) carries it too; the API renders it, and the
+    message naming it, in the reader's language (``api/problems.py``).
+    """
+    answer = []
+    for e in errors:
+        item: dict[str, Any] = {"field": e.field, "message": e.message}
+        label = getattr(e, "label", None)
+        if label:
+            item["label"] = label
+        answer.append(item)
+    return answer
 
 
 __all__ = [

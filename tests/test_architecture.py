@@ -252,6 +252,7 @@ FORMS_INTERNALS_ALLOWED = frozenset(
                 "runner",
                 "set_fields",
                 "stale",
+                "transfer",
                 "values",
             )
         ),

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import find_entity
+from api.idempotency import Idempotent
 from api.params import RecordId
 from engine.actions import ActionContext, available_actions, run_action
 
@@ -45,14 +46,21 @@ def run(
     action: str,
     principal: CurrentPrincipal,
     platform: PlatformDep,
+    idempotent: Idempotent,
     body: dict[str, Any] | None = Body(default=None),
 ) -> Response:
-    """Run one action; the body holds its inputs (optional)."""
+    """Run one action; the body holds its inputs (optional).
+
+    An ``Idempotency-Key`` header makes a retry replay the first answer.
+    """
     with platform.store.write(principal.tenant) as conn:
+        replay = idempotent.replay(conn, body)
+        if replay is not None:
+            return replay
         runtime = platform.runtime(conn, principal.tenant, app)
         key = find_entity(runtime, entity).key
         ctx = ActionContext.for_user(
             conn, runtime, principal.user, datetime.now(UTC), hooks=platform.hooks
         )
         result = run_action(ctx, key, record_id, action, body or {})
-    return JSONResponse(result)
+        return idempotent.answer(conn, JSONResponse(result))

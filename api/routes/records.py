@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.entities import open_entity
+from api.idempotency import Idempotent
 from api.params import RecordId
 from engine.forms import (
     FieldError,
@@ -27,6 +28,7 @@ from engine.forms import (
     WriteContext,
     apply_view,
     parse_filter,
+    readable_history,
     record_exists,
 )
 from engine.tenancy import tenant_timezone
@@ -104,11 +106,16 @@ def create(
     entity: str,
     principal: CurrentPrincipal,
     platform: PlatformDep,
+    idempotent: Idempotent,
     body: dict[str, Any] = Body(),
 ) -> Response:
+    """Create a record; an ``Idempotency-Key`` header makes a retry replay the answer."""
     with _writing(platform, principal, app, entity) as records:
+        replay = idempotent.replay(records.ctx.conn, body)
+        if replay is not None:
+            return replay
         record = records.create(body)
-    return JSONResponse(record, 201)
+        return idempotent.answer(records.ctx.conn, JSONResponse(record, 201))
 
 
 @router.post("/bulk", status_code=201)
@@ -117,14 +124,19 @@ def bulk_create(
     entity: str,
     principal: CurrentPrincipal,
     platform: PlatformDep,
+    idempotent: Idempotent,
     body: list[dict[str, Any]] = Body(),
 ) -> Response:
     """Create many records in one transaction: all of them or, on any error, none."""
     if not 1 <= len(body) <= MAX_BULK:
         raise RecordInvalid([FieldError("body", f"send between 1 and {MAX_BULK} records")])
     with _writing(platform, principal, app, entity) as records:
+        replay = idempotent.replay(records.ctx.conn, body)
+        if replay is not None:
+            return replay
         ids = records.create_many(body)
-    return JSONResponse({"ids": ids, "created": len(ids)}, 201)
+        answer = JSONResponse({"ids": ids, "created": len(ids)}, 201)
+        return idempotent.answer(records.ctx.conn, answer)
 
 
 @router.get("/deleted")
@@ -163,8 +175,9 @@ def restore(
 def history(
     app: str, entity: str, record_id: RecordId, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
+    """The record's history, oldest first, with field labels, display values and named actions."""
     with _reading(platform, principal, app, entity) as records:
-        return JSONResponse(records.history(record_id))
+        return JSONResponse(readable_history(records, record_id))
 
 
 @router.get("/{record_id}")

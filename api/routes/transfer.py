@@ -37,11 +37,15 @@ from api.problems import ApiError
 from api.settings import Settings
 from engine.accounts.principals import Principal
 from engine.forms import (
+    COLUMN_CHOICES,
     FORMATS,
     LANGS,
     MB,
     MEDIA_TYPES,
+    MODES,
     AppRuntime,
+    Columns,
+    EntityAccess,
     FieldAccess,
     FieldError,
     Format,
@@ -50,13 +54,18 @@ from engine.forms import (
     ImportLimits,
     ListQuery,
     Lookups,
+    Matching,
+    Mode,
+    Outcome,
     ReadContext,
     RecordInvalid,
+    RowsInvalid,
     TargetScope,
     WriteContext,
+    apply_rows,
     apply_view,
     check_encoding,
-    create_rows,
+    check_matching,
     export_file,
     link_texts,
     map_columns,
@@ -64,6 +73,8 @@ from engine.forms import (
     prepare_rows,
     read_sheet,
     require_view,
+    row_keys,
+    template_file,
     text_of,
 )
 from engine.store.leases import Lease, holding
@@ -71,15 +82,27 @@ from engine.tenancy import tenant_timezone
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
-EXPORT_PARAMS = {"format", "lang", "view", "filter", "sort", "q", "page", "page_size", "count"}
+EXPORT_PARAMS = {
+    "format",
+    "lang",
+    "columns",
+    "view",
+    "filter",
+    "sort",
+    "q",
+    "page",
+    "page_size",
+    "count",
+}
+TEMPLATE_FORMATS = ("xlsx",)
 
 
 class _DryRun(Exception):
     """Leaves the write transaction so it rolls back: a dry run writes nothing."""
 
-    def __init__(self, valid: int) -> None:
-        super().__init__(valid)
-        self.valid = valid
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
 
 
 def _choice(request: Request, name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -87,6 +110,15 @@ def _choice(request: Request, name: str, allowed: tuple[str, ...], default: str)
     if value not in allowed:
         raise RecordInvalid([FieldError(name, f"must be one of {', '.join(allowed)}")])
     return value
+
+
+def _lang(request: Request) -> str:
+    """``?lang=`` when given (else 422), else the first language ``Accept-Language`` names."""
+    if "lang" in request.query_params:
+        return _choice(request, "lang", LANGS, "zh-CN")
+    accepted = request.headers.get("accept-language", "")
+    first = accepted.split(",")[0].split(";")[0].strip().casefold()
+    return "en" if first.startswith("en") else "zh-CN"
 
 
 def content_disposition(filename: str, fallback: str) -> str:
@@ -102,6 +134,8 @@ def export(
     params = request.query_params
     fmt: Format = "csv" if _choice(request, "format", FORMATS, "xlsx") == "csv" else "xlsx"
     lang = _choice(request, "lang", LANGS, "zh-CN")
+    chosen = _choice(request, "columns", COLUMN_CHOICES, "view")
+    which: Columns = "importable" if chosen == "importable" else "view"
     query = ListQuery(
         sort=[s for s in params.get("sort", "").split(",") if s],
         q=params.get("q") or None,
@@ -126,12 +160,34 @@ def export(
             query = apply_view(
                 query, runtime.definition, target.key, view.key, access.user.id, today
             )
-        content = export_file(reads, query, view, fmt, lang)
+        content = export_file(reads, query, view, fmt, lang, which)
         label = text_of(target.defn.label, lang, target.key)
     stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
     disposition = content_disposition(f"{label}-{stamp}.{fmt}", f"{target.key}-{stamp}.{fmt}")
     return Response(
         content, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition}
+    )
+
+
+@router.get("/import-template")
+def import_template(
+    app: str, entity: str, request: Request, principal: CurrentPrincipal, platform: PlatformDep
+) -> Response:
+    """An XLSX to fill in: the importable fields' labels, required marks, dropdowns, an example."""
+    _choice(request, "format", TEMPLATE_FORMATS, "xlsx")
+    lang = _lang(request)
+    with platform.store.read(principal.tenant) as conn:
+        opened = open_entity(conn, platform, principal, app, entity)
+        runtime, target, access = opened.runtime, opened.entity, opened.access
+        if not access.allows("update"):
+            access.require("create")
+        reads = GuardedReads(ReadContext(conn, runtime, target.key), target, access)
+        content = template_file(reads, lang, tenant_timezone(conn))
+        label = text_of(target.defn.label, lang, target.key)
+    suffix = "导入模板" if lang == "zh-CN" else "import template"
+    disposition = content_disposition(f"{label}-{suffix}.xlsx", f"{target.key}-template.xlsx")
+    return Response(
+        content, media_type=MEDIA_TYPES["xlsx"], headers={"Content-Disposition": disposition}
     )
 
 
@@ -179,15 +235,33 @@ def import_(
     file: UploadFile = File(),
     dry_run: bool = False,
     encoding: str | None = None,
+    mode: str = "insert",
+    match_by: str | None = None,
 ) -> Response:
-    """Create one record per row of the file, all of them or none."""
+    """Create, update or upsert one record per row of the file, all of them or none.
+
+    ``mode``: ``insert`` (every row a new record), ``update`` (rows name their
+    record by ``ID`` or by the unique field ``match_by``) or ``upsert`` (rows
+    naming none create one). A dry run answers what each row would do.
+    """
+    if mode not in MODES:
+        raise RecordInvalid([FieldError("mode", f"must be one of {', '.join(MODES)}")])
+    matching = Matching(next(m for m in MODES if m == mode), match_by or None)
     codec = check_encoding(encoding) if encoding else None
     with platform.store.read(principal.tenant) as conn:
         # Before the file is read: a 403 whatever it holds, and no slot taken for it.
-        open_entity(conn, platform, principal, app, entity).access.require("create")
+        _require(open_entity(conn, platform, principal, app, entity).access, matching.mode)
     # SlotsBusy (429) and ImportInvalid (422, every problem listed) answer for themselves.
     with _slot(platform, principal.tenant, "import", platform.settings.import_concurrency):
-        return _import(app, entity, principal, platform, file, dry_run, codec)
+        return _import(app, entity, principal, platform, file, dry_run, codec, matching)
+
+
+def _require(access: EntityAccess, mode: Mode) -> None:
+    """Insert needs ``create``, update ``update``; an upsert either (each row is checked)."""
+    if mode == "insert" or (mode == "upsert" and not access.allows("update")):
+        access.require("create")
+    else:
+        access.require("update")
 
 
 def _import(
@@ -198,16 +272,19 @@ def _import(
     file: UploadFile,
     dry_run: bool,
     codec: str | None,
+    matching: Matching,
 ) -> Response:
     store, tenant = platform.store, principal.tenant
     limits = import_limits(platform.settings)
     # 1. The file, with no connection held: the slow and hostile part.
     sheet = read_sheet(file.file.read(limits.max_bytes + 1), file.filename or "", limits, codec)
+    keys = row_keys(sheet)
     # 2. The names it refers to, in a read transaction.
     with store.read(tenant) as conn:
         opened = open_entity(conn, platform, principal, app, entity)
-        opened.access.require("create")
+        _require(opened.access, matching.mode)
         columns = map_columns(opened.entity, opened.access, sheet)
+        check_matching(opened.entity, matching, [c.bound.key for c in columns])
         lookups = Lookups(
             conn, opened.runtime, _target_scope(conn, platform, principal, opened.runtime)
         )
@@ -215,7 +292,7 @@ def _import(
         version = opened.runtime.version_id
     # 3. Every cell as a value, again with no connection.
     prepared = prepare_rows(sheet, columns, lookups)
-    # 4. One short write transaction: validate and insert every row, or none.
+    # 4. One short write transaction: validate and write every row, or none.
     try:
         with store.write(tenant) as conn:
             opened = open_entity(conn, platform, principal, app, entity)
@@ -229,9 +306,18 @@ def _import(
                 datetime.now(UTC),
                 hooks=platform.hooks,
             )
-            ids = create_rows(GuardedWrites(ctx, opened.entity, opened.access), prepared)
+            writes = GuardedWrites(ctx, opened.entity, opened.access)
+            outcome = apply_rows(writes, prepared, keys, matching)
+            if outcome.problems:
+                raise RowsInvalid(outcome)  # all or nothing: the transaction rolls back
             if dry_run:
-                raise _DryRun(len(ids))
+                raise _DryRun(outcome)
     except _DryRun as done:
-        return JSONResponse({"valid": done.valid})
-    return JSONResponse({"created": len(ids), "ids": ids}, 201)
+        report = done.outcome.report(dry_run=True)
+        return JSONResponse({"valid": len(done.outcome.results), **report})
+    answer = {
+        **outcome.report(),
+        "ids": outcome.ids("created"),
+        "updated_ids": outcome.ids("updated"),
+    }
+    return JSONResponse(answer, 201)

@@ -24,9 +24,10 @@ from engine.actions.pools import (
     take_from_pool,
 )
 from engine.definition import AssignAction
-from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.errors import FieldError, RecordInvalid, label_of
 from engine.forms.permissions import AccessDenied
 from engine.forms.runtime import EntityRuntime
+from engine.i18n import Message
 
 
 class AssignType(TakeFromPoolType[AssignAction]):
@@ -45,9 +46,9 @@ class AssignType(TakeFromPoolType[AssignAction]):
     def allowed(self, ctx: ActionContext, action: AssignAction, record: RecordState) -> None:
         target = pool(ctx.app, action.pool)
         if not ctx.holds(target.defn.assign.roles, empty_means_all=False):
-            raise AccessDenied(f"you may not assign records of the pool {target.key!r}")
+            raise AccessDenied(Message("action.pool_assign_denied", pool=label_of(target)))
         if not sees(ctx.user, ctx.roles, target) and not ctx.unrestricted:
-            raise AccessDenied(f"you do not see the pool {target.key!r}")
+            raise AccessDenied(Message("action.pool_unseen", pool=label_of(target)))
         if not target.holds(record, ctx.eval_context()):
             raise not_in_pool(target, record, ctx)
 
@@ -67,10 +68,10 @@ class AssignType(TakeFromPoolType[AssignAction]):
         inputs = take_inputs(ctx, record.entity, [owner_key, *action.input], params)
         assignee = inputs.pop(owner_key, None)
         if isinstance(assignee, bool) or not isinstance(assignee, int):
-            raise RecordInvalid([FieldError(owner_key, "is required: the id of the new owner")])
+            raise RecordInvalid([FieldError(owner_key, Message("action.assignee_required"))])
         if not lock_user(ctx, assignee):
-            raise RecordInvalid([FieldError(owner_key, f"there is no active user {assignee}")])
-        check_capacity(ctx, target, assignee, f"user #{assignee} owns")
+            raise RecordInvalid([FieldError(owner_key, Message("action.no_assignee", id=assignee))])
+        check_capacity(ctx, target, assignee, Message("action.capacity_user", id=assignee))
         values = leaving_values(ctx, target, record, assignee, target.defn.assign.set)
         return ActionResult(
             record=take_from_pool(ctx, target, record, values | inputs, typed=inputs)

@@ -26,11 +26,12 @@ from sqlalchemy import ColumnElement
 from engine.actions.checks import CheckContext, Issue
 from engine.actions.context import ActionContext, RecordState
 from engine.definition import ActionBase, Label
-from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound
+from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound, label_of
 from engine.forms.input_rules import InputRules, input_rules
 from engine.forms.permissions import AccessDenied, FieldAccess
 from engine.forms.records import update_record
 from engine.forms.runtime import EntityRuntime
+from engine.i18n import Message
 
 A = TypeVar("A", bound=ActionBase)
 
@@ -78,9 +79,9 @@ def take_inputs(
     errors = []
     for key in params:
         if key not in allowed:
-            errors.append(FieldError(prefix + key, "is not an input of this action"))
+            errors.append(FieldError(prefix + key, Message("action.not_an_input")))
         elif access is not None and access.fields.get(key) is FieldAccess.HIDDEN:
-            errors.append(FieldError(prefix + key, "is hidden from you"))
+            errors.append(FieldError(prefix + key, Message("value.hidden")))
     if errors:
         raise RecordInvalid(errors)
     return dict(params)
@@ -88,7 +89,7 @@ def take_inputs(
 
 def prefixed(err: RecordInvalid, prefix: str) -> RecordInvalid:
     """The same errors, naming fields of another record: ``contact.email``."""
-    return RecordInvalid([FieldError(prefix + e.field, e.message) for e in err.errors])
+    return RecordInvalid([e.within(prefix) for e in err.errors])
 
 
 def typed_rules(entity: EntityRuntime, typed: Collection[str]) -> InputRules | None:
@@ -125,12 +126,18 @@ class ActionType(ABC, Generic[A]):
         self, ctx: ActionContext, action: A, entity: EntityRuntime, record_id: int
     ) -> Exception:
         """What to answer when the addressed record does not exist (404 by default)."""
-        return RecordNotFound(f"there is no {entity.key} with id {record_id}")
+        return RecordNotFound.of(entity)
 
     def allowed(self, ctx: ActionContext, action: A, record: RecordState) -> None:
         """Raise unless the user may run it on this record in its current state."""
         if not ctx.in_scope(record.entity, record.id, "update"):
-            raise AccessDenied(f"you may not change this {record.entity.key} (#{record.id})")
+            raise AccessDenied(
+                Message(
+                    "record.denied_one",
+                    action=Message("verb.update"),
+                    entity=label_of(record.entity),
+                )
+            )
 
     @abstractmethod
     def run(

@@ -25,7 +25,9 @@ from engine.actions.pools import (
     take_from_pool,
 )
 from engine.definition import ClaimAction
+from engine.forms.errors import label_of
 from engine.forms.permissions import AccessDenied
+from engine.i18n import Message
 
 
 class ClaimType(TakeFromPoolType[ClaimAction]):
@@ -36,9 +38,9 @@ class ClaimType(TakeFromPoolType[ClaimAction]):
     def allowed(self, ctx: ActionContext, action: ClaimAction, record: RecordState) -> None:
         target = pool(ctx.app, action.pool)
         if ctx.user is None:
-            raise AccessDenied("only a person can claim a record")
+            raise AccessDenied(Message("action.person_only"))
         if not ctx.holds(target.defn.claim.roles) or not sees(ctx.user, ctx.roles, target):
-            raise AccessDenied(f"you may not claim from the pool {target.key!r}")
+            raise AccessDenied(Message("action.pool_denied", pool=label_of(target)))
         if not target.holds(record, ctx.eval_context()):
             raise not_in_pool(target, record, ctx)
 
@@ -53,7 +55,7 @@ class ClaimType(TakeFromPoolType[ClaimAction]):
         inputs = take_inputs(ctx, record.entity, action.input, params)
         assert ctx.user is not None  # allowed() refuses the system
         lock_user(ctx, ctx.user.id)
-        check_capacity(ctx, target, ctx.user.id, "you own")
+        check_capacity(ctx, target, ctx.user.id, Message("action.capacity_you"))
         check_reclaim(ctx, target, record, ctx.user.id)
         values = leaving_values(ctx, target, record, ctx.user.id, target.defn.claim.set)
         return ActionResult(

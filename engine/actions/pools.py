@@ -38,10 +38,18 @@ from engine.definition import (
     PoolDef,
     ReturnToPoolAction,
 )
-from engine.expressions import TENANT_TZ, EvalContext, compile_expression
-from engine.forms.errors import FieldInvalid, RecordInvalid, RecordNotFound, StaleVersion
+from engine.expressions import TENANT_TZ, EvalContext, ExpressionError, compile_expression
+from engine.forms.errors import (
+    FieldInvalid,
+    Label,
+    RecordInvalid,
+    RecordNotFound,
+    StaleVersion,
+    label_of,
+)
 from engine.forms.permissions import owner_key
 from engine.forms.runtime import AppRuntime, EntityRuntime
+from engine.i18n import Message
 from engine.store.tables import audit_log, users
 
 PoolAction = ClaimAction | AssignAction | ReturnToPoolAction
@@ -117,6 +125,13 @@ class Pool:
         """The records in the pool, as SQL."""
         return and_(self.owner_column.is_(None), self.open_condition(ctx))
 
+    def unmasked_for(self, user: User | None, roles: Collection[str]) -> bool:
+        """Whether the user sees ``hidden_fields`` of records in the pool: the
+        system, tenant administrators and the pool's managers (``assign.roles``)."""
+        if user is None or user.is_admin:
+            return True
+        return not frozenset(self.defn.assign.roles).isdisjoint(roles)
+
     def viewer_roles(self) -> frozenset[str] | None:
         """Roles that see the pool's records; ``None``: every role of the app."""
         if self.defn.visible_to:
@@ -168,6 +183,27 @@ def pool_reach(
     return visible_pool_records(app, entity_key, user, roles, moment)
 
 
+def pool_masks(
+    app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
+) -> dict[str, ColumnElement[bool]]:
+    """The pools' ``hidden_fields`` of the entity, each masked while its record is in
+    the pool, as ``load_entity_access(field_masks=…)`` takes them.
+
+    In the pool the owner is blank, so "everyone but the owner" is everyone
+    the pool does not exempt (``Pool.unmasked_for``); a claim gives the
+    record an owner, and the condition stops holding for it.
+    """
+    masks: dict[str, ColumnElement[bool]] = {}
+    for target in pools_of(app, entity_key):
+        if not target.defn.hidden_fields or target.unmasked_for(user, roles):
+            continue
+        moment = EvalContext(user_id=user.id, now=datetime.now(UTC), tz=TENANT_TZ)
+        in_pool = target.condition(moment)
+        for key in target.defn.hidden_fields:
+            masks[key] = or_(masks[key], in_pool) if key in masks else in_pool
+    return masks
+
+
 def lock_user(ctx: ActionContext, user_id: int) -> bool:
     """Lock one user's row until the transaction ends; False if there is no such active user.
 
@@ -193,7 +229,7 @@ def count_open(ctx: ActionContext, target: Pool, user_id: int) -> int:
     return int(ctx.conn.scalar(query) or 0)
 
 
-def check_capacity(ctx: ActionContext, target: Pool, user_id: int, whose: str) -> None:
+def check_capacity(ctx: ActionContext, target: Pool, user_id: int, whose: Message) -> None:
     """``ActionUnavailable`` when the user owns ``max_open_per_user`` open records already."""
     limit = target.defn.max_open_per_user
     if limit is None:
@@ -201,8 +237,14 @@ def check_capacity(ctx: ActionContext, target: Pool, user_id: int, whose: str) -
     count = count_open(ctx, target, user_id)
     if count >= limit:
         raise ActionUnavailable(
-            f"{whose} {count} open {target.entity.key} records already; "
-            f"the pool {target.key!r} allows {limit} per person"
+            Message(
+                "action.capacity",
+                whose=whose,
+                count=count,
+                entity=label_of(target.entity),
+                pool=label_of(target),
+                limit=limit,
+            )
         )
 
 
@@ -234,8 +276,12 @@ def check_reclaim(ctx: ActionContext, target: Pool, record: RecordState, user_id
             left = at.astimezone(ctx.zone())
             again = left + timedelta(days=days)
             raise ActionUnavailable(
-                f"this {record.entity.key} left you on {left:%Y-%m-%d}; "
-                f"you may claim it again from {again:%Y-%m-%d %H:%M}"
+                Message(
+                    "action.reclaim",
+                    entity=label_of(record.entity),
+                    left=f"{left:%Y-%m-%d}",
+                    again=f"{again:%Y-%m-%d %H:%M}",
+                )
             )
 
 
@@ -305,6 +351,7 @@ def _check_pool(
         return
     yield from check_condition(defn.open_when, entity, f"{path}.open_when", sql=True)
     yield from check_roles(defn.visible_to, ctx, f"{path}.visible_to")
+    yield from _check_hidden_fields(defn, entity, owner, path)
     refs = {"record": defn.entity}
     for part in ("claim", "assign", "return_to_pool"):
         section = getattr(defn, part)
@@ -319,6 +366,29 @@ def _check_pool(
             yield f"{path}.return_to_pool.reason_field", problem
     if defn.auto_return is not None:
         yield from _check_auto_return(defn, entity, path)
+
+
+def _check_hidden_fields(
+    defn: PoolDef, entity: EntityFields, owner: str, path: str
+) -> Iterator[Issue]:
+    """Hidden fields are stored fields of the entity that do not say whether a
+    record is in the pool (the mask's own condition must not read a masked value)."""
+    try:
+        deciding = compile_expression(defn.open_when).names if defn.open_when else frozenset()
+    except ExpressionError:  # reported by the open_when check
+        deciding = frozenset()
+    keys = defn.hidden_fields
+    for i, key in enumerate(keys):
+        where = f"{path}.hidden_fields[{i}]"
+        bound = entity.fields.get(key)
+        if bound is None:
+            yield where, f"{defn.entity} has no field {key!r}"
+        elif not bound.type.stored:
+            yield where, f"{defn.entity}.{key} is not stored: hide the fields it is derived from"
+        elif key == owner or key in deciding:
+            yield where, f"{defn.entity}.{key} says whether a record is in the pool: keep it shown"
+        elif keys.index(key) != i:
+            yield where, f"{key!r} is listed twice"
 
 
 def _check_auto_return(defn: PoolDef, entity: EntityFields, path: str) -> Iterator[Issue]:
@@ -365,20 +435,20 @@ def not_in_pool(target: Pool, record: RecordState, ctx: ActionContext) -> Action
     scope the answer is the same whether it exists, is owned or is closed, so
     trying ids tells them nothing.
     """
-    noun = record.entity.key
+    noun = label_of(record.entity)
     if not ctx.in_scope(record.entity, record.id, "read"):
         return pool_miss(noun)
     owner = record.values.get(target.owner_key)
     if owner is not None and ctx.user is not None and owner == ctx.user.id:
-        return ActionUnavailable(f"this {noun} is yours already, not in the pool")
+        return ActionUnavailable(Message("action.yours_already", entity=noun))
     if owner is not None:
-        return ActionUnavailable(f"this {noun} is no longer in the pool: someone else has it")
-    return ActionUnavailable(f"this {noun} is not open, so it is not in the pool")
+        return ActionUnavailable(Message("action.taken", entity=noun))
+    return ActionUnavailable(Message("action.not_open", entity=noun))
 
 
-def pool_miss(noun: str) -> ActionUnavailable:
+def pool_miss(noun: Label) -> ActionUnavailable:
     """The one answer for an id that is not in the pool, existing or not."""
-    return ActionUnavailable(f"this {noun} is not in the pool (any more)")
+    return ActionUnavailable(Message("action.not_in_pool", entity=noun))
 
 
 def take_from_pool(
@@ -395,9 +465,7 @@ def take_from_pool(
     try:
         return write_record(ctx, record, values, scope=target.owner_column.is_(None), typed=typed)
     except (RecordNotFound, StaleVersion):
-        raise ActionUnavailable(
-            f"this {record.entity.key} is no longer in the pool: someone else has it"
-        ) from None
+        raise ActionUnavailable(Message("action.taken", entity=label_of(record.entity))) from None
 
 
 class TakeFromPoolType(ActionType[TakingAction]):
@@ -421,7 +489,7 @@ class TakeFromPoolType(ActionType[TakingAction]):
         # Those who see the pool address any id: a missing one answers as an
         # owned one outside their scope does (``not_in_pool``).
         if sees(ctx.user, ctx.roles, pool(ctx.app, action.pool)):
-            return pool_miss(entity.key)
+            return pool_miss(label_of(entity))
         return super().missing(ctx, action, entity, record_id)
 
 
@@ -440,6 +508,7 @@ __all__ = [
     "lock_user",
     "not_in_pool",
     "pool",
+    "pool_masks",
     "pool_miss",
     "pools_of",
     "sees",

@@ -17,6 +17,7 @@ from engine.actions.claim import ClaimType
 from engine.actions.convert import ConvertType
 from engine.actions.return_to_pool import ReturnToPoolType
 from engine.actions.set_fields import SetFieldsType
+from engine.actions.transfer import TransferType
 from engine.definition import AppDefinition
 from engine.registry import Registry
 
@@ -27,6 +28,7 @@ BUILTINS: tuple[type[ActionType[Any]], ...] = (
     ClaimType,
     AssignType,
     ReturnToPoolType,
+    TransferType,
     SetFieldsType,
 )
 

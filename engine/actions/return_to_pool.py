@@ -16,9 +16,10 @@ from engine.actions.context import ActionContext, RecordState
 from engine.actions.errors import ActionUnavailable
 from engine.actions.pools import check_pool_ref, entering_values, pool
 from engine.definition import ReturnToPoolAction
-from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.errors import FieldError, RecordInvalid, label_of
 from engine.forms.field_types.base import is_blank
 from engine.forms.permissions import AccessDenied
+from engine.i18n import Message
 
 
 class ReturnToPoolType(ActionType[ReturnToPoolAction]):
@@ -32,13 +33,13 @@ class ReturnToPoolType(ActionType[ReturnToPoolAction]):
     def allowed(self, ctx: ActionContext, action: ReturnToPoolAction, record: RecordState) -> None:
         target = pool(ctx.app, action.pool)
         if not ctx.holds(target.defn.return_to_pool.roles):
-            raise AccessDenied(f"you may not return records to the pool {target.key!r}")
+            raise AccessDenied(Message("action.pool_return_denied", pool=label_of(target)))
         super().allowed(ctx, action, record)
-        noun = record.entity.key
+        noun = label_of(record.entity)
         if record.values.get(target.owner_key) is None:
-            raise ActionUnavailable(f"this {noun} has no owner: it is in the pool already")
+            raise ActionUnavailable(Message("action.no_owner", entity=noun))
         if not target.is_open(record.values, ctx.eval_context()):
-            raise ActionUnavailable(f"this {noun} is not open: only open records go to the pool")
+            raise ActionUnavailable(Message("action.closed", entity=noun))
 
     def inputs(self, ctx: ActionContext, action: ReturnToPoolAction) -> list[dict[str, Any]]:
         rule = pool(ctx.app, action.pool).defn.return_to_pool
@@ -65,8 +66,6 @@ class ReturnToPoolType(ActionType[ReturnToPoolAction]):
         reason = inputs.pop(rule.reason_field, None) if rule.reason_field else None
         if rule.reason_required and is_blank(reason):
             assert rule.reason_field is not None
-            raise RecordInvalid(
-                [FieldError(rule.reason_field, "is required: why does it go back?")]
-            )
+            raise RecordInvalid([FieldError(rule.reason_field, Message("action.reason_required"))])
         values = entering_values(ctx, target, record, reason)
         return ActionResult(record=write_record(ctx, record, values | inputs, typed=inputs))

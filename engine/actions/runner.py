@@ -34,12 +34,13 @@ from engine.actions.registry import action_types
 from engine.definition import SYSTEM_FIELDS, ActionDef
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms.derived_access import as_shown
-from engine.forms.errors import RecordNotFound
+from engine.forms.errors import RecordNotFound, label_of
 from engine.forms.events import ActionRan, emit
 from engine.forms.guard import GuardedReads
 from engine.forms.permissions import AccessDenied
 from engine.forms.records import get_record, record_exists
 from engine.forms.runtime import AppRuntime, EntityRuntime
+from engine.i18n import Message
 
 
 def actions_of(app: AppRuntime, entity_key: str) -> list[ActionDef]:
@@ -64,7 +65,7 @@ def load_record(
         query = query.with_for_update()
     row = ctx.conn.execute(query).first()
     if row is None:
-        raise RecordNotFound(f"there is no {entity.key} with id {record_id}")
+        raise RecordNotFound.of(entity)
     values = dict(row._mapping)
     return RecordState(entity, record_id, int(values["version"]), values)
 
@@ -73,7 +74,7 @@ def _require_reach(
     ctx: ActionContext, entity: EntityRuntime, record_id: int, reach: ColumnElement[bool] | None
 ) -> None:
     if not record_exists(ctx.read_context(entity.key), entity, record_id, scope=reach):
-        raise RecordNotFound(f"there is no {entity.key} with id {record_id}")
+        raise RecordNotFound.of(entity)
 
 
 def _when(ctx: ActionContext, action: ActionDef, record: RecordState) -> bool:
@@ -93,11 +94,13 @@ def _gate(
     shown: RecordState | None = None,
 ) -> None:
     if not ctx.holds(action.roles):
-        raise AccessDenied(f"you may not run {action.key!r} on {record.entity.key} records")
+        raise AccessDenied(
+            Message("action.denied", action=action.label, entity=label_of(record.entity))
+        )
     kind.allowed(ctx, action, record)
     if not _when(ctx, action, shown or record):
         raise ActionUnavailable(
-            f"{action.key!r} is not available for this {record.entity.key} in its current state"
+            Message("action.not_now", action=action.label, entity=label_of(record.entity))
         )
 
 
@@ -150,7 +153,7 @@ def run_action(
     action = find_action(ctx.app, entity.key, key)
     kind = action_types.get(action.type)
     if not ctx.holds(action.roles):
-        raise AccessDenied(f"you may not run {action.key!r} on {entity.key} records")
+        raise AccessDenied(Message("action.denied", action=action.label, entity=label_of(entity)))
     reach = kind.reach(ctx, action, entity)
     if reach is not None:
         _require_reach(ctx, entity, record_id, reach)

@@ -27,6 +27,7 @@ from engine.definition.actions import (
     Relink,
     ReturnToPoolAction,
     SetFieldsAction,
+    TransferAction,
     ValueMap,
     ValueSpec,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "SetFieldsAction",
     "Strict",
     "TableView",
+    "TransferAction",
     "TriggerDef",
     "ValueMap",
     "ValueSpec",

@@ -98,6 +98,20 @@ class ReturnToPoolAction(ActionBase):
     pool: Key
 
 
+class TransferAction(ActionBase):
+    """Hand an owned record over to someone else (the owner field is the input).
+
+    ``pool``: the pool whose ``max_open_per_user`` the new owner must stay
+    within (and whose owner field is written); unset: the entity's owner
+    field, without a cap. A record in the pool is assigned, not transferred.
+    """
+
+    type: Literal["transfer"]
+    pool: Key | None = None
+    #: Written on a transfer besides the owner, e.g. ``{"assigned_at": "=NOW()"}``.
+    set: ValueMap = Field(default_factory=dict)
+
+
 class SetFieldsAction(ActionBase):
     """Write fixed values, expressions or the user's input into the record."""
 
@@ -106,6 +120,11 @@ class SetFieldsAction(ActionBase):
 
 
 ActionDef = Annotated[
-    ConvertAction | ClaimAction | AssignAction | ReturnToPoolAction | SetFieldsAction,
+    ConvertAction
+    | ClaimAction
+    | AssignAction
+    | ReturnToPoolAction
+    | TransferAction
+    | SetFieldsAction,
     Field(discriminator="type"),
 ]

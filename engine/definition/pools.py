@@ -75,6 +75,13 @@ class PoolDef(Strict):
     #: Roles that see the pool's records besides their own read scope; empty:
     #: everyone who may claim or assign.
     visible_to: list[Key] = Field(default_factory=list)
+    #: Fields masked while a record is in the pool (contact details until it
+    #: is claimed): blank in values, filters, sorts, search, exports,
+    #: aggregates and history for everyone but tenant administrators and the
+    #: pool's managers (``assign.roles``, who judge whom to give it to).
+    #: Once a record has an owner it is no longer in the pool, and its
+    #: readers see these fields as their roles allow.
+    hidden_fields: list[Key] = Field(default_factory=list, max_length=100)
     claim: PoolClaim = Field(default_factory=PoolClaim)
     assign: PoolAssign = Field(default_factory=PoolAssign)
     return_to_pool: PoolReturn = Field(default_factory=PoolReturn)

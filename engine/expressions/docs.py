@@ -10,7 +10,6 @@ engine (a test compares the committed file with ``generate()``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from engine.docpages import write_or_check
 from engine.expressions import limits
 from engine.expressions.functions import CATEGORIES, EXAMPLE_CONTEXT, FUNCTIONS, FunctionSpec
 
@@ -346,20 +346,7 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate docs/expressions.md")
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
-    args = parser.parse_args(argv)
-    text = generate()
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            print(f"{DOC_PATH} is out of date: run python -m engine.expressions.docs")
-            return 1
-        return 0
-    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOC_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC_PATH} ({len(FUNCTIONS)} functions)")
-    return 0
+    return write_or_check(DOC_PATH, generate, "engine.expressions.docs", argv)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ offenders it still allows). The contract:
   ``WriteContext`` (plus the hooks and the cause chain), one per transaction.
 * **The record service**: ``create_record(s)``, ``update_record``,
   ``delete_record``, ``restore_record``, ``purge_record``, ``get_record``,
-  ``list_records`` (a ``ListQuery``), ``record_exists``, ``record_history``.
+  ``list_records`` (a ``ListQuery``), ``record_exists``, ``record_history``
+  (``readable_history``: the same with labels, display values and named actions).
   Each write validates, writes and emits its record event in the caller's
   transaction; it trusts its caller to have checked permissions.
 * **Guarded reads and writes**: ``GuardedReads``/``GuardedWrites`` are the
@@ -61,6 +62,7 @@ from engine.forms.field_types.base import BoundField
 from engine.forms.filters import catalogue as filter_catalogue
 from engine.forms.filters import parse_filter
 from engine.forms.guard import READ_ONLY, GuardedReads, GuardedWrites
+from engine.forms.history import readable_history
 from engine.forms.hooks import (
     MAX_CAUSE_DEPTH,
     NO_HOOKS,
@@ -102,7 +104,14 @@ from engine.forms.registry import field_types as field_type_registry
 from engine.forms.runtime import AppRuntime, EntityRuntime, RuntimeCache, build_runtime
 from engine.forms.transfer.cells import LANGS, text_of
 from engine.forms.transfer.csv_reader import check_encoding
-from engine.forms.transfer.export import FORMATS, MEDIA_TYPES, Format, export_file
+from engine.forms.transfer.export import (
+    COLUMN_CHOICES,
+    FORMATS,
+    MEDIA_TYPES,
+    Columns,
+    Format,
+    export_file,
+)
 from engine.forms.transfer.importing import (
     create_rows,
     link_texts,
@@ -112,14 +121,27 @@ from engine.forms.transfer.importing import (
 )
 from engine.forms.transfer.limits import MB, ImportLimits
 from engine.forms.transfer.lookups import Lookups, TargetScope
+from engine.forms.transfer.template import template_file
+from engine.forms.transfer.upsert import (
+    MODES,
+    Matching,
+    Mode,
+    Outcome,
+    RowsInvalid,
+    apply_rows,
+    check_matching,
+    row_keys,
+)
 from engine.forms.views import apply_view, require_view, view_filter
 
 __all__ = [
+    "COLUMN_CHOICES",
     "FORMATS",
     "LANGS",
     "MAX_CAUSE_DEPTH",
     "MB",
     "MEDIA_TYPES",
+    "MODES",
     "NO_HOOKS",
     "READ_ONLY",
     "AccessDenied",
@@ -131,6 +153,7 @@ __all__ = [
     "BoundField",
     "Cause",
     "CauseChainTooDeep",
+    "Columns",
     "Conflict",
     "EntityAccess",
     "EntityRuntime",
@@ -144,6 +167,9 @@ __all__ = [
     "ImportLimits",
     "ListQuery",
     "Lookups",
+    "Matching",
+    "Mode",
+    "Outcome",
     "PendingWrite",
     "ReadContext",
     "ReadScope",
@@ -156,6 +182,7 @@ __all__ = [
     "RecordScope",
     "RecordUpdated",
     "RecordsCreated",
+    "RowsInvalid",
     "RuntimeCache",
     "StaleVersion",
     "Subscriber",
@@ -164,10 +191,12 @@ __all__ = [
     "WriteGuard",
     "WriteRefused",
     "aggregate_as",
+    "apply_rows",
     "apply_view",
     "build_runtime",
     "chain_text",
     "check_encoding",
+    "check_matching",
     "create_record",
     "create_records",
     "create_rows",
@@ -188,10 +217,13 @@ __all__ = [
     "preview_as",
     "purge_record",
     "read_sheet",
+    "readable_history",
     "record_exists",
     "record_history",
     "require_view",
     "restore_record",
+    "row_keys",
+    "template_file",
     "text_of",
     "update_record",
     "view_filter",

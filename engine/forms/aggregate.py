@@ -54,6 +54,7 @@ from engine.forms.filters import (
 )
 from engine.forms.filters.kinds import BOOLEAN, CHOICE, DATE, DATETIME, NUMBER, REFERENCE, Kind
 from engine.forms.filters.targets import Target, resolve
+from engine.forms.masking import NO_MASKS, FieldMasks
 from engine.forms.records import add_display
 from engine.registry import Registry, UnknownKeyError
 from engine.tenancy import tenant_timezone
@@ -444,13 +445,16 @@ def aggregate_records(
     *,
     scope: ColumnElement[bool] | None = None,
     linked_view: LinkedView | None = None,
+    masks: FieldMasks = NO_MASKS,
 ) -> dict[str, Any]:
     """The groups of the live records matching ``query``, each with its measures.
 
     ``entity`` is the reader's view of the entity (its hidden fields left
     out), ``scope`` the read scope as a condition and ``linked_view`` how the
     reader sees linked entities (for filters like ``customer.industry``), as
-    for ``list_records``. Reference keys get their titles in ``_display``.
+    for ``list_records``; ``masks`` blank values of some records for the
+    reader in groups, measures and filters alike (``engine.forms.masking``).
+    Reference keys get their titles in ``_display``.
     """
     aggregation = plan_aggregate(
         entity,
@@ -461,7 +465,7 @@ def aggregate_records(
         linked_view=linked_view,
         tz=tenant_timezone(ctx.conn),
     )
-    rows = ctx.conn.execute(aggregation.statement).all()
+    rows = ctx.conn.execute(masks.apply(aggregation.statement)).all()
     if len(rows) > MAX_GROUPS:
         raise RecordInvalid(
             [
@@ -530,6 +534,7 @@ def aggregate_as(reads: GuardedReads, query: AggregateQuery) -> dict[str, Any]:
         query,
         scope=scope,
         linked_view=None if reads.access.unrestricted else reads.linked_view,
+        masks=reads.access.masks,
     )
     for group in result["groups"]:
         reads.redact(group)

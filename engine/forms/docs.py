@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.definition import SYSTEM_FIELDS, FieldDef
+from engine.docpages import code, limits
 from engine.forms.field_types.abilities import ChildRows, QueryTime
 from engine.forms.field_types.base import DERIVED, BoundField, FieldType
 from engine.forms.registry import field_types
@@ -41,24 +42,17 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _code(text: str) -> str:
-    # A backtick inside the text needs a longer fence around it.
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _type_name(prop: dict[str, Any]) -> str:
     if "const" in prop:
-        return _code(_json(prop["const"]))
+        return code(_json(prop["const"]))
     if "$ref" in prop:
         return str(prop["$ref"]).rsplit("/", 1)[-1]
     if "enum" in prop:
-        return " or ".join(_code(_json(v)) for v in prop["enum"])
+        return " or ".join(code(_json(v)) for v in prop["enum"])
     if "anyOf" in prop:
         return " or ".join(_type_name(p) for p in prop["anyOf"])
     if prop.get("type") == "array":
@@ -66,27 +60,6 @@ def _type_name(prop: dict[str, Any]) -> str:
     if prop.get("type") == "object" and "additionalProperties" in prop:
         return "map"
     return str(prop.get("type", "any"))
-
-
-def _number(value: float) -> str:
-    return str(value) if isinstance(value, int) else f"{value:g}"
-
-
-def _limits(prop: dict[str, Any]) -> str:
-    words = {
-        "minimum": "≥",
-        "exclusiveMinimum": ">",
-        "maximum": "≤",
-        "exclusiveMaximum": "<",
-        "minLength": "length ≥",
-        "maxLength": "length ≤",
-        "minItems": "items ≥",
-        "maxItems": "items ≤",
-    }
-    parts = [f"{word} {_number(prop[name])}" for name, word in words.items() if name in prop]
-    if "pattern" in prop:
-        parts.append(f"matches {_code(prop['pattern'])}")
-    return ", ".join(parts)
 
 
 def _options_table(field_type: FieldType) -> list[str]:
@@ -103,11 +76,11 @@ def _options_table(field_type: FieldType) -> list[str]:
         default = (
             "required"
             if name in required
-            else _code(_json(model_field.get_default(call_default_factory=True)))
+            else code(_json(model_field.get_default(call_default_factory=True)))
         )
         kind = _type_name(prop)
-        limits = _limits(prop)
-        description = " ".join(p for p in (prop.get("description", ""), limits) if p)
+        bounds = limits(prop)
+        description = " ".join(p for p in (prop.get("description", ""), bounds) if p)
         rows.append(f"| `{name}` | {_cell(kind)} | {_cell(default)} | {_cell(description)} |")
     return rows
 
@@ -184,9 +157,9 @@ def _type_section(key: str, field_type: FieldType) -> list[str]:
     lines += [
         f"- **On the wire:** {field_type.wire}.",
         _knowledge(field_type),
-        f"- **JSON Schema** (with the example's options): {_code(_json(schema))}",
-        f"- **Example definition:** {_code(_json(definition))}",
-        f"- **Example value:** {_code(_json(example.value))}",
+        f"- **JSON Schema** (with the example's options): {code(_json(schema))}",
+        f"- **Example definition:** {code(_json(definition))}",
+        f"- **Example value:** {code(_json(example.value))}",
         "",
         *_options_table(field_type),
     ]

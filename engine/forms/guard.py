@@ -15,7 +15,11 @@ that act on their own behalf (rules, flows, imports):
   like an unknown field); writes naming a hidden field or changing a
   read-only one are refused (422) and run on the whole entity, so formulas
   and defaults still see every value; every answer is stripped of hidden
-  values, hidden titles in ``_display`` and hidden fields' history.
+  values, hidden titles in ``_display`` and hidden fields' history;
+* values masked on some records (``EntityAccess.masks``: a pool's hidden
+  fields until a record is claimed) read as blank in the SQL of every read,
+  so filters, sorts and search cannot find them either
+  (``engine.forms.masking``), and leave the record's history.
 
 A tenant administrator's access is unrestricted: every call passes through.
 """
@@ -34,7 +38,7 @@ from sqlalchemy import ColumnElement, and_, select
 # whichever of the two is imported first must not need the other complete.
 from engine.files import access as file_access
 from engine.forms.context import ReadContext, WriteContext
-from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound
+from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound, label_of
 from engine.forms.field_types.attachment import AttachmentType
 from engine.forms.field_types.base import is_blank
 from engine.forms.filters import FilterNode, filter_conditions
@@ -55,6 +59,7 @@ from engine.forms.records import (
 )
 from engine.forms.runtime import EntityRuntime
 from engine.forms.views import ViewQuery
+from engine.i18n import Message
 
 T = TypeVar("T")
 READ_ONLY = READ_ONLY_FOR_YOU
@@ -129,6 +134,7 @@ class GuardedReads:
             query,
             scope=scope,
             linked_view=None if self.access.unrestricted else self.linked_view,
+            masks=self.access.masks,
         )
         for item in result["items"]:
             self.redact(item)
@@ -173,7 +179,10 @@ class GuardedReads:
         return rest not in self.access.linked_hidden.get(target, frozenset({rest}))
 
     def get(self, record_id: int) -> dict[str, Any]:
-        return self.redact(get_record(self.ctx, self.view, record_id, scope=self.scope("read")))
+        record = get_record(
+            self.ctx, self.view, record_id, scope=self.scope("read"), masks=self.access.masks
+        )
+        return self.redact(record)
 
     def history(self, record_id: int) -> list[dict[str, Any]]:
         """The record's history without hidden fields; live or deleted records in scope.
@@ -184,9 +193,12 @@ class GuardedReads:
         if not self.access.unrestricted and not record_exists(
             self.ctx, self.entity, record_id, deleted=None, scope=scope
         ):
-            raise RecordNotFound(f"there is no {self.entity.key} with id {record_id}")
+            raise RecordNotFound.of(self.entity)
         entries = record_history(self.ctx, self.entity, record_id)
-        hidden = self.access.hidden
+        # A value masked on the record now (a pool lead's phone) is left out
+        # of its history too, old values included: it was the same phone.
+        masked = self.access.masks.masked_now(self.ctx.conn, self.entity.table, record_id)
+        hidden = self.access.hidden | masked
         if hidden:
             for entry in entries:
                 entry["changes"] = [c for c in entry["changes"] if c["field"] not in hidden]
@@ -221,7 +233,9 @@ class GuardedWrites(GuardedReads):
             prefix = f"[{i}]." if len(inputs) > 1 else ""
             for key in data:
                 if key in hidden and key in self.entity.fields:
-                    errors.append(FieldError(prefix + key, READ_ONLY))
+                    errors.append(
+                        FieldError(prefix + key, READ_ONLY, label_of(self.entity.fields[key]))
+                    )
         if errors:
             raise RecordInvalid(errors)
 
@@ -359,7 +373,11 @@ class GuardedWrites(GuardedReads):
             if record_exists(self.ctx, self.entity, record_id, deleted=deleted, scope=readable):
                 verb = "restore" if deleted else action
                 raise AccessDenied(
-                    f"you may not {verb} this {self.entity.key} (#{record_id})"
+                    Message(
+                        "record.denied_one",
+                        action=Message(f"verb.{verb}"),
+                        entity=label_of(self.entity),
+                    )
                 ) from None
             raise
 

@@ -14,7 +14,10 @@ Three kinds, each registered by the engine that owns it in the start-up list
   ``MAX_CAUSE_DEPTH`` (``CauseChainTooDeep``);
 - **read-scope contributors** add records a user reads beyond their roles'
   read scope (the pools they see), as ``load_entity_access(read_also=…)``
-  takes them: ``Hooks.read_also``.
+  takes them: ``Hooks.read_also``;
+- **field-mask contributors** blank fields of some records for some readers
+  (a pool hides a lead's phone until someone claims it), as
+  ``load_entity_access(field_masks=…)`` takes them: ``Hooks.field_masks``.
 """
 
 from __future__ import annotations
@@ -87,6 +90,11 @@ BatchSubscriber = Callable[["WriteContext", Sequence[Any]], object]
 #: Records a user reads beyond their roles' read scope: (app, entity key, user,
 #: roles) → a condition, or None when there are none.
 ReadScope = Callable[["AppRuntime", str, "User", frozenset[str]], "ColumnElement[bool] | None"]
+#: Fields masked for a reader on some records: (app, entity key, user, roles) →
+#: ``{field key: condition on the entity's table, true where the value is masked}``.
+FieldMask = Callable[
+    ["AppRuntime", str, "User", frozenset[str]], "Mapping[str, ColumnElement[bool]]"
+]
 
 
 @dataclass(eq=False)
@@ -95,6 +103,7 @@ class Hooks:
 
     guards: list[WriteGuard] = field(default_factory=list)
     read_scopes: list[ReadScope] = field(default_factory=list)
+    field_mask_contributors: list[FieldMask] = field(default_factory=list)
     _subscribers: dict[type[RecordEvent], list[Subscriber]] = field(default_factory=dict)
     _batch_subscribers: dict[type[RecordEvent], list[BatchSubscriber]] = field(default_factory=dict)
 
@@ -121,6 +130,22 @@ class Hooks:
 
     def read_scope(self, contributor: ReadScope) -> None:
         self.read_scopes.append(contributor)
+
+    def field_mask(self, contributor: FieldMask) -> None:
+        self.field_mask_contributors.append(contributor)
+
+    def field_masks(
+        self, app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
+    ) -> dict[str, ColumnElement[bool]]:
+        """What every contributor masks on the entity, per field (conditions ORed)."""
+        found: dict[str, list[ColumnElement[bool]]] = {}
+        for contributor in self.field_mask_contributors:
+            for key, condition in contributor(app, entity_key, user, roles).items():
+                found.setdefault(key, []).append(condition)
+        return {
+            key: conditions[0] if len(conditions) == 1 else or_(*conditions)
+            for key, conditions in found.items()
+        }
 
     def subscribers_of(self, event_type: type[RecordEvent]) -> Sequence[Subscriber]:
         return self._subscribers.get(event_type, ())
@@ -152,6 +177,7 @@ __all__ = [
     "NO_HOOKS",
     "BatchSubscriber",
     "CauseChainTooDeep",
+    "FieldMask",
     "Hooks",
     "PendingWrite",
     "ReadScope",

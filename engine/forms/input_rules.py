@@ -32,15 +32,16 @@ from functools import lru_cache
 from typing import Any
 
 from engine.forms.context import WriteContext
-from engine.forms.errors import FieldError, FieldInvalid
+from engine.forms.errors import FieldError, FieldInvalid, label_of
 from engine.forms.field_types.abilities import ChildRows
 from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.subtable import SubtableType, sub_fields
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import condition, default_value
+from engine.i18n import Message
 
-READ_ONLY_FOR_YOU = "is read-only for you"
-READ_ONLY_NOW = "is read-only now (readonly_when)"
+READ_ONLY_FOR_YOU = Message("value.read_only_for_you")
+READ_ONLY_NOW = Message("value.read_only_now")
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,7 +88,7 @@ class InputRules:
             if key not in typed or key in self.locked:
                 continue
             if self._changed(ctx, key, values, before) and _read_only(ctx, bound, before, after):
-                errors.append(FieldError(prefix + key, READ_ONLY_NOW))
+                errors.append(FieldError(prefix + key, READ_ONLY_NOW, label_of(bound)))
         for sub in self.subtables:
             key = sub.field.key
             if key in typed and key not in self.locked and key in values:

@@ -44,7 +44,9 @@ from engine.errors import DomainError
 from engine.forms.derived_access import HiddenFields, hidden_fields
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField
+from engine.forms.masking import NO_MASKS, FieldMasks, bind_field_masks
 from engine.forms.runtime import AppRuntime, EntityRuntime
+from engine.i18n import Message
 from engine.store.tables import role_memberships, users
 
 Action = Literal["read", "create", "update", "delete"]
@@ -130,6 +132,9 @@ class EntityAccess:
     unrestricted: bool = False
     #: Records read beyond the read scope (the pools the user sees): OR-ed into it.
     read_also: ColumnElement[bool] | None = field(default=None, hash=False, compare=False)
+    #: Values blanked on some records for this user (a pool's hidden fields
+    #: until a record is claimed), on this entity and any other (``masking``).
+    masks: FieldMasks = field(default=NO_MASKS, hash=False, compare=False)
 
     @cached_property
     def hidden(self) -> frozenset[str]:
@@ -148,7 +153,9 @@ class EntityAccess:
     def require(self, action: Action) -> None:
         """Raise ``AccessDenied`` unless the action is granted on some records."""
         if not self.allows(action):
-            raise AccessDenied(f"you may not {action} {self.entity} records")
+            raise AccessDenied(
+                Message("record.denied", action=Message(f"verb.{action}"), entity=self.entity)
+            )
 
     def condition(self, action: Action, table: Table) -> ColumnElement[bool] | None:
         """The records ``action`` reaches, as a condition on the entity's table.
@@ -377,6 +384,10 @@ def _known_roles(conn: Connection, user: User, app: AppRuntime) -> frozenset[str
 #: they see); ``None`` when there are none. Passed in by the caller, because
 #: pools belong to a higher layer than record access.
 ReadAlso = Callable[[AppRuntime, str, User, frozenset[str]], ColumnElement[bool] | None]
+#: Fields masked for a user on some records of an entity, given the app, the
+#: entity, the user and their roles: ``{field: condition where masked}``
+#: (``Hooks.field_masks``: a pool's hidden fields until a record is claimed).
+MaskedFields = Callable[[AppRuntime, str, User, frozenset[str]], Mapping[str, ColumnElement[bool]]]
 
 
 def load_entity_access(
@@ -386,12 +397,25 @@ def load_entity_access(
     entity_key: str,
     *,
     read_also: ReadAlso | None = None,
+    field_masks: MaskedFields | None = None,
 ) -> EntityAccess:
     """Read the user's roles and compute their access to one entity (``AccessDenied``
-    when they hold no role in the app)."""
+    when they hold no role in the app).
+
+    ``field_masks`` is asked about every entity of the app, not only this
+    one: a lookup, a roll-up or a ``customer.x`` filter reads the masked
+    columns of other entities in the same statement.
+    """
     roles = _known_roles(conn, user, app)
     access = entity_access(user, roles, app, entity_key)
-    if read_also is None or access.unrestricted or not access.allows("read"):
+    if access.unrestricted or not access.allows("read"):
+        return access
+    if field_masks is not None:
+        declared = {key: field_masks(app, key, user, roles) for key in app.entities}
+        masks = bind_field_masks(app, declared)
+        if masks:
+            access = replace(access, masks=masks)
+    if read_also is None:
         return access
     extra = read_also(app, entity_key, user, roles)
     return access if extra is None else replace(access, read_also=extra)
@@ -410,6 +434,7 @@ __all__ = [
     "AppAccess",
     "EntityAccess",
     "FieldAccess",
+    "MaskedFields",
     "ReadAlso",
     "RecordScope",
     "entity_access",

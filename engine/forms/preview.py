@@ -48,6 +48,10 @@ class FormPreview:
     values: dict[str, Any] = field(default_factory=dict)
     #: Why a value that was sent does not coerce (what a save would answer).
     errors: dict[str, str] = field(default_factory=dict)
+    #: A new record's defaults (literal and expression: ``=TODAY()``,
+    #: ``=CURRENT_USER()``) of the fields not sent, in wire format, so the form
+    #: shows them filled in without evaluating expressions itself.
+    defaults: dict[str, Any] = field(default_factory=dict)
 
     def without(self, keys: Collection[str]) -> FormPreview:
         """The preview with nothing about the fields ``keys`` (and their rows)."""
@@ -63,6 +67,7 @@ class FormPreview:
             keep(self.readonly),
             keep(self.values),
             keep(self.errors),
+            keep(self.defaults),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -73,6 +78,7 @@ class FormPreview:
             "readonly": self.readonly,
             "values": self.values,
             "errors": self.errors,
+            "defaults": self.defaults,
         }
 
 
@@ -149,6 +155,8 @@ def _preview(
         if key not in data:
             if new:
                 values[key] = _default(bound, ctx)
+                if not prefix and not is_blank(values[key]):
+                    out.defaults[key] = bound.type.to_json(values[key], bound)
         elif isinstance(bound.type, SubtableType):
             values[key] = _rows(bound, data[key], ctx, prefix + key, out)
         else:
@@ -219,7 +227,7 @@ def preview_as(
     if record_id is None:
         access.require("create")
     else:
-        existing = get_record(ctx, entity, record_id, scope=reads.scope("read"))
+        existing = get_record(ctx, entity, record_id, scope=reads.scope("read"), masks=access.masks)
     hidden = access.hidden
     sent = {key: value for key, value in data.items() if key not in hidden}
     sent.update(dict.fromkeys(hidden))

@@ -41,6 +41,7 @@ from engine.forms.errors import (
     RecordInvalid,
     RecordNotFound,
     StaleVersion,
+    label_of,
 )
 from engine.forms.events import (
     RecordDeleted,
@@ -59,6 +60,7 @@ from engine.forms.field_types.abilities import (
     ability,
 )
 from engine.forms.field_types.base import BoundField, FieldType
+from engine.forms.field_types.subtable import SubtableType, sub_fields
 from engine.forms.filters import (
     FilterNode,
     LinkedView,
@@ -69,8 +71,10 @@ from engine.forms.filters import (
 )
 from engine.forms.hooks import PendingWrite, WriteKind
 from engine.forms.input_rules import InputRules
+from engine.forms.masking import NO_MASKS, FieldMasks
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import resolve_references, validate_values
+from engine.i18n import Message
 from engine.store.bulk import insert_many
 from engine.store.tables import audit_log, users
 
@@ -189,12 +193,15 @@ def list_records(
     *,
     scope: ColumnElement[bool] | None = None,
     linked_view: LinkedView | None = None,
+    masks: FieldMasks = NO_MASKS,
 ) -> dict[str, Any]:
     """A page of records; ``scope`` restricts them further (a permission's record scope).
 
     ``linked_view`` is how the reader sees linked entities, so that filters
     and sorts like ``customer.credit_limit`` cannot reach a field hidden from
     them (``engine.forms.filters.LinkedView``); None means every field.
+    ``masks`` blank values of some records for the reader in the values,
+    filters, sorts and search alike (``engine.forms.masking``).
     """
     if not 1 <= query.page <= MAX_PAGE:
         raise RecordInvalid([FieldError("page", f"must be between 1 and {MAX_PAGE}")])
@@ -232,7 +239,7 @@ def list_records(
             .limit(query.page_size)
             .offset((query.page - 1) * query.page_size)
         )
-    rows = [row._mapping for row in ctx.conn.execute(statement)]
+    rows = [row._mapping for row in ctx.conn.execute(masks.apply(statement))]
     items = [record_json(entity, row) for row in rows]
     if query.deleted:
         for item, row in zip(items, rows, strict=True):
@@ -242,7 +249,7 @@ def list_records(
     result: dict[str, Any] = {"items": items, "page": query.page, "page_size": query.page_size}
     if query.with_total:
         count = select(func.count()).select_from(entity.table).where(and_(True, *conditions))
-        result["total"] = ctx.conn.scalar(count)
+        result["total"] = ctx.conn.scalar(masks.apply(count))
     return result
 
 
@@ -276,6 +283,33 @@ def add_display(ctx: ReadContext, entity: EntityRuntime, items: list[dict[str, A
                     item["_display"][bound.key] = [titles.get(i) for i in value]
             elif value in titles:
                 item["_display"][bound.key] = titles[value]
+    for bound in entity.child_rows:
+        if isinstance(bound.type, SubtableType):
+            _add_row_display(ctx, bound, [r for item in items for r in item.get(bound.key) or []])
+
+
+def _add_row_display(ctx: ReadContext, bound: BoundField, rows: list[dict[str, Any]]) -> None:
+    """``_display`` of each sub-table row: its cells' linked titles (a line's product name).
+
+    Only sub-tables with linked cells get it: the rows of others read as they
+    were written."""
+    linked = [sub for sub in sub_fields(bound).values() if isinstance(sub.type, References)]
+    if not linked:
+        return
+    for row in rows:
+        row["_display"] = {}
+    for sub in linked:
+        keys = {i for row in rows for i in _reference_ids(row.get(sub.key))}
+        if not keys:
+            continue
+        titles = ability(sub, References).display_titles(sub, list(keys), ctx)
+        for row in rows:
+            value = row.get(sub.key)
+            if isinstance(value, list):
+                if value and _reference_ids(value):
+                    row["_display"][sub.key] = [titles.get(i) for i in value]
+            elif value in titles:
+                row["_display"][sub.key] = titles[value]
 
 
 def _fetch(
@@ -285,14 +319,15 @@ def _fetch(
     *,
     deleted: bool = False,
     scope: ColumnElement[bool] | None = None,
+    masks: FieldMasks = NO_MASKS,
 ) -> Mapping[Any, Any]:
     statement = _by_id(entity, ctx, deleted)
     if scope is not None:
         statement = statement.where(scope)
-    row = ctx.conn.execute(statement, {"record_id": record_id}).first()
+    row = ctx.conn.execute(masks.apply(statement), {"record_id": record_id}).first()
     if row is None:
-        where = " in the recycle bin" if deleted else ""
-        raise RecordNotFound(f"there is no {entity.key} with id {record_id}{where}")
+        # Missing, out of scope or (not) in the recycle bin: one answer, no id.
+        raise RecordNotFound.of(entity)
     return row._mapping
 
 
@@ -302,9 +337,13 @@ def get_record(
     record_id: int,
     *,
     scope: ColumnElement[bool] | None = None,
+    masks: FieldMasks = NO_MASKS,
 ) -> dict[str, Any]:
-    """One live record; outside ``scope`` it is not found, like a record that never was."""
-    record = record_json(entity, _fetch(ctx, entity, record_id, scope=scope))
+    """One live record; outside ``scope`` it is not found, like a record that never was.
+
+    ``masks`` as for ``list_records``.
+    """
+    record = record_json(entity, _fetch(ctx, entity, record_id, scope=scope, masks=masks))
     for bound in entity.child_rows:
         rows = ability(bound, ChildRows).read_rows(bound, [record_id], ctx)
         record[bound.key] = bound.type.to_json(rows[record_id], bound)
@@ -463,7 +502,9 @@ def _check_unique(
                 continue
             if value in wanted:
                 errors.append(
-                    FieldError(prefixes[i] + bound.key, "must be unique within the batch")
+                    FieldError(
+                        prefixes[i] + bound.key, Message("value.unique_batch"), label_of(bound)
+                    )
                 )
             wanted[value] = i
         if not wanted:
@@ -481,11 +522,13 @@ def _check_unique(
         named = _readable_ids(ctx, entity, [row[1] for row in taken], readable)
         for value, other_id, deleted_at in taken:
             if other_id in named:
-                where = " (in the recycle bin)" if deleted_at is not None else ""
-                message = f"must be unique: record #{other_id}{where} already has this value"
+                binned = deleted_at is not None
+                message = Message(
+                    "value.unique_binned" if binned else "value.unique_named", id=other_id
+                )
             else:
-                message = "must be unique: another record already has this value"
-            errors.append(FieldError(prefixes[wanted[value]] + bound.key, message))
+                message = Message("value.unique")
+            errors.append(FieldError(prefixes[wanted[value]] + bound.key, message, label_of(bound)))
     return errors
 
 
@@ -1022,6 +1065,9 @@ def record_history(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> l
                 "user": row.display_name,
                 "action": row.action,
                 "changes": changes,
+                # What an action reported (its key, type, pool, …): named by
+                # ``engine.forms.history``.
+                **({"detail": after} if row.action == "action" else {}),
             }
         )
     return history

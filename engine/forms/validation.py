@@ -18,10 +18,12 @@ from typing import Any
 from engine.definition import SYSTEM_FIELDS
 from engine.expressions import ExpressionError
 from engine.forms.context import WriteContext
-from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
+from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid, label_of
 from engine.forms.field_types.abilities import ChildRows, Computed, References, ability
 from engine.forms.field_types.base import BoundField, is_blank
 from engine.forms.field_types.formula import compiled
+from engine.forms.linkage import apply_linkage, linked_fields
+from engine.i18n import Message
 
 #: Keys of a record as the API answers it that a write ignores, so a client
 #: may send back the whole record it read (``_access``: what the reader may do).
@@ -208,16 +210,22 @@ def validate_values(
         bound = fields.get(key)
         if bound is None:
             if key not in SYSTEM_INPUT:
-                errors.append(FieldError(prefix + key, "is not a field of this form"))
+                errors.append(FieldError(prefix + key, Message("value.not_a_field")))
         elif not is_blank(data[key]):
-            errors.append(FieldError(prefix + key, "is computed and cannot be written"))
+            errors.append(FieldError(prefix + key, Message("value.computed"), label_of(bound)))
     for key, bound, coerce, child_rows, has_default, trimmed in plan.writable:
         if key not in data:
             if has_default and existing is None:
                 try:
                     values[key] = default_value(bound, ctx)
                 except FieldInvalid as err:
-                    errors.append(FieldError(prefix + key, f"default value: {err.message}"))
+                    errors.append(
+                        FieldError(
+                            prefix + key,
+                            Message("value.default", message=err.message),
+                            label_of(bound),
+                        )
+                    )
             elif existing is None:
                 values[key] = None
             continue
@@ -247,7 +255,7 @@ def validate_values(
         else:
             problem = _storable_problem(raw)
         if problem is not None:
-            errors.append(FieldError(prefix + key, problem))
+            errors.append(FieldError(prefix + key, problem, label_of(bound)))
             continue
         try:
             if child_rows:
@@ -255,9 +263,11 @@ def validate_values(
             else:
                 values[key] = coerce(raw)
         except FieldInvalid as err:
-            errors.append(FieldError(prefix + key, err.message))
+            errors.append(FieldError(prefix + key, err.message, label_of(bound)))
         except RecordInvalid as err:
-            errors.extend(FieldError(prefix + e.field, e.message) for e in err.errors)
+            errors.extend(e.within(prefix) for e in err.errors)
+    if linked_fields(fields):  # linkage fills before the required checks see the values
+        errors.extend(apply_linkage(fields, data, values, existing, ctx, prefix))
     merged = {**existing, **values} if existing is not None else values
     errors.extend(
         _check_required(plan.maybe_required, merged, ctx, prefix, {e.field for e in errors})
@@ -318,7 +328,7 @@ def _check_required(
         if not condition(bound.defn.visible_when, merged, ctx, otherwise=True):
             continue
         if bound.required or condition(bound.defn.required_when, merged, ctx, otherwise=False):
-            errors.append(FieldError(prefix + key, "is required"))
+            errors.append(FieldError(prefix + key, Message("value.required"), label_of(bound)))
     return errors
 
 
@@ -354,7 +364,7 @@ def resolve_references(
         resolved = bound.type.resolve(bound, [rows[i][bound.key] for i in positions], ctx)
         for i, value in zip(positions, resolved, strict=True):
             if isinstance(value, FieldInvalid):
-                errors.append(FieldError(prefixes[i] + bound.key, value.message))
+                errors.append(FieldError(prefixes[i] + bound.key, value.message, label_of(bound)))
             else:
                 rows[i][bound.key] = value
     return errors

@@ -13,10 +13,8 @@ the code it describes. A test compares the committed page with
 
 from __future__ import annotations
 
-import argparse
 import ast
 import inspect
-import json
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -27,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.definition.rules import MAX_CONDITION_CHARS, MAX_EFFECTS, MAX_RULES
+from engine.docpages import code, limits, write_or_check
 from engine.forms import MAX_CAUSE_DEPTH
 from engine.messaging import catalogue as channel_catalogue
 from engine.messaging.deliveries import MAX_ATTEMPTS
@@ -75,20 +74,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _code(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    fence = "``" if "`" in text else "`"
-    pad = " " if fence == "``" else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _type_name(prop: dict[str, Any]) -> str:
     if "$ref" in prop:
         return str(prop["$ref"]).rsplit("/", 1)[-1]
     if "enum" in prop:
-        return " or ".join(_code(v) for v in prop["enum"])
+        return " or ".join(code(v) for v in prop["enum"])
     if "const" in prop:
-        return _code(prop["const"])
+        return code(prop["const"])
     if "anyOf" in prop:
         kinds = [_type_name(p) for p in prop["anyOf"] if p.get("type") != "null"]
         return " or ".join(kinds) or "any"
@@ -98,23 +90,6 @@ def _type_name(prop: dict[str, Any]) -> str:
     if kind == "object":
         return "map" if "additionalProperties" in prop else "object"
     return str(kind or "any")
-
-
-def _limits(prop: dict[str, Any]) -> str:
-    words = {
-        "minimum": "≥",
-        "exclusiveMinimum": ">",
-        "maximum": "≤",
-        "exclusiveMaximum": "<",
-        "minLength": "length ≥",
-        "maxLength": "length ≤",
-        "minItems": "items ≥",
-        "maxItems": "items ≤",
-    }
-    parts = [f"{word} {prop[name]}" for name, word in words.items() if name in prop]
-    if "pattern" in prop:
-        parts.append(f"matches {_code(prop['pattern'])}")
-    return ", ".join(parts)
 
 
 def _property(prop: dict[str, Any]) -> dict[str, Any]:
@@ -138,8 +113,8 @@ def settings_table(model: type[BaseModel]) -> list[str]:
             default = "required"
         else:
             value = field.get_default(call_default_factory=True)
-            default = _code(value.model_dump() if isinstance(value, BaseModel) else value)
-        meaning = " ".join(p for p in (comments.get(name, ""), _limits(_property(prop))) if p)
+            default = code(value.model_dump() if isinstance(value, BaseModel) else value)
+        meaning = " ".join(p for p in (comments.get(name, ""), limits(_property(prop))) if p)
         rows.append(
             f"| `{name}` | {_cell(_type_name(prop))} | {_cell(default)} | {_cell(meaning)} |"
         )
@@ -451,20 +426,7 @@ a private address.
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate docs/rules.md")
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
-    args = parser.parse_args(argv)
-    text = generate()
-    if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            print(f"{DOC_PATH} is out of date: run python -m engine.rules.docs")
-            return 1
-        return 0
-    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOC_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC_PATH}")
-    return 0
+    return write_or_check(DOC_PATH, generate, "engine.rules.docs", argv)
 
 
 __all__ = ["DOC_PATH", "attribute_comments", "generate", "main", "settings_table"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import TITLES, DomainError
+from engine.i18n import Message
 
 
 class RuleFailed(DomainError):
@@ -27,11 +28,19 @@ class RuleFailed(DomainError):
         effect_type: str | None,
         cause: BaseException,
     ) -> None:
-        where = f"rule {rule!r}" + (
-            f", effect {effect} ({effect_type})" if effect is not None else ", its condition"
-        )
         reason = cause.problem_detail() if isinstance(cause, DomainError) else str(cause)
-        super().__init__(f"{where} failed: {reason}")
+        if effect is not None:
+            super().__init__(
+                Message(
+                    "rule.failed_effect",
+                    rule=repr(rule),
+                    effect=effect,
+                    effect_type=effect_type,
+                    reason=reason,
+                )
+            )
+        else:
+            super().__init__(Message("rule.failed_condition", rule=repr(rule), reason=reason))
         self.app = app
         self.rule = rule
         self.effect = effect
@@ -67,7 +76,7 @@ class RuleInvalid(DomainError):
         self.issues = issues
 
     def problem_detail(self) -> str:
-        return "the rule is not valid"
+        return Message("rule.invalid")
 
     def problem_errors(self) -> list[dict[str, Any]]:
         return [{"field": path, "message": message} for path, message in self.issues]

@@ -486,3 +486,39 @@ rule_state = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 # -- end RULES ---------------------------------------------------------------------
+
+# -- LISTS (issue 11): personal saved views and replayable writes ------------------
+#: A user's own saved view of an entity's list: ``definition`` holds its
+#: ``filter`` (the filter language), ``sort`` and ``columns``. Private to the
+#: user, unlike the definition's views, which the designer publishes.
+saved_views = Table(
+    "saved_views",
+    tenant_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("app", String(40), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("definition", JSONType, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_saved_views_user", "user_id", "app", "entity"),
+    sqlite_autoincrement=True,
+)
+
+#: The first answer to a write sent with an ``Idempotency-Key`` header, kept
+#: 24 hours so that a retry of it (a double click, a lost answer) replays the
+#: answer instead of writing again (``engine.store.idempotency``).
+idempotency_keys = Table(
+    "idempotency_keys",
+    tenant_metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    #: ``POST /api/apps/crm/lead``: the same key on another endpoint is refused.
+    Column("request", String(500), nullable=False),
+    #: SHA-256 of the request's body: the same key with another body is refused.
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+# -- end LISTS ---------------------------------------------------------------------

@@ -110,10 +110,10 @@ def test_what_the_api_answers_when_an_action_cannot_run(api: Api) -> None:
     assert problem(api.run("rep_a", mine, "fly"), 404)["detail"] == "lead has no action 'fly'"
     assert problem(api.run("rep_a", mine, "convert", entity="ghost"), 404)
     assert problem(api.run("rep_w", mine, "convert"), 404)["detail"] == (
-        f"there is no lead with id {mine}"
+        "lead: does not exist or you may not see it"
     )
     assert problem(api.offered("rep_w", mine), 404)
-    assert "may not change" in problem(api.run("auditor", mine, "convert"), 403)["detail"]
+    assert "may not update" in problem(api.run("auditor", mine, "convert"), 403)["detail"]
     assert (
         problem(api.run("rep", mine, "convert"), 403)["detail"] == "you have no role in app 'sales'"
     )
@@ -127,7 +127,7 @@ def test_a_rep_owns_no_more_open_leads_than_the_pool_allows(api: Api) -> None:
     assert [api.run("rep_b", lead, "claim").status_code for lead in leads[:2]] == [200, 200]
     body = problem(api.run("rep_b", leads[2], "claim"), 409)
     assert body["detail"] == (
-        "you own 2 open lead records already; the pool 'lead_pool' allows 2 per person"
+        "you own 2 open lead records already; the pool Lead pool allows 2 per person"
     )
     returned = api.run("rep_b", leads[0], "give_back", {"return_reason": "not_interested"})
     assert returned.status_code == 200 and returned.json()["record"]["owner"] is None

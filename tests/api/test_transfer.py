@@ -297,7 +297,9 @@ def test_dry_run_checks_without_writing(
     content = _xlsx([["客户名称", "行业"], ["New 1", "制造业"], ["New 2", "Software"]])
     response = _import(client, auth, "customer", content, dry_run=True)
     assert response.status_code == 200, response.text
-    assert response.json() == {"valid": 2}
+    answer = response.json()
+    assert (answer["valid"], answer["created"], answer["failed"]) == (2, 2, 0)
+    assert answer["rows"] == [{"row": 2, "status": "created"}, {"row": 3, "status": "created"}]
     assert _items(client, auth, "customer") == before
     bad = _import(client, auth, "customer", _xlsx([["Name"], ["Globex"]]), dry_run=True)
     assert bad.status_code == 422  # the unique name is checked as well

@@ -47,7 +47,7 @@ def test_an_uploaded_file_is_saved_through_a_signed_url(
 
     (saved,) = demo_api.get("/api/apps/mini_crm/opportunity", params={"q": deal}).json()["items"]
     assert [f["content_type"] for f in saved["attachments"]] == ["application/pdf"]
-    page.goto(re.sub(r"/apps/.*$", f"/apps/mini_crm/opportunity/{saved['id']}", page.url))
+    page.goto(re.sub(r"/apps/.*$", f"/apps/mini_crm/opportunity/{saved['id']}/edit", page.url))
     expect(page.get_by_label("Name", exact=True)).to_have_value(deal)
 
     with page.expect_download() as info:

@@ -51,8 +51,9 @@ def open_entity(page: Page, entity: str) -> None:
 
 
 def record_id(page: Page, entity: str) -> int:
-    expect(page).to_have_url(re.compile(rf"/apps/crm/{entity}/\d+$"))
-    match = re.search(r"/(\d+)$", page.url)
+    """The id of the record whose page (or edit form: ``/edit``) is open."""
+    expect(page).to_have_url(re.compile(rf"/apps/crm/{entity}/\d+(/edit)?$"))
+    match = re.search(r"/(\d+)(/edit)?$", page.url)
     assert match is not None
     return int(match.group(1))
 
@@ -86,12 +87,12 @@ def test_rep_claims_a_lead_converts_it_and_drags_the_deal_along_the_pipeline(
     assert record_id(page, "lead") == lead["id"]
 
     # A pool lead is the rep's to read, not to change, until claimed.
-    expect(page.get_by_test_id("save-record")).to_have_count(0)
+    expect(page.get_by_test_id("edit-record")).to_have_count(0)
     # Claiming makes the rep its owner, after which it may be converted.
     page.get_by_test_id("action-claim").click()
     expect(page.get_by_text("Claim: done")).to_be_visible()
     expect(page.get_by_test_id("action-claim")).to_have_count(0)
-    expect(page.get_by_test_id("save-record")).to_be_visible()
+    expect(page.get_by_test_id("edit-record")).to_be_visible()
     page.get_by_test_id("action-convert").click()
     dialog = page.get_by_test_id("action-dialog")
     expect(dialog.get_by_test_id("action-step-customer")).to_be_visible()
@@ -101,7 +102,7 @@ def test_rep_claims_a_lead_converts_it_and_drags_the_deal_along_the_pipeline(
 
     page.get_by_test_id("created-opportunity").click()
     deal_id = record_id(page, "opportunity")
-    expect(page.get_by_label("Name", exact=True)).to_have_value(deal)
+    expect(page.get_by_test_id("record-title")).to_have_text(deal)
 
     open_entity(page, "Opportunity")
     page.get_by_test_id("view-tab-pipeline").click()

@@ -14,6 +14,8 @@ import { AppPage, FirstEntityRedirect } from "./pages/AppPage";
 import { EntityListPage } from "./pages/EntityListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { RecordFormPage } from "./pages/RecordFormPage";
+import { RecycleBinPage } from "./pages/RecycleBinPage";
+import { RecordPage } from "./pages/RecordPage";
 
 function Routed() {
   const { lang } = useI18n();
@@ -30,7 +32,9 @@ function Routed() {
                   <Route index element={<FirstEntityRedirect />} />
                   <Route path=":entity" element={<EntityListPage />} />
                   <Route path=":entity/new" element={<RecordFormPage />} />
-                  <Route path=":entity/:id" element={<RecordFormPage />} />
+                  <Route path=":entity/deleted" element={<RecycleBinPage />} />
+                  <Route path=":entity/:id" element={<RecordPage />} />
+                  <Route path=":entity/:id/edit" element={<RecordFormPage />} />
                 </Route>
                 <Route path="notifications" element={<NotificationsPage />} />
                 <Route

@@ -8,7 +8,10 @@ import "dayjs/locale/zh-cn";
 import type { Label } from "./api/types";
 import * as adminMessages from "./messages/admin";
 import * as designMessages from "./messages/design";
+import * as listMessages from "./messages/lists";
 import * as notificationMessages from "./messages/notifications";
+import * as recordMessages from "./messages/record";
+import * as transferMessages from "./messages/transfer";
 
 export const LANGS = ["zh-CN", "en"] as const;
 export type Lang = (typeof LANGS)[number];
@@ -104,8 +107,11 @@ const en = {
   importMessage: "Problem",
   // Areas keep their texts in messages/, one module each.
   ...notificationMessages.en,
+  ...recordMessages.en,
+  ...listMessages.en,
   ...adminMessages.en,
   ...designMessages.en,
+  ...transferMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -198,8 +204,11 @@ const zhCN: Record<MessageKey, string> = {
   importColumn: "列",
   importMessage: "问题",
   ...notificationMessages.zhCN,
+  ...recordMessages.zhCN,
+  ...listMessages.zhCN,
   ...adminMessages.zhCN,
   ...designMessages.zhCN,
+  ...transferMessages.zhCN,
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { "zh-CN": zhCN, en };

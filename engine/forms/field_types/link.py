@@ -1,10 +1,20 @@
-"""A reference to one record of another (or the same) entity: many-to-one."""
+"""A reference to one record of another (or the same) entity: many-to-one.
+Its options ``fill`` and ``filter_by`` are the form's linkage (数据联动):
+choosing a record fills fields of the form (or sub-table row) from it —
+``{"fill": {"unit_price": "list_price"}}`` — and only records whose field
+equals a field of the form may be chosen — ``{"filter_by": {"customer":
+"customer"}}``, the contacts of the chosen customer. The web form applies
+both as they are picked and the server on every write (a write that sets the
+link without the filled fields gets them; a link outside its filter is an
+error of the link field); see ``engine/forms/linkage.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import Field
 from sqlalchemy import Column, ForeignKey, Integer, select
 from sqlalchemy.types import TypeEngine
 
@@ -24,6 +34,21 @@ ON_DELETE_SQL = {"restrict": "RESTRICT", "set_null": "SET NULL", "cascade": "CAS
 class LinkOptions(Options):
     target: Key
     on_delete: Literal["restrict", "set_null", "cascade"] = "restrict"
+    fill: dict[Key, Key] = Field(
+        default_factory=dict,
+        description=(
+            "Linkage: fields of this form (or sub-table row) filled from the chosen "
+            "record, as {field here: field of the linked record}."
+        ),
+    )
+    filter_by: dict[Key, Key] = Field(
+        default_factory=dict,
+        description=(
+            "Linkage: only records whose field equals a field of this form may be "
+            "chosen, as {field of the linked record: field here}; a blank field here "
+            "filters nothing."
+        ),
+    )
 
 
 #: Ids are INTEGER columns (32-bit on PostgreSQL): a larger one made the driver raise.
@@ -82,10 +107,16 @@ class LinkType(FieldType, References):
     def check_definition(
         self, field: BoundField, ctx: DefinitionContext
     ) -> Iterator[tuple[str, str]]:
-        if ctx.app.entity(field.options.target) is None:
+        target = ctx.app.entity(field.options.target)
+        if target is None:
             yield ".target", f"unknown entity {field.options.target!r}"
         if field.options.on_delete == "set_null" and field.required:
             yield ".on_delete", "a required link cannot be set to null when its target is deleted"
+        if target is not None and (field.options.fill or field.options.filter_by):
+            # Imported here: linkage binds fields through the runtime, which imports this module.
+            from engine.forms.linkage import check_linkage
+
+            yield from check_linkage(field, ctx.entity, target)
 
     def resolve(self, field: BoundField, values: Sequence[Any], ctx: WriteContext) -> list[Any]:
         target = ctx.app.entities[field.options.target]

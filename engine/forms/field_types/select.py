@@ -12,6 +12,7 @@ from sqlalchemy.types import TypeEngine
 from engine.definition import Label
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
+from engine.i18n import Message
 
 
 class Choice(BaseModel):
@@ -77,10 +78,12 @@ class SelectType(FieldType):
 
         def coerce(value: Any) -> Any:
             if not isinstance(value, str):
-                raise FieldInvalid("must be one of the options")
+                raise FieldInvalid(Message("value.one_of_options"))
             if value not in allowed:
                 listed = ", ".join(sorted(allowed))
-                raise FieldInvalid(f"{value!r} is not an option (allowed: {listed})")
+                raise FieldInvalid(
+                    Message("value.not_an_option", value=repr(value), allowed=listed)
+                )
             return value
 
         return coerce

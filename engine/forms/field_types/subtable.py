@@ -7,6 +7,7 @@ rows as a whole; the order of the rows is kept in ``position``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -15,10 +16,11 @@ from pydantic import Field, ValidationError, field_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, delete, insert, select
 
 from engine.definition import EntityDef, FieldDef
-from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
+from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid, label_of, row_label
 from engine.forms.field_types.abilities import ChildRows
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.forms.naming import child_table_name, physical_name
+from engine.i18n import Message
 
 if TYPE_CHECKING:
     from engine.forms.context import ReadContext, WriteContext
@@ -101,15 +103,24 @@ class SubtableType(FieldType, ChildRows):
         from engine.forms.validation import resolve_references, validate_values
 
         options: SubtableOptions = field.options
+        label = label_of(field)
         if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
-            raise RecordInvalid([FieldError(field.key, "must be a list of rows")])
+            raise RecordInvalid([FieldError(field.key, Message("value.rows"), label)])
         if len(value) > options.max_rows:
             raise RecordInvalid(
-                [FieldError(field.key, f"must have at most {options.max_rows} rows")]
+                [
+                    FieldError(
+                        field.key, Message("value.max_rows", max=options.max_rows), label_of(field)
+                    )
+                ]
             )
         if len(value) < options.min_rows:
             raise RecordInvalid(
-                [FieldError(field.key, f"must have at least {options.min_rows} rows")]
+                [
+                    FieldError(
+                        field.key, Message("value.min_rows", min=options.min_rows), label_of(field)
+                    )
+                ]
             )
         fields = sub_fields(field)
         rows: list[dict[str, Any]] = []
@@ -122,7 +133,7 @@ class SubtableType(FieldType, ChildRows):
             prefixes = [f"{field.key}[{i}]." for i in range(len(rows))]
             errors = resolve_references(list(fields.values()), rows, ctx, prefixes)
         if errors:
-            raise RecordInvalid(errors)
+            raise RecordInvalid([_in_row(field, e) for e in errors])
         return rows
 
     def write_rows(
@@ -198,3 +209,16 @@ class SubtableType(FieldType, ChildRows):
                 continue
             for suffix, message in sub.type.check_definition(sub, inner):
                 yield f".fields[{i}]{suffix}", message
+
+
+_ROW = re.compile(r"\[(\d+)\]\.")
+
+
+def _in_row(table: BoundField, error: FieldError) -> FieldError:
+    """``error`` of a cell ``table[i].key``, labelled "明细第i+1行·产品"."""
+    match = _ROW.match(error.field, len(table.key))
+    if match is None:
+        return error
+    return FieldError(
+        error.field, error.message, row_label(table, int(match.group(1)), error.label)
+    )

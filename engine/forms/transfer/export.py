@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.guard import GuardedReads
+from engine.forms.permissions import FieldAccess
 from engine.forms.records import ListQuery
 from engine.forms.transfer.cells import (
     csv_text,
@@ -38,9 +39,16 @@ from engine.tenancy import tenant_timezone
 
 Format = Literal["xlsx", "csv"]
 FORMATS: tuple[Format, ...] = ("xlsx", "csv")
+#: Which columns an export holds: the view's (what the list shows) or every field an
+#: import accepts, so that the file can be edited and imported back (an upsert by ID).
+Columns = Literal["view", "importable"]
+COLUMN_CHOICES: tuple[Columns, ...] = ("view", "importable")
 MAX_ROWS = 50_000
 PAGE_SIZE = 500
 ID_HEADER = "ID"
+#: The record's version, last in an importable export: an import that updates a row
+#: changed since the export reports it instead of overwriting the other change.
+VERSION_HEADER = "version"
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -73,6 +81,24 @@ def export_columns(reads: GuardedReads, view: View | None, lang: str) -> list[Co
             continue
         seen.add(key)
         columns.append(Column(key, text_of(bound.defn.label, lang, key), bound))
+    return columns
+
+
+def importable_columns(reads: GuardedReads, lang: str) -> list[Column]:
+    """The id, every field an import by this user accepts (in definition order), the version.
+
+    Those are the stored, writable fields that fit in a cell and that the user
+    may write: the columns ``map_columns`` takes without a problem.
+    """
+    access = reads.access
+    columns = [Column("id", ID_HEADER, None)]
+    for bound in reads.view.stored:
+        if not bound.type.writable or not in_sheets(bound):
+            continue
+        if not access.unrestricted and access.fields.get(bound.key) is not FieldAccess.WRITE:
+            continue
+        columns.append(Column(bound.key, text_of(bound.defn.label, lang, bound.key), bound))
+    columns.append(Column("version", VERSION_HEADER, None))
     return columns
 
 
@@ -111,7 +137,7 @@ def _cells(
         for item in items:
             display = item.get("_display") or {}
             yield [
-                item.get("id")
+                item.get(column.key)
                 if column.bound is None
                 else to_cell(column.bound, item.get(column.key), display.get(column.key), lang, tz)
                 for column in columns
@@ -201,9 +227,17 @@ def export_file(
     view: View | None,
     fmt: Format,
     lang: str,
+    which: Columns = "view",
 ) -> bytes:
-    """The whole export of ``query`` as the bytes of one file."""
-    columns = export_columns(reads, view, lang)
+    """The whole export of ``query`` as the bytes of one file.
+
+    ``which`` chooses the columns: the view's, or every importable field
+    (``importable_columns``) so the file imports back unchanged.
+    """
+    if which == "importable":
+        columns = importable_columns(reads, lang)
+    else:
+        columns = export_columns(reads, view, lang)
     rows = export_rows(reads, query, columns, lang)
     if fmt == "csv":
         return write_csv(columns, rows)
@@ -211,12 +245,17 @@ def export_file(
 
 
 __all__ = [
+    "COLUMN_CHOICES",
     "FORMATS",
+    "ID_HEADER",
     "MAX_ROWS",
     "MEDIA_TYPES",
+    "VERSION_HEADER",
     "Column",
+    "Columns",
     "Format",
     "export_columns",
     "export_file",
     "export_rows",
+    "importable_columns",
 ]

@@ -33,10 +33,13 @@ from engine.forms.transfer.lookups import Lookups
 from engine.forms.transfer.problems import MAX_ERRORS, ImportInvalid, Problem
 from engine.forms.transfer.sheets import Sheet, blank, read_sheet
 from engine.forms.transfer.xlsx_reader import column_letter
+from engine.i18n import Message
 
 #: The default bounds (``ImportLimits``); the API passes its own from the settings.
 MAX_BYTES = ImportLimits().max_bytes
 MAX_ROWS = ImportLimits().max_rows
+#: What the import template appends to a required field's header.
+REQUIRED_MARK = "*"
 BATCH_PREFIX = re.compile(r"^\[(\d+)\]\.")
 
 
@@ -82,6 +85,9 @@ def map_columns(entity: EntityRuntime, access: EntityAccess, sheet: Sheet) -> li
         if folded in ignored:
             continue  # the id and stamps of an export: an import always creates
         key = names.get(folded)
+        if key is None and folded.endswith(REQUIRED_MARK):
+            # The import template marks required fields' headers: "客户名称 *".
+            key = names.get(folded.removesuffix(REQUIRED_MARK).rstrip())
         hidden = key is not None and not access.unrestricted and key in access.hidden
         if key is None or hidden:
             message = f"{header!r} is neither the label nor the key of a field of {entity.key}"
@@ -146,7 +152,7 @@ def prepare_rows(sheet: Sheet, columns: Sequence[Mapped], lookups: Lookups) -> P
             cell = _cell(cells, column.index)
             try:
                 if isinstance(cell, str) and "\x00" in cell:
-                    raise FieldInvalid("contains a NUL character")
+                    raise FieldInvalid(Message("import.nul"))
                 value = from_cell(column.bound, cell, lookups.resolve, lookups.tz)
             except FieldInvalid as err:
                 field = f"rows[{number}].{column.bound.key}"
@@ -160,7 +166,7 @@ def prepare_rows(sheet: Sheet, columns: Sequence[Mapped], lookups: Lookups) -> P
     return Prepared(list(columns), good, problems)
 
 
-def _row_problems(
+def row_problems(
     err: RecordInvalid, rows: Sequence[tuple[int, dict[str, Any]]], headers: dict[str, str]
 ) -> list[Problem]:
     problems = []
@@ -194,7 +200,7 @@ def create_rows(writes: GuardedWrites, prepared: Prepared) -> list[int]:
         try:
             ids = writes.create_many([values for _, values in good])
         except RecordInvalid as err:
-            problems += _row_problems(err, good, headers)
+            problems += row_problems(err, good, headers)
     if problems:
         order = {c.bound.key: i for i, c in enumerate(columns)}
         problems.sort(
@@ -220,6 +226,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_ERRORS",
     "MAX_ROWS",
+    "REQUIRED_MARK",
     "ImportInvalid",
     "Mapped",
     "Prepared",
@@ -231,4 +238,5 @@ __all__ = [
     "map_columns",
     "prepare_rows",
     "read_sheet",
+    "row_problems",
 ]

@@ -32,7 +32,7 @@ CHUNK = 500
 ID_TEXT = "#"
 
 
-def _id_of(text: str) -> int | None:
+def id_of(text: str) -> int | None:
     digits = text.removeprefix(ID_TEXT).strip()
     return int(digits) if digits.isdigit() and int(digits) > 0 else None
 
@@ -130,7 +130,7 @@ class Lookups:
             return found[0]
         if found:
             raise FieldInvalid(f"{len(found)} departments are named {text!r}")
-        identifier = _id_of(text)
+        identifier = id_of(text)
         if identifier is not None:
             return identifier
         raise FieldInvalid(f"there is no department named {text!r}")
@@ -164,7 +164,7 @@ class Lookups:
             raise FieldInvalid(
                 f"{len(found)} {target} records are titled {text!r}: write the id instead"
             )
-        identifier = _id_of(text)
+        identifier = id_of(text)
         if identifier is not None:
             return identifier
         raise FieldInvalid(f"there is no {target} titled {text!r}")

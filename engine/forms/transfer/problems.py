@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import DomainError
+from engine.i18n import Message
 
 #: At most this many problems are listed in one answer; ``total_errors`` counts them all.
 MAX_ERRORS = 200
@@ -22,7 +23,14 @@ class Problem:
     column: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """``label`` says where the problem is for a reader: "第3行「线索来源」"."""
         answer: dict[str, Any] = {"field": self.field, "message": self.message}
+        if self.field.startswith("columns.") and self.column is not None:
+            answer["label"] = {"en": self.column}
+        elif self.row is not None and self.column is not None:
+            answer["label"] = Message("label.import_cell", row=self.row, column=self.column)
+        elif self.row is not None:
+            answer["label"] = Message("label.import_row", row=self.row)
         if self.row is not None:
             answer["row"] = self.row
         if self.column is not None:
@@ -40,8 +48,10 @@ class ImportInvalid(DomainError):
         problems = list(problems)
         self.total = len(problems)
         self.problems = problems[:MAX_ERRORS]
-        listed = "" if self.total <= MAX_ERRORS else f"; the first {MAX_ERRORS} are listed"
-        super().__init__(f"the file cannot be imported: {self.total} problem(s){listed}")
+        if self.total <= MAX_ERRORS:
+            super().__init__(Message("import.invalid", total=self.total))
+        else:
+            super().__init__(Message("import.invalid_listed", total=self.total, listed=MAX_ERRORS))
 
     def problem_errors(self) -> list[dict[str, Any]]:
         return [p.to_json() for p in self.problems]

@@ -100,8 +100,17 @@ def _by_hidden_fields(run: RuleRun, people: list[int]) -> dict[frozenset[str], l
         if user is None:
             continue
         try:
-            access = load_entity_access(run.ctx.conn, user, run.ctx.app, run.entity.key)
+            access = load_entity_access(
+                run.ctx.conn,
+                user,
+                run.ctx.app,
+                run.entity.key,
+                field_masks=run.ctx.hooks.field_masks,
+            )
             hidden = access.hidden if access.allows("read") else every
+            if access.masks and run.record_id is not None:
+                # A pool's hidden fields while the record is in the pool.
+                hidden |= access.masks.masked_now(run.ctx.conn, run.entity.table, run.record_id)
         except AccessDenied:
             hidden = every
         groups.setdefault(hidden, []).append(person)

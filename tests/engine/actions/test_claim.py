@@ -74,7 +74,7 @@ def test_nobody_owns_more_open_leads_than_the_pool_allows(sales: Sales) -> None:
     with pytest.raises(ActionUnavailable) as caught:
         sales.run("rep_a", third, "claim")
     assert str(caught.value) == (
-        "you own 2 open lead records already; the pool 'lead_pool' allows 2 per person"
+        "you own 2 open lead records already; the pool Lead pool allows 2 per person"
     )
     sales.run("manager", second, "mark_invalid")  # no longer open: a place is free
     assert sales.run("rep_a", third, "claim")["record"]["owner"] == sales.ids["rep_a"]

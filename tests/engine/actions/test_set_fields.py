@@ -53,7 +53,7 @@ def test_set_fields_checks() -> None:
 
 def test_a_manager_marks_a_lead_invalid_once(sales: Sales) -> None:
     lead = sales.lead(owner=sales.ids["rep_a"])
-    with pytest.raises(AccessDenied, match="may not run 'mark_invalid'"):
+    with pytest.raises(AccessDenied, match="may not run Mark invalid"):
         sales.run("rep_a", lead, "mark_invalid")  # the action's roles
     assert sales.run("manager", lead, "mark_invalid")["record"]["status"] == "invalid"
     with pytest.raises(ActionUnavailable, match="not available"):

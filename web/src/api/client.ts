@@ -115,8 +115,10 @@ export async function request<T>(
   body?: unknown,
   query?: Query,
   signal?: AbortSignal,
+  extraHeaders?: Record<string, string>,
 ): Promise<T> {
   const headers: Record<string, string> = {
+    ...extraHeaders,
     Accept: "application/json",
     "Accept-Language": currentLang(),
     ...authHeaders(),
@@ -140,6 +142,16 @@ export async function request<T>(
   return (await res.json()) as T;
 }
 
+/**
+ * A fresh `Idempotency-Key` for one submission: the server replays its first
+ * answer to a retry with the same key instead of writing twice.
+ */
+export function newIdempotencyKey(): string {
+  // getRandomValues, not randomUUID: the latter needs a secure context (HTTPS).
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 const recordsPath = (app: string, entity: string) =>
   `/api/apps/${encodeURIComponent(app)}/${encodeURIComponent(entity)}`;
 
@@ -156,8 +168,9 @@ export const api = {
     request<Page<RecordData>>("GET", recordsPath(app, entity), undefined, query),
   getRecord: (app: string, entity: string, id: number) =>
     request<RecordData>("GET", `${recordsPath(app, entity)}/${id}`),
-  createRecord: (app: string, entity: string, values: Record<string, unknown>) =>
-    request<RecordData>("POST", recordsPath(app, entity), values),
+  /** One submission, one key: pass the same `key` to retry it safely. */
+  createRecord: (app: string, entity: string, values: Record<string, unknown>, key = newIdempotencyKey()) =>
+    request<RecordData>("POST", recordsPath(app, entity), values, undefined, undefined, { "Idempotency-Key": key }),
   /** `values` carry the `version` the edit started from, so a stale edit answers 409. */
   updateRecord: (app: string, entity: string, id: number, values: Record<string, unknown>) =>
     request<RecordData>("PATCH", `${recordsPath(app, entity)}/${id}`, values),
@@ -166,7 +179,14 @@ export const api = {
   recordActions: (app: string, entity: string, id: number) =>
     request<{ items: RecordAction[] }>("GET", `${recordsPath(app, entity)}/${id}/actions`),
   runAction: (app: string, entity: string, id: number, action: string, body: Record<string, unknown>) =>
-    request<ActionResult>("POST", `${recordsPath(app, entity)}/${id}/actions/${encodeURIComponent(action)}`, body),
+    request<ActionResult>(
+      "POST",
+      `${recordsPath(app, entity)}/${id}/actions/${encodeURIComponent(action)}`,
+      body,
+      undefined,
+      undefined,
+      { "Idempotency-Key": newIdempotencyKey() },
+    ),
   /** The live state of a form for `values`; `record` when it edits that record. */
   preview: (app: string, entity: string, values: Record<string, unknown>, record?: number, signal?: AbortSignal) =>
     request<FormPreview>("POST", `${recordsPath(app, entity)}/preview`, values, { record }, signal),
@@ -210,10 +230,22 @@ export async function downloadFile(fileId: string | number, name: string): Promi
 }
 
 /** The answer of an import: what it created, or (dry run) how many rows would be. */
+/** What one row of an import did (or, in a dry run, would do). */
+export interface ImportRowResult {
+  row: number;
+  status: "created" | "updated" | "unchanged" | "failed";
+  id?: number;
+  changed?: string[];
+}
+
 export interface ImportAnswer {
   created?: number;
   ids?: number[];
   valid?: number;
+  updated?: number;
+  unchanged?: number;
+  failed?: number;
+  rows?: ImportRowResult[];
 }
 
 /** The file name a Content-Disposition header gives, preferring RFC 5987 `filename*`. */
@@ -226,7 +258,9 @@ function dispositionName(header: string | null, fallback: string): string {
 
 /** Download an export with the bearer token (a plain link cannot send it), saved under the server's name. */
 export async function exportRecords(app: string, entity: string, query: Query): Promise<string> {
-  const res = await fetch(withQuery(`${recordsPath(app, entity)}/export`, query), { headers: authHeaders() });
+  const res = await fetch(withQuery(`${recordsPath(app, entity)}/export`, query), {
+    headers: { "Accept-Language": currentLang(), ...authHeaders() },
+  });
   if (!res.ok) throw new ApiError(res.status, await readProblem(res));
   const name = dispositionName(res.headers.get("Content-Disposition"), `${entity}.${query.format ?? "xlsx"}`);
   const href = URL.createObjectURL(await res.blob());
@@ -238,11 +272,34 @@ export async function exportRecords(app: string, entity: string, query: Query): 
   return name;
 }
 
+/** Download the entity's import template (field labels, required marks, dropdowns, an example row). */
+export async function downloadImportTemplate(app: string, entity: string, lang: string): Promise<string> {
+  const res = await fetch(withQuery(`${recordsPath(app, entity)}/import-template`, { format: "xlsx", lang }), {
+    headers: { "Accept-Language": currentLang(), ...authHeaders() },
+  });
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  const name = dispositionName(res.headers.get("Content-Disposition"), `${entity}-template.xlsx`);
+  const href = URL.createObjectURL(await res.blob());
+  const link = document.createElement("a");
+  link.href = href;
+  link.download = name;
+  link.click();
+  window.setTimeout(() => URL.revokeObjectURL(href), OBJECT_URL_LIFETIME_MS);
+  return name;
+}
+
 /** Upload a spreadsheet; `dryRun` only checks it. Problems come back as ApiError (422). */
-export async function importRecords(app: string, entity: string, file: File, dryRun: boolean): Promise<ImportAnswer> {
+export async function importRecords(
+  app: string,
+  entity: string,
+  file: File,
+  dryRun: boolean,
+  options: Query = {},
+): Promise<ImportAnswer> {
   const body = new FormData();
   body.append("file", file);
-  const res = await fetch(withQuery(`${recordsPath(app, entity)}/import`, { dry_run: dryRun ? "true" : undefined }), {
+  const query = { ...options, dry_run: dryRun ? "true" : undefined };
+  const res = await fetch(withQuery(`${recordsPath(app, entity)}/import`, query), {
     method: "POST",
     headers: { Accept: "application/json", "Accept-Language": currentLang(), ...authHeaders() },
     body,

@@ -54,6 +54,14 @@ export interface FieldDef {
   fields?: FieldDef[];
   /** Type whose display format a formula's result uses, e.g. "currency". */
   result_type?: string;
+  /** A roll-up: the related entity, the link on it pointing here, the aggregation and the field aggregated. */
+  source?: string;
+  via?: string;
+  agg?: string;
+  /** Linkage of a link: fields here filled from the chosen record (`{field here: its field}`). */
+  fill?: Record<string, string>;
+  /** Linkage of a link: only records whose field equals a field here (`{its field: field here}`). */
+  filter_by?: Record<string, string>;
 }
 
 export interface EntityDef {
@@ -251,6 +259,8 @@ export interface FormPreview {
   values: Record<string, unknown>;
   /** Why a value sent does not coerce: what a save would answer. */
   errors: Record<string, string>;
+  /** A new record's defaults (literal and expression) of the fields not sent, in wire format. */
+  defaults?: Record<string, unknown>;
 }
 
 /** One field the user fills in when running an action: a field of `entity`. */

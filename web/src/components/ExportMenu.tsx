@@ -11,16 +11,22 @@ export interface ExportScope {
   q?: string;
 }
 
-/** Export the entity's records as Excel or CSV: the current view, sort and search, in the UI language. */
+type Columns = "view" | "importable";
+
+/**
+ * Export the entity's records as Excel or CSV: the current view, sort and
+ * search, in the UI language; either the view's columns or every importable
+ * field (with the ID and version), a file to edit and import back as an upsert.
+ */
 export function ExportMenu({ app, entity, scope }: { app: string; entity: string; scope: ExportScope }) {
   const { t, lang } = useI18n();
   const { message } = AntApp.useApp();
   const [busy, setBusy] = useState(false);
 
-  const run = async (format: "xlsx" | "csv") => {
+  const run = async (format: "xlsx" | "csv", columns: Columns) => {
     setBusy(true);
     try {
-      await exportRecords(app, entity, { format, lang, view: scope.view, sort: scope.sort, q: scope.q });
+      await exportRecords(app, entity, { format, lang, columns, view: scope.view, sort: scope.sort, q: scope.q });
     } catch (failure) {
       const detail = failure instanceof ApiError ? failure.message : String(failure);
       message.error(`${t("exportFailed")}: ${detail}`);
@@ -34,10 +40,32 @@ export function ExportMenu({ app, entity, scope }: { app: string; entity: string
       trigger={["click"]}
       menu={{
         items: [
-          { key: "xlsx", label: <span data-testid="export-xlsx">{t("exportExcel")}</span> },
-          { key: "csv", label: <span data-testid="export-csv">{t("exportCsv")}</span> },
+          {
+            type: "group",
+            key: "view",
+            label: t("exportViewColumns"),
+            children: [
+              { key: "xlsx", label: <span data-testid="export-xlsx">{t("exportExcel")}</span> },
+              { key: "csv", label: <span data-testid="export-csv">{t("exportCsv")}</span> },
+            ],
+          },
+          {
+            type: "group",
+            key: "importable",
+            label: t("exportImportable"),
+            children: [
+              {
+                key: "importable:xlsx",
+                label: <span data-testid="export-importable-xlsx">{t("exportExcel")}</span>,
+              },
+              { key: "importable:csv", label: <span data-testid="export-importable-csv">{t("exportCsv")}</span> },
+            ],
+          },
         ],
-        onClick: ({ key }) => void run(key === "csv" ? "csv" : "xlsx"),
+        onClick: ({ key }) => {
+          const [columns, format] = key.includes(":") ? key.split(":") : ["view", key];
+          void run(format === "csv" ? "csv" : "xlsx", columns === "importable" ? "importable" : "view");
+        },
       }}
     >
       <Button icon={<DownloadOutlined />} loading={busy} data-testid="export-records">

@@ -176,9 +176,12 @@ export function KanbanBoard({ app, entity, view, q }: BoardProps) {
 
   const optionLabel = (value: string) =>
     label(options.find((option) => option.value === value)?.label, value);
-  // The record page comes back here when done (`back`), and starts from the refused move (`preset`).
+  // A card opens the record's page; a refused move opens its form, started from the move (`preset`),
+  // which comes back here when done (`back`).
   const openRecord = (record: RecordData, preset?: Record<string, unknown>) =>
-    navigate(String(record.id), { state: { back: `${location.pathname}${location.search}`, preset } });
+    navigate(preset ? `${record.id}/edit` : String(record.id), {
+      state: { back: `${location.pathname}${location.search}`, preset },
+    });
 
   const refused = (failure: unknown, record: RecordData, to: string) => {
     if (!(failure instanceof ApiError)) {

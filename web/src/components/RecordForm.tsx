@@ -1,8 +1,17 @@
 import { Alert, App as AntApp, Button, Card, Col, Flex, Form, Row, Space, Typography } from "antd";
 import type { FormInstance, Rule } from "antd/es/form";
-import { useCallback, useEffect, useMemo, useRef, useState, type FocusEvent, type ReactNode } from "react";
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type FocusEvent,
+  type KeyboardEvent,
+  type ReactNode,
+} from "react";
 import { api, ApiError } from "../api/client";
-import type { EntityDef, FieldDef, FieldLevel, RecordData } from "../api/types";
+import type { DisplayTitle, EntityDef, FieldDef, FieldLevel, RecordData } from "../api/types";
 import { formSections, literalDefaults, type Section } from "../definition";
 import { FieldEnvironmentContext, type FieldEnvironment } from "../fields/context";
 import { FieldInput } from "../fields/FieldInput";
@@ -135,6 +144,8 @@ interface RecordFormProps {
   onConflict?: () => void;
   /** Values the edit starts from instead of the stored ones (a kanban move that needs more input). */
   preset?: Values;
+  /** Titles of preset references (a new record pre-linked from a record page), shown until the save. */
+  presetTitles?: Record<string, DisplayTitle>;
   /** Shown between the title and the fields: the record's actions. */
   extra?: ReactNode;
 }
@@ -206,13 +217,25 @@ function useLiveErrors(form: FormInstance<Values>, fields: FieldDef[], live: Liv
 }
 
 /** Creates or edits one record, laid out by the entity's form definition, its rules applied live. */
-export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict, preset, extra }: RecordFormProps) {
+export function RecordForm({
+  app,
+  entity,
+  record,
+  onSaved,
+  onCancel,
+  onConflict,
+  preset,
+  presetTitles,
+  extra,
+}: RecordFormProps) {
   const definition = useAppDefinition();
   const access = useEntityAccess(entity.key);
   const { t, label } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<Values>();
   const [saving, setSaving] = useState(false);
+  // Set at once, not at the next render: a second submit in the same tick must see it.
+  const inFlight = useRef(false);
   const [problem, setProblem] = useState<ProblemBox | null>(null);
 
   const levelOf = useCallback((field: FieldDef): FieldLevel => access.fields[field.key] ?? "write", [access]);
@@ -228,9 +251,17 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict,
     [definition, entity, levelOf],
   );
   const fields = useMemo(() => sections.flatMap((section) => section.fields), [sections]);
+  // Linkage at the form's level: a link reads the fields it is filtered by and fills others.
+  const fillRef = useRef<(values: Values) => void>(() => undefined);
   const environment = useMemo<FieldEnvironment>(
-    () => ({ app, definition, display: record?._display ?? {} }),
-    [app, definition, record],
+    () => ({
+      app,
+      definition,
+      display: record?._display ?? presetTitles ?? {},
+      siblings: () => form.getFieldsValue(true) as Values,
+      setSiblings: (values) => fillRef.current(values),
+    }),
+    [app, definition, record, presetTitles, form],
   );
   const initialValues = useMemo(() => {
     const start = record
@@ -266,6 +297,8 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict,
   };
 
   const save = async () => {
+    if (inFlight.current) return; // one request at a time: no double post
+    inFlight.current = true;
     setSaving(true);
     setProblem(null);
     try {
@@ -274,6 +307,7 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict,
       message.success(t("saved"));
       onSaved();
     } catch (failure) {
+      inFlight.current = false;
       setSaving(false);
       if (failure instanceof ApiError && failure.status === 422) {
         showProblem(failure);
@@ -296,6 +330,36 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict,
     // A server error no longer applies once its field is edited.
     form.setFields(keys.map((name) => ({ name, errors: [] })));
   };
+  fillRef.current = (values: Values) => {
+    // Only fields the user may write here take a filled value (as a preset).
+    const writable = Object.fromEntries(
+      Object.entries(values).filter(([key]) => fields.some((field) => field.key === key && sends(field))),
+    );
+    if (!Object.keys(writable).length) return;
+    form.setFieldsValue(writable);
+    onValuesChange(writable);
+  };
+
+  // A new record's defaults, expressions included (`=TODAY()`, `=CURRENT_USER()`), come
+  // from the server's first answer; a field the user has filled meanwhile keeps its value.
+  const defaultsApplied = useRef(false);
+  useEffect(() => {
+    const defaults = live.preview?.defaults;
+    if (record || defaultsApplied.current || !defaults) return;
+    defaultsApplied.current = true;
+    const current = form.getFieldsValue(true) as Values;
+    const blank = Object.fromEntries(
+      Object.entries(defaults).filter(
+        ([key]) => current[key] === undefined && fields.some((field) => field.key === key && isEditable(field)),
+      ),
+    );
+    if (Object.keys(blank).length) form.setFieldsValue(blank);
+  }, [live.preview, record, form, fields]);
+
+  /** Enter inside a field never submits the form (a date typed and confirmed, a search picked). */
+  const keepEnter = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key === "Enter" && event.target instanceof HTMLInputElement) event.preventDefault();
+  };
 
   return (
     <FieldEnvironmentContext.Provider value={environment}>
@@ -317,7 +381,14 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict,
             <Space>
               <Button onClick={onCancel}>{canSave ? t("cancel") : t("back")}</Button>
               {canSave && (
-                <Button type="primary" htmlType="submit" loading={saving} data-testid="save-record" onClick={onLeaveAll}>
+                <Button
+                  type="primary"
+                  htmlType="submit"
+                  loading={saving}
+                  disabled={saving}
+                  data-testid="save-record"
+                  onClick={onLeaveAll}
+                >
                   {t("save")}
                 </Button>
               )}
@@ -340,9 +411,11 @@ export function RecordForm({ app, entity, record, onSaved, onCancel, onConflict,
               }
             />
           )}
-          {sections.map((section, index) => (
-            <SectionCard key={index} section={section} stateOf={stateOf} locked={locked} tools={tools} />
-          ))}
+          <div onKeyDown={keepEnter}>
+            {sections.map((section, index) => (
+              <SectionCard key={index} section={section} stateOf={stateOf} locked={locked} tools={tools} />
+            ))}
+          </div>
         </Form>
       </FormPreviewContext.Provider>
     </FieldEnvironmentContext.Provider>

@@ -6,6 +6,12 @@ export interface FieldEnvironment {
   app: string;
   definition: AppDefinition;
   display: Record<string, DisplayTitle>;
+  /**
+   * The values beside an input (the form's, or its sub-table row's), for linkage:
+   * a link reads the fields it is filtered by and writes the fields it fills.
+   */
+  siblings?: () => Record<string, unknown>;
+  setSiblings?: (values: Record<string, unknown>) => void;
 }
 
 export const FieldEnvironmentContext = createContext<FieldEnvironment | null>(null);

@@ -1,7 +1,7 @@
 import { Select, Tag } from "antd";
 import { useEffect, useRef, useState } from "react";
-import { api } from "../api/client";
-import type { RecordData } from "../api/types";
+import { api, type Query } from "../api/client";
+import type { FieldDef, RecordData } from "../api/types";
 import { titleField } from "../definition";
 import { useFieldEnvironment } from "./context";
 import type { FieldInputProps, FieldRenderer } from "./types";
@@ -19,9 +19,26 @@ function recordTitle(record: RecordData, field: string | undefined): string {
   return (field && asString(record[field])) || `#${record.id}`;
 }
 
+/**
+ * Linkage: the list query that keeps only records matching the form (`filter_by`),
+ * from the values beside the input now. A blank field here filters nothing, as on the server.
+ */
+function linkageFilter(field: FieldDef, siblings: Record<string, unknown>): Query {
+  const query: Query = {};
+  for (const [theirs, here] of Object.entries(field.filter_by ?? {})) {
+    const value = siblings[here];
+    if (typeof value === "number" || (typeof value === "string" && value !== "")) query[theirs] = value;
+  }
+  return query;
+}
+
 /** Remote search over the target entity; the latest answer wins, earlier ones are dropped. */
-function useTargetSearch(target: string) {
-  const { app, definition } = useFieldEnvironment();
+function useTargetSearch(field: FieldDef) {
+  const target = field.target ?? "";
+  const environment = useFieldEnvironment();
+  const { app, definition } = environment;
+  const envRef = useRef(environment);
+  envRef.current = environment;
   const [options, setOptions] = useState<Option[]>([]);
   const [loading, setLoading] = useState(false);
   const latest = useRef(0);
@@ -35,7 +52,11 @@ function useTargetSearch(target: string) {
     setLoading(true);
     timer.current = window.setTimeout(() => {
       api
-        .listRecords(app, target, { q: text, page_size: PAGE_SIZE })
+        .listRecords(app, target, {
+          ...linkageFilter(field, envRef.current.siblings?.() ?? {}),
+          q: text,
+          page_size: PAGE_SIZE,
+        })
         .then((page) => {
           if (ticket !== latest.current) return;
           const field = titleField(definition, target);
@@ -70,9 +91,36 @@ function withCurrent(options: Option[], current: Option[]): Option[] {
   return [...current.filter((option) => !listed.has(option.value)), ...options];
 }
 
+/**
+ * Linkage: after a pick, the fields the link fills (`fill`) take the chosen
+ * record's values; the latest pick wins. Values come as the API reads them,
+ * the wire format the form holds; the server fills the same on save.
+ */
+function useFill(field: FieldDef) {
+  const environment = useFieldEnvironment();
+  const envRef = useRef(environment);
+  envRef.current = environment;
+  const latest = useRef(0);
+  return (recordId: number | null) => {
+    const fill = Object.entries(field.fill ?? {});
+    const ticket = ++latest.current;
+    if (!fill.length || recordId === null || !field.target) return;
+    const { app } = envRef.current;
+    api
+      .getRecord(app, field.target, recordId)
+      .then((chosen) => {
+        if (ticket !== latest.current) return;
+        envRef.current.setSiblings?.(Object.fromEntries(fill.map(([here, theirs]) => [here, chosen[theirs] ?? null])));
+      })
+      // Not readable (or gone): nothing is filled, the save fills what the server may.
+      .catch(() => undefined);
+  };
+}
+
 function LinkInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   const { display } = useFieldEnvironment();
-  const { options, loading, search } = useTargetSearch(field.target ?? "");
+  const { options, loading, search } = useTargetSearch(field);
+  const fill = useFill(field);
   const current = asNumber(value);
   const title = singleTitle(display[field.key]);
   const { remember, currentOptions } = useChosenLabels(title ? [title] : [], current === null ? [] : [current]);
@@ -91,6 +139,7 @@ function LinkInput({ field, value, onChange, disabled, id, ...aria }: FieldInput
       onChange={(next, option) => {
         if (option && !Array.isArray(option)) remember([option]);
         onChange?.(next ?? null);
+        fill(next ?? null);
       }}
     />
   );
@@ -98,7 +147,7 @@ function LinkInput({ field, value, onChange, disabled, id, ...aria }: FieldInput
 
 function LinksInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   const { display } = useFieldEnvironment();
-  const { options, loading, search } = useTargetSearch(field.target ?? "");
+  const { options, loading, search } = useTargetSearch(field);
   const ids = asIds(value);
   const { remember, currentOptions } = useChosenLabels(titleList(display[field.key]), ids);
 

@@ -1,18 +1,15 @@
 import { InputNumber } from "antd";
-import type { FieldDef } from "../api/types";
+import {
+  currencyPrecision,
+  currencyPrefix,
+  formatCurrency,
+  formatNumber,
+  formatPercent,
+  percentPrecision,
+  toPercent,
+} from "../format";
 import type { FieldInputProps, FieldRenderer } from "./types";
-import { asNumber, formatNumber } from "./values";
-
-const CURRENCY_SYMBOLS: Record<string, string> = { CNY: "¥", JPY: "¥", USD: "$", EUR: "€", GBP: "£", HKD: "HK$" };
-
-function currencyPrefix(field: FieldDef): string {
-  const code = field.currency ?? "CNY";
-  return CURRENCY_SYMBOLS[code] ?? code;
-}
-
-function currencyPrecision(field: FieldDef): number {
-  return field.precision ?? 2;
-}
+import { asNumber } from "./values";
 
 function NumberInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   return (
@@ -47,16 +44,6 @@ function CurrencyInput({ field, value, onChange, disabled, id, ...aria }: FieldI
   );
 }
 
-/** Digits a percent keeps when shown as 15 rather than 0.15. */
-function percentPrecision(field: FieldDef): number {
-  return field.precision ?? 2;
-}
-
-/** 0.15 → 15, without binary noise such as 28.999999999999996. */
-function toPercent(fraction: number, field: FieldDef): number {
-  return Number((fraction * 100).toFixed(percentPrecision(field)));
-}
-
 function PercentInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   const fraction = asNumber(value);
   return (
@@ -86,7 +73,7 @@ export const currency: FieldRenderer = {
   Input: CurrencyInput,
   display: (value, field) => {
     const n = asNumber(value);
-    return n === null ? "" : `${currencyPrefix(field)}${formatNumber(n, currencyPrecision(field))}`;
+    return n === null ? "" : formatCurrency(n, field);
   },
 };
 
@@ -94,6 +81,6 @@ export const percent: FieldRenderer = {
   Input: PercentInput,
   display: (value, field) => {
     const n = asNumber(value);
-    return n === null ? "" : `${formatNumber(toPercent(n, field))}%`;
+    return n === null ? "" : formatPercent(n, field);
   },
 };

@@ -7,6 +7,7 @@
 import type { ReactNode } from "react";
 import type { FieldDef } from "../api/types";
 import { isReadOnly, lookupTarget } from "../definition";
+import { behavesAs } from "../format";
 import { address } from "./address";
 import { attachment, image } from "./attachment";
 import { boolean } from "./boolean";
@@ -64,11 +65,15 @@ const RENDERERS: Record<string, FieldRenderer> = {
   signature,
 };
 
-/** A formula's value is shown in the format of its result type, when the definition names one. */
+/**
+ * A formula's or roll-up's value is shown in the format of the type it behaves as
+ * (`behavesAs`: a formula's result type, a sum of amounts as an amount, a count as a whole number).
+ */
 const formula: FieldRenderer = {
   display: (value, field, ctx) => {
-    const resultRenderer = field.result_type ? RENDERERS[field.result_type] : undefined;
-    if (resultRenderer) return resultRenderer.display(value, { ...field, type: field.result_type ?? field.type }, ctx);
+    const shownAs = behavesAs(field, ctx.definition);
+    const resultRenderer = shownAs.type !== field.type ? RENDERERS[shownAs.type] : undefined;
+    if (resultRenderer) return resultRenderer.display(value, shownAs, ctx);
     return typeof value === "number" ? formatNumber(value) : displayJson(value);
   },
 };

@@ -41,25 +41,55 @@ function RequiredTitle({ field }: { field: FieldDef }) {
   );
 }
 
+/** Column widths by type (px): wide enough for a product's name or a sum with its currency sign. */
+const COLUMN_WIDTHS: Record<string, number> = {
+  link: 220,
+  links: 240,
+  user: 160,
+  text: 180,
+  textarea: 220,
+  select: 150,
+  number: 110,
+  currency: 150,
+  percent: 110,
+  formula: 140,
+  date: 150,
+  datetime: 200,
+};
+const DEFAULT_COLUMN_WIDTH = 160;
+
+function columnWidth(field: FieldDef): number {
+  return COLUMN_WIDTHS[field.type] ?? DEFAULT_COLUMN_WIDTH;
+}
+
 interface CellProps {
   field: FieldDef;
   row: Row;
   path: string;
   disabled?: boolean;
   onChange: (value: unknown) => void;
+  /** Linkage inside the row: a link cell fills the row's other cells. */
+  setRowValues: (values: Row) => void;
 }
 
 /** One cell; its `visible_when`/`readonly_when` apply per row, as the server evaluated them. */
-function Cell({ field, row, path, disabled, onChange }: CellProps) {
+function Cell({ field, row, path, disabled, onChange, setRowValues }: CellProps) {
   const env = useFieldEnvironment();
   const { label } = useI18n();
   const live = usePathState(path);
   if (!live.visible) return null;
+  // Linkage sees the row's cells only: a line's product fills the line (as on the server).
+  const environment = { ...env, display: asDisplayMap(row._display), siblings: () => row, setSiblings: setRowValues };
   return (
-    <FieldEnvironmentContext.Provider value={{ ...env, display: asDisplayMap(row._display) }}>
+    <FieldEnvironmentContext.Provider value={environment}>
       {/* Cells do not inherit the error state of the whole sub-table field. */}
       <Form.Item noStyle validateStatus="">
-        <div data-testid={`cell-${path}`} aria-label={label(field.label, field.key)} role="group">
+        <div
+          data-testid={`cell-${path}`}
+          aria-label={label(field.label, field.key)}
+          role="group"
+          style={{ minWidth: columnWidth(field) - 16 }}
+        >
           <FieldInput field={field} path={path} value={row[field.key]} disabled={disabled} onChange={onChange} />
         </div>
       </Form.Item>
@@ -72,11 +102,17 @@ function SubtableInput({ field, value, onChange, disabled, id, ...aria }: FieldI
   const rows = asRows(value);
   const { keyOf, carry } = useRowKeys();
 
-  const setCell = (index: number, key: string, cellValue: unknown) =>
-    onChange?.(rows.map((row, i) => (i === index ? carry(row, { ...row, [key]: cellValue }) : row)));
+  // A fill arrives after the pick that asked for it: it merges into the rows as they are then.
+  const latest = useRef({ rows, onChange });
+  latest.current = { rows, onChange };
+  const setRow = (index: number, values: Row) => {
+    const { rows: now, onChange: change } = latest.current;
+    change?.(now.map((row, i) => (i === index ? carry(row, { ...row, ...values }) : row)));
+  };
 
   const columns: ColumnsType<Row> = (field.fields ?? []).map((sub) => ({
     key: sub.key,
+    width: columnWidth(sub),
     title: <RequiredTitle field={sub} />,
     render: (_: unknown, row: Row, index: number) => (
       <Cell
@@ -84,7 +120,8 @@ function SubtableInput({ field, value, onChange, disabled, id, ...aria }: FieldI
         row={row}
         path={`${field.key}[${index}].${sub.key}`}
         disabled={disabled}
-        onChange={(cellValue) => setCell(index, sub.key, cellValue)}
+        onChange={(cellValue) => setRow(index, { [sub.key]: cellValue })}
+        setRowValues={(values) => setRow(index, values)}
       />
     ),
   }));

@@ -31,13 +31,8 @@ export function isEmpty(value: unknown): boolean {
   return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
 }
 
-/** Locale-aware number with a fixed number of decimals when `precision` is set. */
-export function formatNumber(value: number, precision?: number): string {
-  return value.toLocaleString(undefined, {
-    minimumFractionDigits: precision,
-    maximumFractionDigits: precision ?? 10,
-  });
-}
+/** Numbers are formatted in one place (`../format`); re-exported for the inputs that import it here. */
+export { formatNumber } from "../format";
 
 /** The reference titles of a JSON object such as a record's or a row's `_display`. */
 export function asDisplayMap(value: unknown): Record<string, DisplayTitle> {

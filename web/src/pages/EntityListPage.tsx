@@ -1,8 +1,8 @@
-import { PlusOutlined } from "@ant-design/icons";
-import { App as AntApp, Button, Flex, Input, Table, Tabs, Typography } from "antd";
+import { DeleteOutlined, FilterFilled, PlusOutlined } from "@ant-design/icons";
+import { App as AntApp, Button, Flex, Input, Space, Table, Tabs, Typography } from "antd";
 import type { ColumnsType, SorterResult, TablePaginationConfig } from "antd/es/table/interface";
 import { useLocation, useNavigate, useParams } from "react-router-dom";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { api, ApiError } from "../api/client";
 import type { ActionDef, AppDefinition, EntityDef, FieldDef, RecordData, ViewDef } from "../api/types";
 import { ExportMenu } from "../components/ExportMenu";
@@ -15,6 +15,24 @@ import { useAppDefinition, useAppRoles, useEntityAccess } from "../hooks/useAppD
 import { DEFAULT_PAGE_SIZE, useListParams } from "../hooks/useListParams";
 import { useLoader } from "../hooks/useLoader";
 import { useI18n } from "../hooks/useI18n";
+import { listApi, type FilterCatalogue, type SavedView } from "../list/api";
+import { BulkBar } from "../list/BulkBar";
+import { ConditionEditor } from "../list/ConditionEditor";
+import { FilterBuilder } from "../list/FilterBuilder";
+import { emptyGroup, filterKind, fromFilter, isComplete, toFilter, type Condition, type Group } from "../list/filters";
+import { SavedViewsMenu } from "../list/SavedViewsMenu";
+
+/** "Select all matching" stops here: a bulk request takes at most this many records. */
+const MAX_SELECTION = 1000;
+/** The largest page the server answers (docs/filters.md). */
+const MAX_PAGE_SIZE = 500;
+
+/** What the list shows beyond its view: the user's filter, column filters, columns of a saved view. */
+interface Refinement {
+  tree: Group;
+  columnFilters: Record<string, Condition>;
+  columns?: string[];
+}
 
 /** The tab of an entity without a table view: all its records, in the default columns. */
 const PLAIN_LIST = "";
@@ -51,7 +69,63 @@ function poolClaim(definition: AppDefinition, entity: EntityDef, roles: string[]
 }
 
 /** A table of the entity's records: the view's columns and records (the server applies its filter and order). */
-function RecordTable({ app, entity, view, list }: { app: string; entity: EntityDef; view?: ViewDef; list: List }) {
+interface TableProps {
+  app: string;
+  entity: EntityDef;
+  view?: ViewDef;
+  list: List;
+  catalogue?: FilterCatalogue;
+  refinement: Refinement;
+  onRefine: (next: Refinement) => void;
+}
+
+/** The column header's filter: one condition on that column's field, ANDed with the builder's. */
+function ColumnFilter({
+  catalogue,
+  field,
+  current,
+  onApply,
+  close,
+}: {
+  catalogue: FilterCatalogue;
+  field: FieldDef;
+  current?: Condition;
+  onApply: (condition?: Condition) => void;
+  close: () => void;
+}) {
+  const { t } = useI18n();
+  const first = catalogue.kinds[filterKind(catalogue, field) ?? ""]?.[0] ?? "eq";
+  const [draft, setDraft] = useState<Condition>(current ?? { field: field.key, op: first, value: "" });
+  return (
+    <Space direction="vertical" style={{ padding: 8 }} onKeyDown={(event) => event.stopPropagation()}>
+      <ConditionEditor catalogue={catalogue} fields={[field]} condition={draft} onChange={setDraft} fixedField testId={`column-filter-${field.key}`} />
+      <Space>
+        <Button
+          size="small"
+          type="primary"
+          data-testid={`column-filter-${field.key}-apply`}
+          onClick={() => {
+            onApply(isComplete(draft) ? draft : undefined);
+            close();
+          }}
+        >
+          {t("applyFilter")}
+        </Button>
+        <Button
+          size="small"
+          onClick={() => {
+            onApply(undefined);
+            close();
+          }}
+        >
+          {t("clearFilter")}
+        </Button>
+      </Space>
+    </Space>
+  );
+}
+
+function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine }: TableProps) {
   const definition = useAppDefinition();
   const access = useEntityAccess(entity.key);
   const { t, label } = useI18n();
@@ -60,30 +134,78 @@ function RecordTable({ app, entity, view, list }: { app: string; entity: EntityD
   const { roles, admin } = useAppRoles();
   const { message } = AntApp.useApp();
   const [claiming, setClaiming] = useState<number>();
+  const [selected, setSelected] = useState<number[]>([]);
+  const [selecting, setSelecting] = useState(false);
+  const kindOf = (key: string) => {
+    const field = entity.fields.find((candidate) => candidate.key === key);
+    return catalogue && field ? filterKind(catalogue, field) : undefined;
+  };
+  const filterJson = toFilter(refinement.tree, refinement.columnFilters, kindOf);
+  const filter = filterJson === undefined ? undefined : JSON.stringify(filterJson);
+  const query = { view: view?.key, sort: list.sort, q: list.q, filter };
   const { data, error, loading, reload } = useLoader(
-    () =>
-      api.listRecords(app, entity.key, {
-        view: view?.key,
-        page: list.page,
-        page_size: list.pageSize,
-        sort: list.sort,
-        q: list.q,
-      }),
-    [app, entity.key, view?.key, list.page, list.pageSize, list.sort, list.q],
+    () => api.listRecords(app, entity.key, { ...query, page: list.page, page_size: list.pageSize }),
+    [app, entity.key, view?.key, list.page, list.pageSize, list.sort, list.q, filter],
   );
+
+  /** Every record matching the list (up to MAX_SELECTION), for a bulk change of all of them. */
+  const selectAllMatching = async () => {
+    setSelecting(true);
+    try {
+      const ids: number[] = [];
+      for (let page = 1; ids.length < MAX_SELECTION; page += 1) {
+        const answer = await api.listRecords(app, entity.key, { ...query, page, page_size: MAX_PAGE_SIZE, count: "false" });
+        ids.push(...answer.items.map((record) => record.id));
+        if (answer.items.length < MAX_PAGE_SIZE) break;
+      }
+      setSelected(ids.slice(0, MAX_SELECTION));
+    } finally {
+      setSelecting(false);
+    }
+  };
 
   // Without a sort of the user's the view's first key orders the rows: the header says so.
   const shownSort = list.sort ?? view?.sort?.[0];
-  const visibleColumns = listColumns(entity, view).filter((field) => access.fields[field.key] !== "hidden");
-  const columns: ColumnsType<RecordData> = visibleColumns.map((field) => ({
-    key: field.key,
-    dataIndex: field.key,
-    title: label(field.label, field.key),
-    sorter: isSortable(field),
-    sortOrder: sortOrderOf(field, shownSort),
-    render: (value: unknown, record: RecordData) =>
-      cellValue(field, value, { t, label, definition, title: record._display?.[field.key] }),
-  }));
+  const chosen = refinement.columns?.length
+    ? refinement.columns.flatMap((key) => entity.fields.filter((field) => field.key === key))
+    : listColumns(entity, view);
+  const visibleColumns = chosen.filter((field) => access.fields[field.key] !== "hidden");
+  const setColumnFilter = (key: string, condition?: Condition) => {
+    const columnFilters = { ...refinement.columnFilters };
+    if (condition) columnFilters[key] = condition;
+    else delete columnFilters[key];
+    onRefine({ ...refinement, columnFilters });
+    list.update({ page: 1 });
+  };
+  const columns: ColumnsType<RecordData> = visibleColumns.map((field) => {
+    const filterable = catalogue && filterKind(catalogue, field) !== undefined;
+    return {
+      key: field.key,
+      dataIndex: field.key,
+      title: label(field.label, field.key),
+      sorter: isSortable(field),
+      sortOrder: sortOrderOf(field, shownSort),
+      render: (value: unknown, record: RecordData) =>
+        cellValue(field, value, { t, label, definition, title: record._display?.[field.key] }),
+      ...(filterable && catalogue
+        ? {
+            filtered: Boolean(refinement.columnFilters[field.key]),
+            filterIcon: (filtered: boolean) => (
+              <FilterFilled data-testid={`column-filter-${field.key}-open`} style={{ color: filtered ? "#1677ff" : undefined }} />
+            ),
+            filterDropdown: ({ close }: { close: () => void }) => (
+              <ColumnFilter
+                catalogue={catalogue}
+                field={field}
+                current={refinement.columnFilters[field.key]}
+                onApply={(condition) => setColumnFilter(field.key, condition)}
+                close={close}
+              />
+            ),
+          }
+        : {}),
+    };
+  });
 
   const claim = poolClaim(definition, entity, roles, admin);
   const runClaim = async (record: RecordData) => {
@@ -142,12 +264,34 @@ function RecordTable({ app, entity, view, list }: { app: string; entity: EntityD
   };
 
   if (error) return <LoadError error={error} />;
+  const total = data?.total ?? 0;
+  const pageIds = (data?.items ?? []).map((record) => record.id);
+  const wholePageSelected = pageIds.length > 0 && pageIds.every((id) => selected.includes(id));
   return (
+    <>
+      {selected.length > 0 && (
+        <Flex gap="small" align="center" wrap className="fw-gap">
+          <BulkBar app={app} entity={entity} selected={selected} onClear={() => setSelected([])} onDone={reload} />
+          {wholePageSelected && total > selected.length && selected.length < MAX_SELECTION && (
+            <Button type="link" loading={selecting} data-testid="select-all-matching" onClick={() => void selectAllMatching()}>
+              {total > MAX_SELECTION
+                ? t("selectionCapped", { n: MAX_SELECTION })
+                : t("selectAllMatching", { n: total })}
+            </Button>
+          )}
+        </Flex>
+      )}
     <Table<RecordData>
       data-testid="record-table"
       rowKey="id"
       size="middle"
       loading={loading}
+      rowSelection={{
+        selectedRowKeys: selected,
+        preserveSelectedRowKeys: true,
+        onChange: (keys) => setSelected(keys.map(Number)),
+        getCheckboxProps: (record) => ({ "data-testid": `row-select-${record.id}` }) as object,
+      }}
       columns={columns}
       dataSource={data?.items ?? []}
       scroll={{ x: "max-content" }}
@@ -164,9 +308,10 @@ function RecordTable({ app, entity, view, list }: { app: string; entity: EntityD
         pageSize: list.pageSize,
         total: data?.total ?? 0,
         showSizeChanger: true,
-        showTotal: (total) => t("total", { n: total }),
+        showTotal: (n) => t("total", { n }),
       }}
     />
+    </>
   );
 }
 
@@ -186,6 +331,28 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
   const view = chosenView(views, list.view);
   // Bumped after an import, so the list below loads again with the new records.
   const [loaded, setLoaded] = useState(0);
+  const catalogue = useLoader(() => listApi.filterCatalogue(), []).data ?? undefined;
+  const [refinement, setRefinement] = useState<Refinement>({ tree: emptyGroup(), columnFilters: {} });
+  const filterFields = useMemo(
+    () =>
+      catalogue
+        ? entity.fields.filter((field) => access.fields[field.key] !== "hidden" && filterKind(catalogue, field) !== undefined)
+        : [],
+    [catalogue, entity.fields, access.fields],
+  );
+  const kindOf = (key: string) => {
+    const field = entity.fields.find((candidate) => candidate.key === key);
+    return catalogue && field ? filterKind(catalogue, field) : undefined;
+  };
+  const pickSaved = (saved: SavedView | undefined) => {
+    if (!saved) {
+      setRefinement({ tree: emptyGroup(), columnFilters: {} });
+      return;
+    }
+    const { filter, sort, columns } = saved.definition;
+    setRefinement({ tree: fromFilter(filter), columnFilters: {}, columns });
+    list.update({ page: 1, sort: sort[0] });
+  };
 
   const tabs = [
     ...(views.length && !views.some((candidate) => candidate.type === "table")
@@ -205,7 +372,30 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
         <Typography.Title level={4} className="fw-flush" data-testid="entity-title">
           {label(entity.label, entity.key)}
         </Typography.Title>
-        <Flex gap="small" className="fw-toolbar">
+        <Flex gap="small" className="fw-toolbar" wrap>
+          {catalogue && view?.type !== "kanban" && (
+            <FilterBuilder
+              catalogue={catalogue}
+              fields={filterFields}
+              value={refinement.tree}
+              onApply={(tree) => {
+                setRefinement({ ...refinement, tree });
+                list.update({ page: 1 });
+              }}
+            />
+          )}
+          {view?.type !== "kanban" && (
+            <SavedViewsMenu
+              app={app}
+              entity={entity.key}
+              onPick={pickSaved}
+              current={() => ({
+                filter: toFilter(refinement.tree, refinement.columnFilters, kindOf) ?? null,
+                sort: list.sort ? [list.sort] : [],
+                columns: refinement.columns ?? [],
+              })}
+            />
+          )}
           <Input.Search
             allowClear
             placeholder={t("search")}
@@ -214,6 +404,11 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
             onSearch={(q) => list.update({ q, page: 1 })}
           />
           <ExportMenu app={app} entity={entity.key} scope={{ view: view?.key, sort: list.sort, q: list.q }} />
+          {access.delete && (
+            <Button icon={<DeleteOutlined />} data-testid="recycle-bin" onClick={() => navigate("deleted")}>
+              {t("recycleBin")}
+            </Button>
+          )}
           {access.create && (
             <ImportDialog
               app={app}
@@ -242,7 +437,16 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
       {view?.type === "kanban" ? (
         <KanbanBoard key={`${view.key}-${loaded}`} app={app} entity={entity} view={view} q={list.q} />
       ) : (
-        <RecordTable key={loaded} app={app} entity={entity} view={view} list={list} />
+        <RecordTable
+          key={loaded}
+          app={app}
+          entity={entity}
+          view={view}
+          list={list}
+          catalogue={catalogue}
+          refinement={refinement}
+          onRefine={setRefinement}
+        />
       )}
     </>
   );

@@ -1,8 +1,8 @@
-import { Alert, Space, Spin } from "antd";
+import { Spin } from "antd";
 import { useState } from "react";
-import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
+import { useLocation, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
-import type { ActionResult, EntityDef, RecordAction } from "../api/types";
+import type { ActionResult, DisplayTitle, EntityDef, RecordAction } from "../api/types";
 import { LoadError, NotFound } from "../components/LoadError";
 import { RecordActions } from "../components/RecordActions";
 import { RecordForm } from "../components/RecordForm";
@@ -10,44 +10,8 @@ import { findEntity } from "../definition";
 import { isRow } from "../fields/values";
 import { useAppDefinition } from "../hooks/useAppDefinition";
 import { useLoader } from "../hooks/useLoader";
-import { useI18n } from "../hooks/useI18n";
-
-const recordPath = (app: string, entity: string, id: number) =>
-  `/apps/${encodeURIComponent(app)}/${encodeURIComponent(entity)}/${id}`;
-
-/** After a conversion: a link to each record it made (or found and reused). */
-function ActionOutcome({ app, result, action }: { app: string; result: ActionResult; action: RecordAction }) {
-  const definition = useAppDefinition();
-  const { t, label } = useI18n();
-  const entityOf = (step: string) => action.steps?.find((candidate) => candidate.key === step)?.entity;
-  const links = (made: Record<string, number> | undefined, text: "createdRecord" | "reusedRecord", prefix: string) =>
-    Object.entries(made ?? {}).flatMap(([step, id]) => {
-      const entity = entityOf(step);
-      if (!entity) return [];
-      const name = label(findEntity(definition, entity)?.label, entity);
-      return [
-        <span key={`${prefix}-${step}`}>
-          {t(text, { entity: name })} —{" "}
-          <Link to={recordPath(app, entity, id)} data-testid={`${prefix}-${step}`}>
-            {t("open")}
-          </Link>
-        </span>,
-      ];
-    });
-  const items = [...links(result.created, "createdRecord", "created"), ...links(result.reused, "reusedRecord", "reused")];
-  if (!items.length) return null;
-  return (
-    <Alert
-      type="success"
-      showIcon
-      closable
-      className="fw-gap"
-      data-testid="action-outcome"
-      title={label(action.label, action.key)}
-      description={<Space orientation="vertical">{items}</Space>}
-    />
-  );
-}
+import { ActionOutcome } from "../record/ActionOutcome";
+import { recordPath } from "../record/paths";
 
 interface EditProps {
   app: string;
@@ -87,24 +51,66 @@ function EditRecord({ app, entity, id, preset, onDone }: EditProps) {
   );
 }
 
-/** `/apps/:app/:entity/new` creates a record, `/apps/:app/:entity/:id` edits one. */
+/**
+ * Values a new record starts with from the query string (`?customer=12`, a
+ * record page's "new" of a related list): fields of the entity only; a
+ * reference's id as a number.
+ */
+function queryPreset(entity: EntityDef, params: URLSearchParams): Record<string, unknown> {
+  const preset: Record<string, unknown> = {};
+  for (const field of entity.fields) {
+    const text = params.get(field.key);
+    if (text === null) continue;
+    preset[field.key] = field.target && /^\d+$/.test(text) ? Number(text) : text;
+  }
+  return preset;
+}
+
+function titlesOf(value: unknown): Record<string, DisplayTitle> | undefined {
+  if (!isRow(value)) return undefined;
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+}
+
+/** `/apps/:app/:entity/new` creates a record, `/apps/:app/:entity/:id/edit` edits one. */
 export function RecordFormPage() {
   const { app = "", entity: entityKey = "", id } = useParams();
   const entity = findEntity(useAppDefinition(), entityKey);
   const navigate = useNavigate();
+  const [params] = useSearchParams();
   const { state } = useLocation() as { state: unknown };
-  const listPath = `/apps/${encodeURIComponent(app)}/${encodeURIComponent(entityKey)}`;
-  // Back to the view the record was opened from (only a page of this entity), else the entity's list.
+  const appPath = `/apps/${encodeURIComponent(app)}/`;
+  const listPath = `${appPath}${encodeURIComponent(entityKey)}`;
+  // Back to the page the form was opened from (only a page of this app), else the entity's list.
   const from = isRow(state) && typeof state.back === "string" ? state.back : "";
-  const backToList = () => navigate(from.startsWith(`${listPath}?`) || from === listPath ? from : listPath);
+  const back = (fallback: string) => () => navigate(from.startsWith(appPath) ? from : fallback);
 
   if (!entity) return <NotFound />;
-  if (id === undefined) return <RecordForm app={app} entity={entity} onSaved={backToList} onCancel={backToList} />;
+  if (id === undefined) {
+    const preset = queryPreset(entity, params);
+    const titles = isRow(state) ? titlesOf(state.titles) : undefined;
+    return (
+      <RecordForm
+        app={app}
+        entity={entity}
+        preset={preset}
+        presetTitles={titles}
+        onSaved={back(listPath)}
+        onCancel={back(listPath)}
+      />
+    );
+  }
   const recordId = Number(id);
   if (!Number.isInteger(recordId)) return <NotFound />;
   const preset = isRow(state) && isRow(state.preset) ? state.preset : undefined;
   // Keyed by record: another record's page starts afresh (no outcome of the previous one's action).
   return (
-    <EditRecord key={`${entity.key}/${recordId}`} app={app} entity={entity} id={recordId} preset={preset} onDone={backToList} />
+    <EditRecord
+      key={`${entity.key}/${recordId}`}
+      app={app}
+      entity={entity}
+      id={recordId}
+      preset={preset}
+      onDone={back(recordPath(app, entity.key, recordId))}
+    />
   );
 }

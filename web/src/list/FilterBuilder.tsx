@@ -1,0 +1,144 @@
+import { DeleteOutlined, FilterOutlined } from "@ant-design/icons";
+import { Badge, Button, Flex, Popover, Segmented } from "antd";
+import { useState } from "react";
+import type { FieldDef } from "../api/types";
+import { useI18n } from "../hooks/useI18n";
+import type { FilterCatalogue } from "./api";
+import { ConditionEditor } from "./ConditionEditor";
+import { emptyGroup, isComplete, isGroup, type Condition, type Group } from "./filters";
+
+function count(group: Group): number {
+  return group.items.reduce((n, item) => n + (isGroup(item) ? count(item) : isComplete(item) ? 1 : 0), 0);
+}
+
+function GroupEditor({
+  catalogue,
+  fields,
+  group,
+  onChange,
+  depth,
+  testId,
+}: {
+  catalogue: FilterCatalogue;
+  fields: FieldDef[];
+  group: Group;
+  onChange: (next: Group) => void;
+  depth: number;
+  testId: string;
+}) {
+  const { t } = useI18n();
+  const setItem = (index: number, item: Condition | Group) =>
+    onChange({ ...group, items: group.items.map((old, i) => (i === index ? item : old)) });
+  const remove = (index: number) => onChange({ ...group, items: group.items.filter((_, i) => i !== index) });
+  return (
+    <Flex vertical gap="small" className={depth ? "fw-filter-group" : undefined} data-testid={testId}>
+      <Segmented
+        size="small"
+        data-testid={`${testId}-match`}
+        value={group.match}
+        options={[
+          { value: "and", label: t("matchAll") },
+          { value: "or", label: t("matchAny") },
+        ]}
+        onChange={(match) => onChange({ ...group, match: match as Group["match"] })}
+      />
+      {group.items.map((item, index) => (
+        <Flex key={index} gap="small" align="start">
+          {isGroup(item) ? (
+            <GroupEditor
+              catalogue={catalogue}
+              fields={fields}
+              group={item}
+              depth={depth + 1}
+              testId={`${testId}-${index}`}
+              onChange={(next) => setItem(index, next)}
+            />
+          ) : (
+            <ConditionEditor
+              catalogue={catalogue}
+              fields={fields}
+              condition={item}
+              testId={`${testId}-${index}`}
+              onChange={(next) => setItem(index, next)}
+            />
+          )}
+          <Button size="small" type="text" icon={<DeleteOutlined />} aria-label={t("removeCondition")} onClick={() => remove(index)} />
+        </Flex>
+      ))}
+      <Flex gap="small">
+        <Button
+          size="small"
+          data-testid={`${testId}-add`}
+          onClick={() => onChange({ ...group, items: [...group.items, { field: "", op: "", value: "" }] })}
+        >
+          {t("addCondition")}
+        </Button>
+        {depth < 2 && (
+          <Button size="small" onClick={() => onChange({ ...group, items: [...group.items, emptyGroup()] })}>
+            {t("addGroup")}
+          </Button>
+        )}
+      </Flex>
+    </Flex>
+  );
+}
+
+/** The filter builder: and/or groups of conditions, applied to the list when asked. */
+export function FilterBuilder({
+  catalogue,
+  fields,
+  value,
+  onApply,
+}: {
+  catalogue: FilterCatalogue;
+  fields: FieldDef[];
+  value: Group;
+  onApply: (next: Group) => void;
+}) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [draft, setDraft] = useState<Group>(value);
+  const active = count(value);
+  return (
+    <Popover
+      open={open}
+      trigger="click"
+      placement="bottomLeft"
+      onOpenChange={(next) => {
+        if (next) setDraft(value);
+        setOpen(next);
+      }}
+      content={
+        <Flex vertical gap="middle" style={{ maxWidth: 640 }}>
+          <GroupEditor catalogue={catalogue} fields={fields} group={draft} onChange={setDraft} depth={0} testId="filter-root" />
+          <Flex gap="small" justify="end">
+            <Button
+              onClick={() => {
+                onApply(emptyGroup());
+                setOpen(false);
+              }}
+            >
+              {t("clearFilter")}
+            </Button>
+            <Button
+              type="primary"
+              data-testid="filter-apply"
+              onClick={() => {
+                onApply(draft);
+                setOpen(false);
+              }}
+            >
+              {t("applyFilter")}
+            </Button>
+          </Flex>
+        </Flex>
+      }
+    >
+      <Badge count={active} size="small">
+        <Button icon={<FilterOutlined />} data-testid="filter-builder">
+          {t("filterBuilder")}
+        </Button>
+      </Badge>
+    </Popover>
+  );
+}
