@@ -52,7 +52,8 @@ def _client(platform: Platform, **limits: float) -> TestClient:
 
 
 def test_a_caller_over_the_limit_gets_429_with_retry_after(platform: Platform, tenant: str) -> None:
-    client = _client(platform, rate_user_per_second=1.0, rate_user_burst=5)
+    # A token every 100 s, so no refill lands between the calls on a busy machine.
+    client = _client(platform, rate_user_per_second=0.01, rate_user_burst=5)
     admin = login(client, tenant, "admin")
     rep = login(client, tenant, "rep")
     statuses = [client.get("/api/me", headers=admin).status_code for _ in range(8)]
@@ -87,7 +88,9 @@ def test_three_hundred_parallel_requests_see_429s(platform: Platform, tenant: st
 
 
 def test_per_ip_limit_covers_anonymous_calls(platform: Platform, tenant: str) -> None:
-    client = _client(platform, rate_ip_per_second=1.0, rate_ip_burst=4)
+    # A token every 100 s: failed log-ins are slow (hashing, throttling), and a
+    # refill between them would let a fifth one through.
+    client = _client(platform, rate_ip_per_second=0.01, rate_ip_burst=4)
     statuses = [
         client.post(
             "/api/auth/login", json={"tenant": tenant, "username": "x", "password": "y"}

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from engine.jobs import UnknownJobKind, Worker, admin, due, enqueue, run_batch, run_until_idle
 from engine.platform import Platform
+from engine.store import Store
 from engine.store.tables import due_tenants, jobs
+from tests.conftest import drop_pg_schemas
 from tests.engine.jobs.kit import create_effects, effects, make_kinds, statuses
 
 HOLDER = "test-holder"
@@ -116,8 +121,25 @@ def test_the_catalogue_knows_which_tenants_have_due_work(platform: Platform, ten
     assert worker.run_once() >= 1 and len(effects(store, tenant)) == 2
 
 
-def test_the_worker_loop_runs_jobs_and_stops_when_told(platform: Platform, tenant: str) -> None:
-    store, kinds = platform.store, make_kinds()
+@pytest.fixture
+def own_store(platform: Platform, tmp_path: Path) -> Iterator[Store]:
+    """A store of the test's own, with one tenant ``solo``: a worker loop visits
+    every tenant of its store and, on SQLite, takes the data directory's
+    dispatcher lock, so it must not share them with the session's other tests."""
+    prefix = f"fwo{secrets.token_hex(3)}_"
+    url = platform.store.url if platform.store.dialect == "postgresql" else ""
+    store = Store(str(url) if url else f"sqlite:///{tmp_path / 'formwork.db'}", tmp_path, prefix)
+    store.migrate_catalog()
+    store.create_tenant("solo", "Solo")
+    yield store
+    store.drop_tenant("solo")
+    store.dispose()
+    if url:
+        drop_pg_schemas(prefix)
+
+
+def test_the_worker_loop_runs_jobs_and_stops_when_told(own_store: Store) -> None:
+    store, kinds, tenant = own_store, make_kinds(), "solo"
     create_effects(store, tenant)
     stop = threading.Event()
     worker = Worker(store, kinds, poll_seconds=0.05)
