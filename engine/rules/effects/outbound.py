@@ -10,6 +10,7 @@ record's display values: ``{{ record.company }}``, ``{{ old.status }}``,
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -50,8 +51,9 @@ class Outgoing(Effect):
     def check(self, cc: CheckContext, path: str) -> Iterator[Issue]:
         yield from _templates(self.config, self.templates, path)
 
+    @abstractmethod
     def recipients(self, run: RuleRun) -> list[str]:
-        raise NotImplementedError  # each channel says whom it sends to
+        """Whom this run's message goes to: addresses, numbers, a URL or a robot."""
 
     def reads(self, run: RuleRun) -> Reads | None:
         """The record's fields the templates read (None: all, as a webhook sends)."""
