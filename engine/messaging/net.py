@@ -309,10 +309,14 @@ def post(
         ):
             received = bytearray()
             truncated = False
-            for chunk in answer.iter_raw():
+            chunks = answer.iter_raw()
+            for chunk in chunks:
                 received.extend(chunk)
                 if len(received) >= max_response_bytes:
-                    truncated = len(received) > max_response_bytes
+                    # A chunk may end right at the cap: then whether the answer
+                    # goes on is what the next chunk says.
+                    more = len(received) > max_response_bytes or bool(next(chunks, b""))
+                    truncated = more
                     del received[max_response_bytes:]
                     break
                 if time.monotonic() > deadline:

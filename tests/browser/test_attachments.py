@@ -42,6 +42,10 @@ def test_an_uploaded_file_is_saved_through_a_signed_url(
     page.get_by_test_id("field-attachments").locator("input[type=file]").set_input_files(source)
     uploaded = page.get_by_test_id("field-attachments").get_by_text(source.name)
     expect(uploaded).to_be_visible()
+    # Listed at once; saved with the record only once its upload is done.
+    expect(
+        page.get_by_test_id("field-attachments").locator(".ant-upload-list-item-uploading")
+    ).to_have_count(0)
     page.get_by_test_id("save-record").click()
     expect(page).to_have_url(re.compile(r"/apps/mini_crm/opportunity(\?.*)?$"))
 

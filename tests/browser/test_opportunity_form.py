@@ -126,6 +126,8 @@ def test_opportunity_form_speaks_chinese(signed_in: Page) -> None:
     page.get_by_test_id("language-switch").get_by_text("中文").click()
     page.get_by_test_id("app-card-mini_crm").click()
     page.get_by_test_id("entity-menu").get_by_text("商机", exact=True).click()
+    # The list of opportunities, not the page before it, offers "new".
+    expect(page).to_have_url(re.compile(r"/apps/mini_crm/opportunity(\?.*)?$"))
     page.get_by_test_id("new-record").click()
     expect(page.get_by_test_id("form-title")).to_have_text("商机 · 新建")
     choose(page, page.get_by_label("阶段", exact=True), "输单")
