@@ -236,6 +236,7 @@ def app_install(
                     conn,
                     runtime,
                     platform.passwords,
+                    hooks=platform.hooks,
                     password=demo_password,
                     seed=seed,
                     scale=scale,

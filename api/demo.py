@@ -113,12 +113,17 @@ def _install(
             # The bundled app changed since this data dir was set up:
             # publish it as a new version, keeping the demo's records.
             save_draft(conn, definition.key, definition)
-            published = publish(conn, definition.key, None)
+            published = publish(conn, definition.key, None, hooks=platform.hooks)
             done.append(f"app {definition.key!r} upgraded to {published.version}")
         if fresh and demo_scale is not None:
             runtime = platform.runtime(conn, DEMO_TENANT, definition.key)
             loaded = load_demo_data(
-                conn, runtime, platform.passwords, password=DEMO_PASSWORD, scale=demo_scale
+                conn,
+                runtime,
+                platform.passwords,
+                hooks=platform.hooks,
+                password=DEMO_PASSWORD,
+                scale=demo_scale,
             )
             records = sum(loaded.counts.values())
             done.append(f"app {definition.key!r}: demo data loaded ({records} records)")

@@ -17,6 +17,7 @@ from api.problems import ApiError
 from engine.accounts.principals import Principal
 from engine.accounts.sessions import TOUCH_INTERVAL, session_user, touch_session
 from engine.accounts.tokens import InvalidToken, api_token_tenant, token_user, touch_token
+from engine.i18n import Message
 from engine.store.store import TENANT_KEY
 
 log = logging.getLogger("formwork.auth")
@@ -59,7 +60,7 @@ def authenticate(platform: Platform, authorization: str | None) -> Principal:
     does not verify.
     """
     if not authorization or not authorization[:7].lower() == "bearer ":
-        raise ApiError(401, "send 'Authorization: Bearer <token>' (log in or create an API token)")
+        raise ApiError(401, Message("account.no_bearer"))
     token = authorization[7:].strip()
     now = datetime.now(UTC)
     tenant = api_token_tenant(token)
@@ -69,11 +70,11 @@ def authenticate(platform: Platform, authorization: str | None) -> Principal:
     if not TENANT_KEY.fullmatch(identity.tenant) or not platform.store.tenant_exists(
         identity.tenant
     ):
-        raise InvalidToken("the token's tenant no longer exists")
+        raise InvalidToken(Message("account.tenant_gone"))
     with platform.store.read(identity.tenant) as conn:
         found = session_user(conn, identity.session_id, identity.user_id, now)
     if found is None:
-        raise InvalidToken("the session has ended (logged out, revoked or expired)")
+        raise InvalidToken(Message("account.session_ended"))
     if found.last_seen_at < now - TOUCH_INTERVAL:
         _bookkeeping(
             platform, identity.tenant, lambda c: touch_session(c, identity.session_id, now)
@@ -82,7 +83,7 @@ def authenticate(platform: Platform, authorization: str | None) -> Principal:
 
 
 def _api_token_principal(platform: Platform, tenant: str, token: str, now: datetime) -> Principal:
-    unknown = InvalidToken("the API token is unknown, expired or revoked")
+    unknown = InvalidToken(Message("account.api_token_unknown"))
     if not TENANT_KEY.fullmatch(tenant) or not platform.store.tenant_exists(tenant):
         raise unknown
     with platform.store.read(tenant) as conn:
@@ -108,7 +109,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 async def require_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.user.is_admin:
-        raise ApiError(403, "only a tenant administrator may do this")
+        raise ApiError(403, Message("account.admin_only"))
     return principal
 
 
@@ -121,5 +122,5 @@ def subject_user_id(principal: Principal, user_id: int | None) -> int:
     if user_id is None or user_id == principal.user.id:
         return principal.user.id
     if not principal.user.is_admin:
-        raise ApiError(403, "only a tenant administrator may see another user's sessions or tokens")
+        raise ApiError(403, Message("account.admin_only_others"))
     return user_id

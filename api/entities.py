@@ -12,6 +12,7 @@ from api.platform import Platform
 from api.problems import ApiError
 from engine.accounts.principals import Principal
 from engine.forms import AppRuntime, EntityAccess, EntityRuntime, load_entity_access
+from engine.i18n import Message
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class OpenEntity:
 def find_entity(runtime: AppRuntime, key: str) -> EntityRuntime:
     entity = runtime.entity(key)
     if entity is None:
-        raise ApiError(404, f"app {runtime.key!r} has no entity {key!r}")
+        raise ApiError(404, Message("request.no_entity", app=runtime.key, entity=key))
     return entity
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -131,6 +133,98 @@ def domain_problem(err: DomainError, accept_language: str | None = None) -> JSON
 
 INVALID_REQUEST = Message("request.invalid")
 
+#: pydantic's error types and the message each is said with; the ``ctx``
+#: member it takes a limit from, and the message's parameter for it.
+_PYDANTIC: Mapping[str, tuple[str, str | None, str | None]] = {
+    "missing": ("request.missing", None, None),
+    "int_parsing": ("request.integer", None, None),
+    "int_type": ("request.integer", None, None),
+    "int_from_float": ("request.integer", None, None),
+    "float_parsing": ("request.number", None, None),
+    "float_type": ("request.number", None, None),
+    "decimal_parsing": ("request.number", None, None),
+    "decimal_type": ("request.number", None, None),
+    "finite_number": ("value.finite", None, None),
+    "bool_parsing": ("request.boolean", None, None),
+    "bool_type": ("request.boolean", None, None),
+    "string_type": ("request.text", None, None),
+    "string_unicode": ("request.text", None, None),
+    "dict_type": ("request.object", None, None),
+    "model_type": ("request.object", None, None),
+    "model_attributes_type": ("request.object", None, None),
+    "list_type": ("request.list", None, None),
+    "tuple_type": ("request.list", None, None),
+    "json_invalid": ("request.json", None, None),
+    "extra_forbidden": ("request.extra", None, None),
+    "greater_than_equal": ("request.at_least", "ge", "min"),
+    "greater_than": ("request.greater_than", "gt", "min"),
+    "less_than_equal": ("request.at_most", "le", "max"),
+    "less_than": ("request.less_than", "lt", "max"),
+    "string_too_short": ("request.min_chars", "min_length", "min"),
+    "string_too_long": ("request.max_chars", "max_length", "max"),
+    "too_short": ("request.min_items", "min_length", "min"),
+    "too_long": ("request.max_items", "max_length", "max"),
+    "literal_error": ("request.one_of", "expected", "allowed"),
+    "enum": ("request.one_of", "expected", "allowed"),
+    "date_parsing": ("request.date", None, None),
+    "date_from_datetime_parsing": ("request.date", None, None),
+    "date_from_datetime_inexact": ("request.date", None, None),
+    "date_type": ("request.date", None, None),
+    "datetime_parsing": ("request.datetime", None, None),
+    "datetime_from_date_parsing": ("request.datetime", None, None),
+    "datetime_type": ("request.datetime", None, None),
+    "timezone_aware": ("request.timezone", None, None),
+    "string_pattern_mismatch": ("request.pattern", None, None),
+    "nul_character": ("request.nul", None, None),
+}
+
+
+def _pydantic_message(error: Mapping[str, Any]) -> str:
+    """pydantic's message for one error, as a catalogued ``Message`` where one says
+    it (pydantic's own English text otherwise, e.g. a validator's sentence)."""
+    ctx = error.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Message):
+        return cause.args[0]  # a validator raised a catalogued message
+    known = _PYDANTIC.get(error["type"])
+    if known is None:
+        return str(error["msg"])
+    key, member, param = known
+    if member is None or param is None:
+        return Message(key)
+    return Message(key, **{param: ctx.get(member, "")})
+
+
+def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    """pydantic's errors as ``errors[]``: the parameter's or field's key, the
+    message, and the key as its label, so a reader sees "page：必须是整数"."""
+    answer = []
+    for error in errors:
+        where = _location(error["loc"])
+        answer.append({"field": where, "message": _pydantic_message(error), "label": where})
+    return answer
+
+
+def _http_detail(status: int, detail: Any) -> str:
+    """The detail of an ``HTTPException``: a route's message kept as it is (a
+    ``Message`` stays one); Starlette's bare status phrase said in words."""
+    if isinstance(detail, str) and detail != _phrase(status):
+        return detail
+    if status == 404:
+        return Message("request.no_route")
+    if status == 405:
+        return Message("request.method")
+    if f"status.{status}" in CATALOGUES[EN]:
+        return Message(f"status.{status}")
+    return str(detail)
+
+
+def _phrase(status: int) -> str | None:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
+
 
 def _language(request: Request) -> str | None:
     return request.headers.get("accept-language")
@@ -145,40 +239,39 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, err: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _location(e["loc"]), "message": e["msg"]} for e in err.errors()]
+        errors = validation_errors(list(err.errors()))
         return problem(422, INVALID_REQUEST, errors, _language(request))
 
     @app.exception_handler(ValidationError)
     async def invalid_model(request: Request, err: ValidationError) -> JSONResponse:
         # A model a route builds from request values (e.g. from query parameters).
-        errors = [{"field": _location(e["loc"]), "message": e["msg"]} for e in err.errors()]
+        errors = validation_errors(list(err.errors()))
         return problem(422, INVALID_REQUEST, errors, _language(request))
 
     @app.exception_handler(DataError)
-    async def data_error(_: Request, err: DataError) -> JSONResponse:
+    async def data_error(request: Request, err: DataError) -> JSONResponse:
         # The database refused a value (out of range, a NUL in text): the input's
         # fault, but a validator should have said so; logged to be fixed there.
         log.warning("database refused a value: %s", str(err.orig).splitlines()[0])
-        return problem(422, "a value in the request cannot be stored or compared")
+        return problem(422, Message("request.unstorable"), None, _language(request))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, err: HTTPException) -> JSONResponse:
         if isinstance(err.__cause__, RecursionError):
             # FastAPI's JSON body parser recursed on deeply nested input.
-            message = "is nested too deeply"
-            return problem(
-                422, f"the request body {message}", [{"field": "body", "message": message}]
-            )
-        answer = problem(err.status_code, str(err.detail), None, _language(request))
+            errors = [{"field": "body", "message": Message("request.nested")}]
+            return problem(422, Message("request.body_nested"), errors, _language(request))
+        detail = _http_detail(err.status_code, err.detail)
+        answer = problem(err.status_code, detail, None, _language(request))
         # Starlette's own headers, e.g. the Allow a 405 must carry (RFC 9110).
         for name, value in (err.headers or {}).items():
             answer.headers[name] = value
         return answer
 
     @app.exception_handler(RecursionError)
-    async def too_deep(_: Request, err: RecursionError) -> JSONResponse:
+    async def too_deep(request: Request, err: RecursionError) -> JSONResponse:
         log.warning("input nested too deeply: %s", err)
-        return problem(422, "the input is nested too deeply")
+        return problem(422, Message("request.input_nested"), None, _language(request))
 
     # Unexpected errors are answered by api.middleware.errors.CatchErrors, not by
     # an Exception handler here: Starlette re-raises after such a handler, and

@@ -150,7 +150,10 @@ def register(
         schema operations) first; applies only with --yes or a confirmation.
         """
         resolutions = _resolutions(keep, drop)
-        store = platform().store
+        # One platform: its hooks and its store go together (a rule's failure
+        # log is written by the store its engine registered with).
+        built = platform()
+        hooks, store = built.hooks, built.store
         try:
             with store.read(tenant) as conn:
                 app_base = app_source(conn, app_key).template
@@ -173,7 +176,9 @@ def register(
             typer.confirm("Apply this upgrade?", abort=True)
         try:
             with store.write(tenant) as conn:
-                done = upgrade(conn, app_key, template, None, resolutions, discard_draft)
+                done = upgrade(
+                    conn, app_key, template, None, resolutions, discard_draft, hooks=hooks
+                )
         except UpgradeConflicts as err:
             raise _fail(str(err)) from None
         except PlanRefused as err:
@@ -239,8 +244,9 @@ def register(
         """Make an overlay the app's customisations and publish the result."""
         try:
             overlay = parse_overlay(json.loads(overlay_file.read_text(encoding="utf-8")))
-            with platform().store.write(tenant) as conn:
-                published = customise(conn, app_key, overlay, None)
+            built = platform()
+            with built.store.write(tenant) as conn:
+                published = customise(conn, app_key, overlay, None, hooks=built.hooks)
         except (ValidationError, json.JSONDecodeError) as err:
             raise _fail(f"{overlay_file}: not an overlay: {err}") from None
         except PlanRefused as err:

@@ -50,7 +50,9 @@ def run(backend: str) -> None:
             with platform.store.write("demo") as conn:
                 install_app(conn, load_definition_file(TEMPLATE))
                 runtime = platform.runtime(conn, "demo", "crm")
-                loaded = load_demo_data(conn, runtime, platform.passwords, password="demo")
+                loaded = load_demo_data(
+                    conn, runtime, platform.passwords, hooks=platform.hooks, password="demo"
+                )
             spent = time.perf_counter() - started
             rows = sum(loaded.counts.values())
             raw = raw_rate(platform, rows)

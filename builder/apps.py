@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 from engine.definition import AppDefinition
 from engine.definition.versions import AppNotFound
 from engine.errors import DomainError
-from engine.forms.runtime import build_runtime
+from engine.forms import build_runtime
 from engine.store.audit import write_audit
 from engine.store.tables import app_versions, apps
 

@@ -42,7 +42,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import TableClause
 from sqlalchemy.types import TypeEngine
 
-from engine.forms.naming import physical_name
+from engine.forms.authoring import physical_name
 from engine.store.tables import NAMING_CONVENTION
 
 #: Rows read or written per statement when values move through Python.

@@ -46,10 +46,17 @@ from builder.operations.change import unsupported_change
 from builder.operations.entities import archived_entity_runtime
 from builder.operations.fields import archived_field, stored_columns
 from engine.definition import AppDefinition, EntityDef, FieldDef
-from engine.forms.field_types.abilities import ChildRows, Computed, ability
-from engine.forms.field_types.base import BoundField
-from engine.forms.naming import child_table_name, entity_table_name
-from engine.forms.runtime import AppRuntime, EntityRuntime, bind_field, build_runtime
+from engine.forms import (
+    AppRuntime,
+    BoundField,
+    ChildRows,
+    Computed,
+    EntityRuntime,
+    ability,
+    bind_field,
+    build_runtime,
+)
+from engine.forms.authoring import child_table_name, entity_table_name
 from engine.registry import UnknownKeyError
 
 #: Column types are compared as PostgreSQL would declare them (the stricter of the two).

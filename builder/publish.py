@@ -25,7 +25,8 @@ from builder.validate import load_definition
 from engine.definition import AppDefinition
 from engine.definition.versions import AppNotFound
 from engine.errors import DomainError
-from engine.forms.runtime import build_runtime
+from engine.forms import NO_HOOKS, Hooks, build_runtime
+from engine.i18n import Message
 from engine.store.audit import write_audit
 from engine.store.tables import app_versions, apps
 
@@ -127,9 +128,19 @@ def plan_publish(conn: Connection, app_key: str) -> PlanReport:
 
 
 def publish(
-    conn: Connection, app_key: str, user_id: int | None, now: datetime | None = None
+    conn: Connection,
+    app_key: str,
+    user_id: int | None,
+    now: datetime | None = None,
+    *,
+    hooks: Hooks = NO_HOOKS,
 ) -> Published:
     """Apply the draft's plan and make the draft the published version.
+
+    Records the plan rewrites (stored formulas computed again) are written
+    through ``hooks``, the platform's: their update events reach the
+    subscribers (rules run on them, as on any update). ``NO_HOOKS`` is for
+    tests and tools that run no engine beside the builder.
 
     Raises ``PlanRefused`` (nothing changed) when the plan has problems or the
     data does not allow it, naming the records; ``NothingToPublish`` when the
@@ -139,14 +150,15 @@ def publish(
     state = _state(conn, app_key, lock=True)
     plan, checked = _planned(conn, app_key, state)
     if plan.empty:
-        raise NothingToPublish(f"the draft of {app_key!r} changes nothing")
+        raise NothingToPublish(Message("publish.nothing", app=repr(app_key)))
     if plan.problems:
         raise PlanRefused(list(plan.problems))
     found = [p for op in plan.operations if op.blocking_checks for p in op.check(checked)]
     if any(p.blocking for p in found):
         raise PlanRefused([p for p in found if p.blocking])
     record = ArchiveRecord(app_key, plan.to_version, state.draft_id, user_id, now)
-    ctx = ApplyContext(conn, app_key, checked.old, checked.new, alembic_operations(conn), record)
+    ops = alembic_operations(conn)
+    ctx = ApplyContext(conn, app_key, checked.old, checked.new, ops, record, hooks)
     for operation in plan.operations:
         operation.apply(ctx)
     for step in ctx.deferred:

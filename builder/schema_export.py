@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.definition import AppDefinition, FieldDef
-from engine.forms.registry import field_types
+from engine.forms import field_type_registry
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SCHEMA_FILE = DOCS / "app-definition.schema.json"
@@ -24,7 +24,9 @@ REFERENCE_FILE = DOCS / "definition-reference.md"
 
 
 def _field_variant(type_key: str, common: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    options = field_types.get(type_key).Options.model_json_schema(ref_template="#/$defs/{model}")
+    options = field_type_registry.get(type_key).Options.model_json_schema(
+        ref_template="#/$defs/{model}"
+    )
     defs.update(options.pop("$defs", {}))
     properties = {**common["properties"], **options.get("properties", {})}
     properties["type"] = {"const": type_key}
@@ -43,7 +45,7 @@ def definition_schema() -> dict[str, Any]:
     defs: dict[str, Any] = schema["$defs"]
     common = FieldDef.model_json_schema(ref_template="#/$defs/{model}")
     defs.update(common.pop("$defs", {}))
-    variants = [_field_variant(key, common, defs) for key in sorted(field_types)]
+    variants = [_field_variant(key, common, defs) for key in sorted(field_type_registry)]
     defs["FieldDef"] = {"title": "Field", "oneOf": variants}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Formwork app definition"
@@ -135,8 +137,8 @@ def reference_markdown() -> str:
         *_rows(FieldDef.model_json_schema()),
     ]
     common = set(FieldDef.model_json_schema()["properties"])
-    for key in sorted(field_types):
-        field_type = field_types.get(key)
+    for key in sorted(field_type_registry):
+        field_type = field_type_registry.get(key)
         options = field_type.Options.model_json_schema()
         own = {k: v for k, v in options.get("properties", {}).items() if k not in common}
         label = field_type.label

@@ -42,7 +42,7 @@ from builder.sources import app_source, record_source
 from engine.definition import AppDefinition
 from engine.definition.versions import AppNotFound, published_app, published_version_id
 from engine.errors import DomainError
-from engine.forms.runtime import build_runtime
+from engine.forms import NO_HOOKS, Hooks, build_runtime
 from engine.store.audit import write_audit
 from engine.store.tables import app_versions, apps
 
@@ -270,6 +270,8 @@ def upgrade(
     resolutions: Mapping[str, Resolution] | None = None,
     discard_draft: bool = False,
     now: datetime | None = None,
+    *,
+    hooks: Hooks = NO_HOOKS,
 ) -> Upgraded:
     """Re-apply the tenant's overlay on ``template`` and publish the result.
 
@@ -277,7 +279,7 @@ def upgrade(
     re-apply, ``PlanRefused`` when the data does not allow the migration,
     ``UpgradeRefused`` for a pending draft (unless ``discard_draft``). Never
     commits: the caller's transaction holds the draft, the publish, the new
-    source and the audit entry together.
+    source and the audit entry together. ``hooks`` as for ``publish``.
     """
     now = now or datetime.now(UTC)
     _lock(conn, app_key)
@@ -300,7 +302,7 @@ def upgrade(
     current = AppDefinition.model_validate(published_app(conn, app_key).definition)
     if _content(effective) != _content(current):
         save_draft(conn, app_key, effective, user_id)
-        published = publish(conn, app_key, user_id, now)
+        published = publish(conn, app_key, user_id, now, hooks=hooks)
         current = AppDefinition.model_validate(published_app(conn, app_key).definition)
     overlay = diff_to_overlay(template, current)
     record_source(conn, app_key, template, overlay, user_id, now)
@@ -328,13 +330,16 @@ def customise(
     overlay: Overlay,
     user_id: int | None,
     now: datetime | None = None,
+    *,
+    hooks: Hooks = NO_HOOKS,
 ) -> Published | None:
     """Make ``overlay`` the app's customisations: the template plus it, published.
 
     The overlay replaces what the tenant had (it is not added to it). Its
     base must be the app's template version. Raises ``OverlayError`` with the
     conflicts when it does not apply cleanly, ``PlanRefused`` when the data
-    does not allow the result; returns None when nothing changes.
+    does not allow the result; returns None when nothing changes. ``hooks``
+    as for ``publish``.
     """
     now = now or datetime.now(UTC)
     _lock(conn, app_key)
@@ -356,7 +361,7 @@ def customise(
     published = None
     if _content(effective) != _content(current):
         save_draft(conn, app_key, effective, user_id)
-        published = publish(conn, app_key, user_id, now)
+        published = publish(conn, app_key, user_id, now, hooks=hooks)
         current = AppDefinition.model_validate(published_app(conn, app_key).definition)
     record_source(
         conn, app_key, source.template, diff_to_overlay(source.template, current), user_id, now

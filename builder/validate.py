@@ -37,11 +37,9 @@ from engine.definition import (
 )
 from engine.errors import DomainError
 from engine.expressions import ExpressionError, compile_expression
-from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.abilities import ChildRows
-from engine.forms.field_types.base import BoundField, DefinitionContext
-from engine.forms.runtime import bind_field, build_runtime, computation_order
-from engine.forms.views import check_view_filters
+from engine.forms import BoundField, ChildRows, FieldInvalid, bind_field, build_runtime
+from engine.forms.authoring import DefinitionContext, check_view_filters, computation_order
+from engine.i18n import Message
 from engine.registry import UnknownKeyError
 from engine.rules import check_rules
 
@@ -63,7 +61,7 @@ class DefinitionError(DomainError, ValueError):
         self.issues = issues
 
     def problem_detail(self) -> str:
-        return "the app definition is not valid"
+        return Message("publish.invalid")
 
     def problem_errors(self) -> list[dict[str, Any]]:
         return [{"field": i.path, "message": i.message} for i in self.issues]
@@ -134,7 +132,7 @@ def _check_bounds(data: Any) -> None:
     """Refuse a definition too large or too deep to be worth parsing further."""
     if _too_deep(data):
         raise DefinitionError(
-            [DefinitionIssue("$", f"nests deeper than {MAX_DEFINITION_DEPTH} levels")]
+            [DefinitionIssue("$", Message("publish.too_deep", max=MAX_DEFINITION_DEPTH))]
         )
     issue = _unstorable(data)
     if issue is not None:
@@ -145,7 +143,7 @@ def _check_bounds(data: Any) -> None:
             [
                 DefinitionIssue(
                     "$",
-                    f"is {size:,} bytes of JSON; a definition may have {MAX_DEFINITION_BYTES:,}",
+                    Message("publish.too_big", size=f"{size:,}", max=f"{MAX_DEFINITION_BYTES:,}"),
                 )
             ]
         )
@@ -162,12 +160,18 @@ def load_definition(data: Any) -> AppDefinition:
     if isinstance(data, str | bytes):
         if len(data) > MAX_DEFINITION_BYTES:
             raise DefinitionError(
-                [DefinitionIssue("$", f"a definition may have {MAX_DEFINITION_BYTES:,} bytes")]
+                [
+                    DefinitionIssue(
+                        "$", Message("publish.max_bytes", max=f"{MAX_DEFINITION_BYTES:,}")
+                    )
+                ]
             )
         try:
             data = json.loads(data)
         except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as err:
-            raise DefinitionError([DefinitionIssue("$", f"not valid JSON: {err}")]) from None
+            raise DefinitionError(
+                [DefinitionIssue("$", Message("publish.json", reason=str(err)))]
+            ) from None
     _check_bounds(data)
     try:
         definition = AppDefinition.model_validate(data)
@@ -203,15 +207,14 @@ def check_definition(app: AppDefinition) -> Iterator[DefinitionIssue]:
 
 def _check_structure(app: AppDefinition) -> Iterator[DefinitionIssue]:
     if app.key in RESERVED_APP_KEYS:
-        yield DefinitionIssue("$.key", f"{app.key!r} is reserved by the API; choose another key")
+        yield DefinitionIssue("$.key", Message("publish.reserved_app", key=repr(app.key)))
     for key in _duplicates([e.key for e in app.entities]):
-        yield DefinitionIssue("$.entities", f"duplicate entity key {key!r}")
+        yield DefinitionIssue("$.entities", Message("publish.duplicate_entity", key=repr(key)))
     for ei, entity in enumerate(app.entities):
         if entity.key in RESERVED_ENTITY_KEYS:
             yield DefinitionIssue(
                 f"$.entities[{ei}].key",
-                f"{entity.key!r} is reserved by the API (/api/apps/{{app}}/{entity.key}); "
-                "choose another key",
+                Message("publish.reserved_entity", key=repr(entity.key), entity=entity.key),
             )
         yield from _check_entity(app, entity, f"$.entities[{ei}]")
     yield from _check_forms(app)
@@ -259,13 +262,15 @@ def _bind_fields(
 def _check_entity(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[DefinitionIssue]:
     keys = [f.key for f in entity.fields]
     for key in _duplicates(keys):
-        yield DefinitionIssue(f"{base}.fields", f"duplicate field key {key!r}")
+        yield DefinitionIssue(f"{base}.fields", Message("publish.duplicate_field", key=repr(key)))
     ctx = DefinitionContext(app, entity)
     bound_fields, issues = _bind_fields(entity.fields, base)
     yield from issues
     for path, bound in bound_fields:
         if bound.key in ENTITY_COLUMNS:
-            yield DefinitionIssue(f"{path}.key", f"{bound.key!r} is a system field")
+            yield DefinitionIssue(
+                f"{path}.key", Message("publish.system_field", key=repr(bound.key))
+            )
         yield from _check_option_sizes(bound.defn, path)
         if isinstance(bound.type, ChildRows):
             yield from _check_sub_fields(bound, path)
@@ -278,14 +283,18 @@ def _check_entity(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[
     except (ValueError, ExpressionError) as err:
         yield DefinitionIssue(f"{base}.fields", str(err))
     if entity.title_field is not None and entity.title_field not in keys:
-        yield DefinitionIssue(f"{base}.title_field", f"unknown field {entity.title_field!r}")
+        yield DefinitionIssue(
+            f"{base}.title_field", Message("publish.unknown_field", key=repr(entity.title_field))
+        )
     yield from _check_owner_field(entity, base)
     yield from _check_related(app, entity, base)
     for ii, index in enumerate(entity.indexes):
         for column in index:
             field = bound_by_key.get(column)
             if column not in SYSTEM_FIELDS and (field is None or not field.type.stored):
-                yield DefinitionIssue(f"{base}.indexes[{ii}]", f"{column!r} is not a stored field")
+                yield DefinitionIssue(
+                    f"{base}.indexes[{ii}]", Message("publish.not_stored", key=repr(column))
+                )
 
 
 def _check_related(app: AppDefinition, entity: EntityDef, base: str) -> Iterator[DefinitionIssue]:
@@ -294,7 +303,9 @@ def _check_related(app: AppDefinition, entity: EntityDef, base: str) -> Iterator
         path = f"{base}.related[{ri}]"
         other = app.entity(related.entity)
         if other is None:
-            yield DefinitionIssue(f"{path}.entity", f"unknown entity {related.entity!r}")
+            yield DefinitionIssue(
+                f"{path}.entity", Message("publish.unknown_entity", key=repr(related.entity))
+            )
             continue
         links = [
             f.key
@@ -303,13 +314,27 @@ def _check_related(app: AppDefinition, entity: EntityDef, base: str) -> Iterator
         ]
         if related.via is None:
             if len(links) != 1:
-                found = "no link field" if not links else f"{len(links)} link fields"
-                yield DefinitionIssue(
-                    path, f"{related.entity!r} has {found} to {entity.key!r}: name one in 'via'"
+                found = (
+                    Message("publish.no_link")
+                    if not links
+                    else Message("publish.n_links", count=len(links))
                 )
+                message = Message(
+                    "publish.name_via",
+                    entity=repr(related.entity),
+                    found=found,
+                    target=repr(entity.key),
+                )
+                yield DefinitionIssue(path, message)
         elif related.via not in links:
             yield DefinitionIssue(
-                f"{path}.via", f"{related.entity}.{related.via} is not a link to {entity.key!r}"
+                f"{path}.via",
+                Message(
+                    "publish.not_a_link",
+                    entity=related.entity,
+                    via=related.via,
+                    target=repr(entity.key),
+                ),
             )
 
 
@@ -319,7 +344,9 @@ def _check_option_sizes(defn: FieldDef, path: str) -> Iterator[DefinitionIssue]:
         if isinstance(value, list) and len(value) > MAX_OPTION_ITEMS:
             yield DefinitionIssue(
                 f"{path}.{name}",
-                f"has {len(value):,} items; at most {MAX_OPTION_ITEMS:,} are allowed",
+                Message(
+                    "publish.option_items", count=f"{len(value):,}", max=f"{MAX_OPTION_ITEMS:,}"
+                ),
             )
 
 
@@ -327,12 +354,12 @@ def _check_sub_fields(bound: BoundField, path: str) -> Iterator[DefinitionIssue]
     """A sub-table's fields become columns of its child table: bounded, no system names."""
     sub_fields: list[FieldDef] = getattr(bound.options, "fields", [])
     if len(sub_fields) > MAX_SUB_FIELDS:
-        yield DefinitionIssue(
-            f"{path}.fields", f"a sub-table may have at most {MAX_SUB_FIELDS} fields"
-        )
+        yield DefinitionIssue(f"{path}.fields", Message("publish.sub_fields", max=MAX_SUB_FIELDS))
     for i, sub in enumerate(sub_fields):
         if sub.key in CHILD_ROW_COLUMNS:
-            yield DefinitionIssue(f"{path}.fields[{i}].key", f"{sub.key!r} is a system field")
+            yield DefinitionIssue(
+                f"{path}.fields[{i}].key", Message("publish.system_field", key=repr(sub.key))
+            )
         yield from _check_option_sizes(sub, f"{path}.fields[{i}]")
 
 
@@ -343,11 +370,13 @@ def _check_owner_field(entity: EntityDef, base: str) -> Iterator[DefinitionIssue
         return
     field = next((f for f in entity.fields if f.key == owner), None)
     if field is None:
-        yield DefinitionIssue(f"{base}.owner_field", f"unknown field {owner!r}")
+        yield DefinitionIssue(
+            f"{base}.owner_field", Message("publish.unknown_field", key=repr(owner))
+        )
     elif field.type != "user":
         yield DefinitionIssue(
             f"{base}.owner_field",
-            f"{owner!r} is a {field.type} field; the owner must be a user field or created_by",
+            Message("publish.owner_type", key=repr(owner), type=field.type),
         )
 
 
@@ -365,7 +394,9 @@ def _check_field_expressions(
     if default is None:
         return
     if not bound.type.writable:
-        yield DefinitionIssue(f"{path}.default", f"a {bound.defn.type} field takes no default")
+        yield DefinitionIssue(
+            f"{path}.default", Message("publish.no_default", type=bound.defn.type)
+        )
     elif isinstance(default, str) and default.startswith("="):
         try:
             compile_expression(default, names=set())
@@ -392,66 +423,81 @@ def _field_type(app: AppDefinition, entity_key: str, field_key: str) -> str | No
 
 def _check_forms(app: AppDefinition) -> Iterator[DefinitionIssue]:
     for key in _duplicates([f"{f.entity}.{f.key}" for f in app.forms]):
-        yield DefinitionIssue("$.forms", f"duplicate form {key!r}")
+        yield DefinitionIssue("$.forms", Message("publish.duplicate_form", key=repr(key)))
     for i, form in enumerate(app.forms):
         fields = _entity_fields(app, form.entity)
         if fields is None:
-            yield DefinitionIssue(f"$.forms[{i}].entity", f"unknown entity {form.entity!r}")
+            yield DefinitionIssue(
+                f"$.forms[{i}].entity", Message("publish.unknown_entity", key=repr(form.entity))
+            )
             continue
         for si, section in enumerate(form.layout):
             for fi, key in enumerate(section.fields):
                 if key not in fields:
                     yield DefinitionIssue(
                         f"$.forms[{i}].layout[{si}].fields[{fi}]",
-                        f"unknown field {key!r} of {form.entity}",
+                        Message("publish.unknown_field_of", key=repr(key), entity=form.entity),
                     )
 
 
 def _check_views(app: AppDefinition) -> Iterator[DefinitionIssue]:
     for key in _duplicates([f"{v.entity}.{v.key}" for v in app.views]):
-        yield DefinitionIssue("$.views", f"duplicate view {key!r}")
+        yield DefinitionIssue("$.views", Message("publish.duplicate_view", key=repr(key)))
     for i, view in enumerate(app.views):
         fields = _entity_fields(app, view.entity)
         if fields is None:
-            yield DefinitionIssue(f"$.views[{i}].entity", f"unknown entity {view.entity!r}")
+            yield DefinitionIssue(
+                f"$.views[{i}].entity", Message("publish.unknown_entity", key=repr(view.entity))
+            )
             continue
         known = fields | set(SYSTEM_FIELDS)
         for si, item in enumerate(view.sort):
             if item.lstrip("+-") not in known:
-                yield DefinitionIssue(f"$.views[{i}].sort[{si}]", f"unknown field {item!r}")
+                yield DefinitionIssue(
+                    f"$.views[{i}].sort[{si}]", Message("publish.unknown_field", key=repr(item))
+                )
         if view.type == "table":
             for ci, key in enumerate(view.columns):
                 if key not in known:
-                    yield DefinitionIssue(f"$.views[{i}].columns[{ci}]", f"unknown field {key!r}")
+                    yield DefinitionIssue(
+                        f"$.views[{i}].columns[{ci}]",
+                        Message("publish.unknown_field", key=repr(key)),
+                    )
         else:
             group = _field_type(app, view.entity, view.group_by)
             if group is None:
-                yield DefinitionIssue(f"$.views[{i}].group_by", f"unknown field {view.group_by!r}")
+                yield DefinitionIssue(
+                    f"$.views[{i}].group_by",
+                    Message("publish.unknown_field", key=repr(view.group_by)),
+                )
             elif group != "select":
                 yield DefinitionIssue(
                     f"$.views[{i}].group_by",
-                    f"{view.group_by!r} is a {group} field; a kanban groups by a select field",
+                    Message("publish.kanban_group", key=repr(view.group_by), type=group),
                 )
             for ci, key in enumerate(view.card_fields):
                 if key not in known:
                     yield DefinitionIssue(
-                        f"$.views[{i}].card_fields[{ci}]", f"unknown field {key!r}"
+                        f"$.views[{i}].card_fields[{ci}]",
+                        Message("publish.unknown_field", key=repr(key)),
                     )
 
 
 def _check_roles(app: AppDefinition) -> Iterator[DefinitionIssue]:
     for key in _duplicates([r.key for r in app.roles]):
-        yield DefinitionIssue("$.roles", f"duplicate role key {key!r}")
+        yield DefinitionIssue("$.roles", Message("publish.duplicate_role", key=repr(key)))
     for i, role in enumerate(app.roles):
         for entity_key, permission in role.permissions.items():
             path = f"$.roles[{i}].permissions.{entity_key}"
             fields = _entity_fields(app, entity_key)
             if fields is None:
-                yield DefinitionIssue(path, f"unknown entity {entity_key!r}")
+                yield DefinitionIssue(path, Message("publish.unknown_entity", key=repr(entity_key)))
                 continue
             for key in permission.fields:
                 if key not in fields:
-                    yield DefinitionIssue(f"{path}.fields.{key}", f"unknown field {key!r}")
+                    yield DefinitionIssue(
+                        f"{path}.fields.{key}", Message("publish.unknown_field", key=repr(key))
+                    )
 
 
 def _check_actions_and_pools(app: AppDefinition) -> Iterator[DefinitionIssue]:

@@ -1,4 +1,9 @@
-"""Small ASGI helpers shared by the middlewares: answering with problem+json."""
+"""Small ASGI helpers shared by the middlewares: answering with problem+json.
+
+A middleware answers before any route, so it negotiates the reader's language
+itself: ``send_problem`` reads the request's ``Accept-Language`` from the
+scope and renders the problem as ``api.problems`` does for routes.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from api.problems import localize
 from engine.errors import problem_body
 
 Scope = MutableMapping[str, Any]
@@ -30,11 +36,15 @@ async def send_problem(
     send: Send,
     status: int,
     detail: str,
-    errors: list[dict[str, str]] | None = None,
+    errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    scope: Scope | None = None,
 ) -> None:
-    """Send a whole problem+json answer (RFC 9457) straight from a middleware."""
-    payload = json.dumps(problem_body(status, detail, errors)).encode()
+    """Send a whole problem+json answer (RFC 9457) straight from a middleware,
+    in the language the request of ``scope`` asks for (English without one)."""
+    language = header(scope, b"accept-language") if scope is not None else None
+    payload = json.dumps(localize(problem_body(status, detail, errors), language)).encode()
     raw = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(payload)).encode()),

@@ -69,10 +69,10 @@ class Authenticate:
         try:
             principal = await to_thread.run_sync(authenticate, self.platform, authorization)
         except InvalidToken as err:
-            await send_problem(send, 401, str(err))
+            await send_problem(send, 401, err.problem_detail(), scope=scope)
             return
         except ApiError as err:
-            await send_problem(send, err.status, err.detail, err.errors)
+            await send_problem(send, err.status, err.detail, err.errors, scope=scope)
             return
         scope["state"] = {**scope.get("state", {}), "principal": principal}
         await self.app(scope, receive, send)

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 
 from api.middleware._asgi import ASGIApp, Message, Receive, Scope, Send, header, send_problem
 from api.settings import Settings
+from engine import i18n
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -63,8 +65,8 @@ class BodyLimits:
         return "json", self.json
 
 
-SLOW_DETAIL = "the request body arrived too slowly"
-SLOW_ERRORS = [{"field": "body", "message": "arrived too slowly; send it at once"}]
+SLOW_DETAIL = i18n.Message("request.too_slow")
+SLOW_ERRORS = [{"field": "body", "message": i18n.Message("request.too_slow_field")}]
 
 
 def _describe(limit: int) -> str:
@@ -81,26 +83,30 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         kind, limit = self.limits.for_request(scope["method"], scope["path"])
-        detail = f"a {kind} request body may be at most {_describe(limit)}"
-        errors = [{"field": "body", "message": f"must be at most {_describe(limit)}"}]
+        size = _describe(limit)
+        detail = i18n.Message(
+            "request.body_too_large", kind=i18n.Message(f"request.kind_{kind}"), limit=size
+        )
+        errors = [{"field": "body", "message": i18n.Message("request.body_max", limit=size)}]
         declared = header(scope, b"content-length")
         if declared is not None:
             if not declared.isascii() or not declared.isdigit():
-                await send_problem(send, 400, "Content-Length must be a number of bytes")
+                await send_problem(send, 400, i18n.Message("request.content_length"), scope=scope)
                 return
             if int(declared) > limit:
-                await send_problem(send, 413, detail, errors, {"connection": "close"})
+                await send_problem(send, 413, detail, errors, {"connection": "close"}, scope=scope)
                 return
         received = 0
         refused = complete = started = False
         total = self.limits.json_total_seconds if kind == "json" else self.limits.total_seconds
         deadline = time.monotonic() + total
 
-        async def refuse(status: int, why: str, field_errors: list[dict[str, str]]) -> Message:
+        async def refuse(status: int, why: str, field_errors: list[dict[str, Any]]) -> Message:
             nonlocal refused
             refused = True
             if not started:
-                await send_problem(send, status, why, field_errors, {"connection": "close"})
+                closing = {"connection": "close"}
+                await send_problem(send, status, why, field_errors, closing, scope=scope)
             return {"type": "http.disconnect"}
 
         async def counting_receive() -> Message:

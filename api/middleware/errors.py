@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from api.middleware._asgi import ASGIApp, Message, Receive, Scope, Send, send_problem
+from engine import i18n
 
 log = logging.getLogger("formwork.api")
 
@@ -46,7 +47,8 @@ class CatchErrors:
         except Exception as err:
             log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
-                await send_problem(send, 500, "an unexpected error occurred; it has been logged")
+                detail = i18n.Message("request.unexpected")
+                await send_problem(send, 500, detail, scope=scope)
             elif not finished:
                 # Half a response is on the wire: only closing the connection
                 # tells the client it is truncated, so let the server do that.

@@ -9,11 +9,13 @@ JSON bodies are the validators' business (their strings reach typed fields);
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl
 
 from api.middleware._asgi import ASGIApp, Receive, Scope, Send, send_problem
+from engine.i18n import Message
 
-MESSAGE = "must not contain NUL characters"
+MESSAGE = Message("request.nul")
 
 
 def nul_parameters(scope: Scope) -> list[str]:
@@ -39,7 +41,10 @@ class RefuseNul:
         if scope["type"] == "http":
             names = nul_parameters(scope)
             if names:
-                errors = [{"field": name, "message": MESSAGE} for name in dict.fromkeys(names)]
-                await send_problem(send, 422, "the request is not valid", errors)
+                errors: list[dict[str, Any]] = [
+                    {"field": name, "message": MESSAGE, "label": name}
+                    for name in dict.fromkeys(names)
+                ]
+                await send_problem(send, 422, Message("request.invalid"), errors, scope=scope)
                 return
         await self.app(scope, receive, send)

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from api.middleware._asgi import ASGIApp, Receive, Scope, Send, send_problem
+from engine.i18n import Message
 
 #: Buckets kept per middleware; the least recently used are dropped beyond this.
 MAX_BUCKETS = 100_000
@@ -83,8 +84,9 @@ class RateLimit:
                 await send_problem(
                     send,
                     429,
-                    f"too many requests from this {self.who}; retry later",
+                    Message("request.rate_limited", who=Message(f"request.who_{self.who}")),
                     headers={"retry-after": str(max(1, math.ceil(wait)))},
+                    scope=scope,
                 )
                 return
         await self.app(scope, receive, send)

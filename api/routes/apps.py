@@ -24,6 +24,7 @@ from builder.validate import load_definition
 from engine.definition import AppDefinition
 from engine.definition.versions import published_app
 from engine.forms import load_app_access
+from engine.i18n import Message
 
 router = APIRouter(prefix="/api/apps", tags=["apps"])
 
@@ -78,8 +79,8 @@ def put_draft(
     if parsed.key != app:
         raise ApiError(
             422,
-            "the definition's key must be the app's key",
-            [{"field": "$.key", "message": f"must be {app!r}"}],
+            Message("request.definition_key"),
+            [{"field": "$.key", "message": Message("request.must_be", value=app)}],
         )
     with platform.store.write(principal.tenant) as conn:
         draft_id = save_draft(conn, app, parsed, principal.user.id)
@@ -98,7 +99,7 @@ def publish_draft(app: str, principal: AdminPrincipal, platform: PlatformDep) ->
     """Apply the draft's plan and publish it, all or nothing (422 names failing records)."""
     try:
         with platform.store.write(principal.tenant) as conn:
-            published = publish(conn, app, principal.user.id)
+            published = publish(conn, app, principal.user.id, hooks=platform.hooks)
     except PlanRefused as err:
         # Caught only to say what was refused; NothingToPublish is a 409 by itself.
         detail = "the draft cannot be published; nothing was changed"
@@ -175,6 +176,7 @@ def upgrade_app(
                 principal.user.id,
                 request.resolutions,
                 request.discard_draft,
+                hooks=platform.hooks,
             )
     except PlanRefused as err:
         # Caught only to say what was refused; UpgradeConflicts, UpgradeRefused
@@ -204,7 +206,7 @@ def import_app(
     """Install the app of an uploaded package (checked before anything is written)."""
     data = package.file.read(MAX_PACKAGE_BYTES + 1)
     if len(data) > MAX_PACKAGE_BYTES:
-        raise ApiError(413, f"a package may be at most {MAX_PACKAGE_BYTES} bytes")
+        raise ApiError(413, Message("request.package_too_large", max=MAX_PACKAGE_BYTES))
     # PackageInvalid answers 422 by itself, naming the package as the field.
     with platform.store.write(principal.tenant) as conn:
         return import_package(conn, data, principal.user.id).to_json()

@@ -19,6 +19,7 @@ from engine.accounts.login_throttle import Limit, ThrottlePolicy
 from engine.accounts.security_events import LOGOUT, record_event
 from engine.accounts.sessions import revoke_session
 from engine.accounts.users import user_roles
+from engine.i18n import Message
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -84,7 +85,7 @@ def logout(principal: CurrentPrincipal, platform: PlatformDep) -> Response:
     if principal.session_id is None:
         raise ApiError(
             400,
-            "an API token has no session to log out of; revoke it with DELETE /api/tokens/{id}",
+            Message("request.logout_token"),
         )
     now = datetime.now(UTC)
     with platform.store.write(principal.tenant) as conn:

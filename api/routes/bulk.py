@@ -35,7 +35,8 @@ from api.params import MAX_ID
 from api.problems import ApiError
 from engine.actions import ActionContext, run_action
 from engine.errors import TITLES, DomainError
-from engine.forms import GuardedWrites, WriteContext
+from engine.forms import GuardedWrites, WriteContext, label_of
+from engine.i18n import Message
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["bulk"])
 
@@ -203,9 +204,11 @@ def bulk_action(
         if replay is not None:
             return replay
         runtime = platform.runtime(conn, principal.tenant, app)
-        key = find_entity(runtime, entity).key
+        found = find_entity(runtime, entity)
+        key = found.key
         if not any(a.entity == key and a.key == body.action for a in runtime.definition.actions):
-            raise ApiError(404, f"{key} records have no action {body.action!r}")
+            message = Message("request.no_bulk_action", entity=label_of(found), action=body.action)
+            raise ApiError(404, message)
         ctx = ActionContext.for_user(
             conn, runtime, principal.user, datetime.now(UTC), hooks=platform.hooks
         )

@@ -41,6 +41,7 @@ from engine.files.ids import valid_file_id
 from engine.files.signing import FileUrlSigner
 from engine.files.sniff import sniff_file
 from engine.forms import AppRuntime
+from engine.i18n import Message
 from engine.store.tables import files
 
 router = APIRouter(prefix="/api/files", tags=["files"])
@@ -60,7 +61,7 @@ def signer(platform: Platform) -> FileUrlSigner:
 
 def _not_found(file_id: str) -> ApiError:
     # The id is not echoed: it may be any text, NUL bytes included.
-    return ApiError(404, "there is no such file, or you may not read it")
+    return ApiError(404, Message("request.no_file"))
 
 
 def _file_name(raw: str | None) -> str:
@@ -116,7 +117,9 @@ def upload(file: UploadFile, principal: CurrentPrincipal, platform: PlatformDep)
             if size > limit:
                 out.close()
                 path.unlink(missing_ok=True)
-                raise ApiError(413, f"files may be at most {platform.settings.max_upload_mb} MB")
+                raise ApiError(
+                    413, Message("request.file_too_large", max=platform.settings.max_upload_mb)
+                )
             out.write(chunk)
     # Sniffed outside the transaction: it reads the file (a zip's directory at most).
     content_type = sniff_file(path)
@@ -173,7 +176,7 @@ def download(
     if not valid_file_id(file_id):
         raise _not_found(file_id)
     if not sig:
-        raise ApiError(401, f"download files through the signed URL of GET /api/files/{file_id}")
+        raise ApiError(401, Message("request.signed_url", id=file_id))
     # A forged, altered or expired link raises BadSignature: a 403, recorded as a refusal.
     signed = signer(platform).verify(file_id, tenant, user, exp, sig, time.time())
     if not platform.store.tenant_exists(signed.tenant):
@@ -181,7 +184,7 @@ def download(
     with platform.store.read(signed.tenant) as conn:
         reader = get_user(conn, signed.user_id)
     if reader is None:
-        raise ApiError(403, "the user of this download link is no longer active")
+        raise ApiError(403, Message("request.link_user_inactive"))
     stored = _readable(platform, signed.tenant, reader, file_id)
     path = Path(platform.settings.data_dir / "files" / stored.storage_key)
     if not path.is_file():

@@ -15,11 +15,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Header
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import open_entity
 from engine.forms import WriteContext, preview_as
+from engine.i18n import negotiate, translate
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
 
@@ -32,8 +33,10 @@ def preview(
     platform: PlatformDep,
     body: dict[str, Any] = Body(),
     record: int | None = None,
+    accept_language: str | None = Header(None),
 ) -> dict[str, Any]:
-    """Visibility, requirement, read-only state and computed values of a form."""
+    """Visibility, requirement, read-only state and computed values of a form;
+    the messages of values that cannot be stored in the reader's language."""
     with platform.store.read(principal.tenant) as conn:
         # A pool record the user sees previews too (its form opens read-only).
         opened = open_entity(conn, platform, principal, app, entity)
@@ -41,4 +44,7 @@ def preview(
         # Only the user and the clock of a write: nothing is written.
         now = datetime.now(UTC)
         ctx = WriteContext(conn, runtime, target.key, principal.user.id, now, hooks=platform.hooks)
-        return preview_as(ctx, target, access, body, record).to_json()
+        answer = preview_as(ctx, target, access, body, record).to_json()
+    lang = negotiate(accept_language)
+    answer["errors"] = {path: translate(text, lang) for path, text in answer["errors"].items()}
+    return answer

@@ -31,6 +31,7 @@ from engine.forms import (
     readable_history,
     record_exists,
 )
+from engine.i18n import Message
 from engine.tenancy import tenant_timezone
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
@@ -73,7 +74,7 @@ def _int_param(request: Request, name: str, default: int) -> int:
     digits = text[1:] if text.startswith("-") else text
     # isascii: str.isdigit() also accepts "²" and other digits int() refuses.
     if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_INT_DIGITS:
-        raise RecordInvalid([FieldError(name, "must be an integer")])
+        raise RecordInvalid([FieldError(name, Message("request.integer"), {"en": name})])
     return int(text)
 
 
@@ -129,7 +130,7 @@ def bulk_create(
 ) -> Response:
     """Create many records in one transaction: all of them or, on any error, none."""
     if not 1 <= len(body) <= MAX_BULK:
-        raise RecordInvalid([FieldError("body", f"send between 1 and {MAX_BULK} records")])
+        raise RecordInvalid([FieldError("body", Message("request.bulk_count", max=MAX_BULK))])
     with _writing(platform, principal, app, entity) as records:
         replay = idempotent.replay(records.ctx.conn, body)
         if replay is not None:
@@ -216,9 +217,7 @@ def patch(
 ) -> Response:
     version = body.pop("version", None)
     if isinstance(version, bool) or not isinstance(version, int):
-        raise RecordInvalid(
-            [FieldError("version", "is required: send the version you read, so no change is lost")]
-        )
+        raise RecordInvalid([FieldError("version", Message("request.version_required"))])
     with _writing(platform, principal, app, entity) as records:
         record = records.update(record_id, body, version)
     return JSONResponse(record)

@@ -20,6 +20,7 @@ from api.params import MAX_ID, StoredText
 from api.problems import ApiError
 from engine.definition import Key
 from engine.definition.rules import MAX_CONDITION_CHARS
+from engine.i18n import Message
 from engine.rules import catalogue
 from engine.rules.checks import check_condition
 from engine.rules.dry_run import dry_run
@@ -111,5 +112,5 @@ def runs(
     with platform.store.read(principal.tenant) as conn:
         runtime = platform.runtime(conn, principal.tenant, app)
         if rule not in {r.key for r in runtime.definition.rules}:
-            raise ApiError(404, f"app {app!r} has no rule {rule!r}")
+            raise ApiError(404, Message("request.no_rule", app=app, rule=rule))
         return list_runs(conn, runtime.key, rule, page=page, page_size=page_size)

@@ -29,8 +29,10 @@ from engine.forms import (
     ListQuery,
     ReadContext,
     RecordInvalid,
+    label_of,
     parse_filter,
 )
+from engine.i18n import Message
 from engine.store.saved_views import (
     MAX_VIEWS_PER_LIST,
     count_views,
@@ -66,7 +68,10 @@ def _check(records: GuardedReads, view: SavedViewIn) -> dict[str, Any]:
     records.page(query)  # refuses unknown or hidden fields, bad operators and values
     known = set(records.view.fields) | set(SYSTEM_FIELDS)
     unknown = [
-        FieldError(f"columns[{i}]", f"{key!r} is not a field of {records.entity.key}")
+        FieldError(
+            f"columns[{i}]",
+            Message("request.not_a_column", key=key, entity=label_of(records.entity)),
+        )
         for i, key in enumerate(view.columns)
         if key not in known
     ]
@@ -101,9 +106,7 @@ def save_saved_view(
         if body.name not in names and count_views(conn, user, app_key, entity_key) >= (
             MAX_VIEWS_PER_LIST
         ):
-            raise ApiError(
-                409, f"you keep {MAX_VIEWS_PER_LIST} views of this list: delete one first"
-            )
+            raise ApiError(409, Message("request.views_full", max=MAX_VIEWS_PER_LIST))
         now = datetime.now(UTC)
         saved, created = save_view(conn, user, app_key, entity_key, body.name, definition, now)
     return JSONResponse(saved, 201 if created else 200)
@@ -121,5 +124,5 @@ def delete_saved_view(
     with platform.store.write(principal.tenant) as conn:
         opened = open_entity(conn, platform, principal, app, entity)
         if not delete_view(conn, principal.user.id, opened.runtime.key, opened.entity.key, view_id):
-            raise ApiError(404, f"you have no saved view {view_id} of this list")
+            raise ApiError(404, Message("request.no_view", id=view_id))
     return Response(status_code=204)

@@ -11,6 +11,7 @@ from api.deps import CurrentPrincipal, PlatformDep, subject_user_id
 from api.problems import ApiError
 from engine.accounts.security_events import SESSION_REVOKED, record_event
 from engine.accounts.sessions import find_session, list_sessions, revoke_session
+from engine.i18n import Message
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -44,7 +45,7 @@ def delete_session(
         if session is None or (
             session.user_id != principal.user.id and not principal.user.is_admin
         ):
-            raise ApiError(404, "there is no such session")
+            raise ApiError(404, Message("request.no_session"))
         if revoke_session(conn, session_id, now):
             detail = {"session_id": session_id, "owner_id": session.user_id}
             record_event(conn, SESSION_REVOKED, principal.user.id, detail, now)

@@ -20,6 +20,7 @@ from engine.accounts.tokens import (
     list_tokens,
     revoke_token,
 )
+from engine.i18n import Message
 
 router = APIRouter(prefix="/api/tokens", tags=["tokens"])
 
@@ -34,7 +35,7 @@ class TokenRequest(BaseModel):
 
 def _expiry(body: TokenRequest, now: datetime) -> datetime:
     if body.expires_at is not None and body.expires_in_days is not None:
-        message = "give expires_at or expires_in_days, not both"
+        message = Message("request.expiry_both")
         raise ApiError(422, message, [{"field": "expires_at", "message": message}])
     if body.expires_at is None:
         return now + timedelta(days=body.expires_in_days or DEFAULT_TOKEN_DAYS)
@@ -42,13 +43,13 @@ def _expiry(body: TokenRequest, now: datetime) -> datetime:
     if expires <= now:
         raise ApiError(
             422,
-            "the expiry is in the past",
-            [{"field": "expires_at", "message": "must be in the future"}],
+            Message("request.expiry_past"),
+            [{"field": "expires_at", "message": Message("request.future")}],
         )
     if expires > now + timedelta(days=MAX_TOKEN_DAYS):
-        message = f"must be at most {MAX_TOKEN_DAYS} days from now"
+        message = Message("request.expiry_max", max=MAX_TOKEN_DAYS)
         raise ApiError(
-            422, "the expiry is too far away", [{"field": "expires_at", "message": message}]
+            422, Message("request.expiry_far"), [{"field": "expires_at", "message": message}]
         )
     return expires
 
@@ -97,7 +98,7 @@ def delete_token(
     with platform.store.write(principal.tenant) as conn:
         token = find_token(conn, token_id)
         if token is None or (token.user_id != principal.user.id and not principal.user.is_admin):
-            raise ApiError(404, f"there is no API token {token_id}")
+            raise ApiError(404, Message("request.no_token", id=token_id))
         if revoke_token(conn, token_id, now):
             detail = {"token_id": token_id, "name": token.name, "owner_id": token.user_id}
             record_event(conn, TOKEN_REVOKED, principal.user.id, detail, now)

@@ -77,6 +77,7 @@ from engine.forms import (
     template_file,
     text_of,
 )
+from engine.i18n import Message
 from engine.store.leases import Lease, holding
 from engine.tenancy import tenant_timezone
 
@@ -108,7 +109,9 @@ class _DryRun(Exception):
 def _choice(request: Request, name: str, allowed: tuple[str, ...], default: str) -> str:
     value = request.query_params.get(name, default)
     if value not in allowed:
-        raise RecordInvalid([FieldError(name, f"must be one of {', '.join(allowed)}")])
+        raise RecordInvalid(
+            [FieldError(name, Message("request.one_of", allowed=", ".join(allowed)))]
+        )
     return value
 
 
@@ -245,7 +248,9 @@ def import_(
     naming none create one). A dry run answers what each row would do.
     """
     if mode not in MODES:
-        raise RecordInvalid([FieldError("mode", f"must be one of {', '.join(MODES)}")])
+        raise RecordInvalid(
+            [FieldError("mode", Message("request.one_of", allowed=", ".join(MODES)))]
+        )
     matching = Matching(next(m for m in MODES if m == mode), match_by or None)
     codec = check_encoding(encoding) if encoding else None
     with platform.store.read(principal.tenant) as conn:
@@ -297,7 +302,7 @@ def _import(
         with store.write(tenant) as conn:
             opened = open_entity(conn, platform, principal, app, entity)
             if opened.runtime.version_id != version:
-                raise ApiError(409, "the app was published while the file was read: import again")
+                raise ApiError(409, Message("request.published_meanwhile"))
             ctx = WriteContext(
                 conn,
                 opened.runtime,

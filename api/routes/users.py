@@ -11,6 +11,7 @@ from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
 from api.problems import ApiError
 from engine.accounts.deactivation import activate_user, deactivate_user
 from engine.accounts.users import list_users
+from engine.i18n import Message
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -31,11 +32,11 @@ def deactivate(user_id: UserId, principal: AdminPrincipal, platform: PlatformDep
     """Deactivate a user and revoke all their sessions and API tokens; their
     next request fails in every process."""
     if user_id == principal.user.id:
-        message = "you cannot deactivate yourself"
+        message = Message("request.self_deactivate")
         raise ApiError(409, message, [{"field": "user_id", "message": message}])
     with platform.store.write(principal.tenant) as conn:
         if not deactivate_user(conn, user_id, principal.user.id, datetime.now(UTC)):
-            raise ApiError(404, f"there is no user {user_id}")
+            raise ApiError(404, Message("request.no_user", id=user_id))
     return Response(status_code=204)
 
 
@@ -44,5 +45,5 @@ def activate(user_id: UserId, principal: AdminPrincipal, platform: PlatformDep) 
     """Let a deactivated user log in again (their old sessions and tokens stay revoked)."""
     with platform.store.write(principal.tenant) as conn:
         if not activate_user(conn, user_id, principal.user.id, datetime.now(UTC)):
-            raise ApiError(404, f"there is no user {user_id}")
+            raise ApiError(404, Message("request.no_user", id=user_id))
     return Response(status_code=204)

@@ -20,7 +20,7 @@ from builder.demo_data.crm import DEFAULT_SEED, crm_demo
 from builder.demo_data.people import set_up_organisation
 from builder.demo_data.plan import DemoSet, write_plan
 from engine.accounts.passwords import Passwords
-from engine.forms.runtime import AppRuntime
+from engine.forms import AppRuntime, Hooks
 from engine.store.tables import users
 
 #: Templates with demo data, by app key: (seed, scale, today) → the data.
@@ -43,6 +43,7 @@ def load_demo_data(
     runtime: AppRuntime,
     passwords: Passwords,
     *,
+    hooks: Hooks,
     password: str,
     seed: int = DEFAULT_SEED,
     scale: float = 1.0,
@@ -52,7 +53,8 @@ def load_demo_data(
 
     Refused (``DemoDataError``) for an app without demo data and for an app
     that already has records, so running it twice never doubles the data.
-    Demo users that do not exist yet get ``password``.
+    Demo users that do not exist yet get ``password``. ``hooks`` are the
+    platform's (``write_plan`` says what its subscribers see).
     """
     generate = GENERATORS.get(runtime.key)
     if generate is None:
@@ -70,7 +72,7 @@ def load_demo_data(
     ids = set_up_organisation(conn, passwords, demo.organisation, runtime.key, password)
     # The records read as imported by the tenant's administrator, when there is one.
     admin = conn.scalar(select(users.c.id).where(users.c.username == "admin"))
-    counts = write_plan(conn, runtime, demo.plan, ids, admin)
+    counts = write_plan(conn, runtime, demo.plan, ids, admin, hooks)
     return DemoLoaded(counts, len(ids.users))
 
 

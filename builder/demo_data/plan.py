@@ -28,9 +28,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from builder.demo_data.people import Organisation, OrganisationIds
-from engine.forms.context import WriteContext
-from engine.forms.records import create_records
-from engine.forms.runtime import AppRuntime
+from engine.forms import DEMO_DATA, AppRuntime, Cause, Hooks, WriteContext, create_records
 
 #: Most records in one ``create_records`` call (one statement chunk each).
 MAX_BATCH = 500
@@ -170,18 +168,24 @@ def write_plan(
     plan: DemoPlan,
     ids: OrganisationIds,
     acting_user_id: int | None,
+    hooks: Hooks,
 ) -> dict[str, int]:
     """Create every record of ``plan`` in the caller's transaction; returns counts.
 
     ``ids`` maps the plan's user names and department keys to database ids;
     ``acting_user_id`` is who the audit log and ``created_by`` name (an
-    import by that user).
+    import by that user). The writes go through ``hooks``, the platform's,
+    with a cause chain rooted in ``DEMO_DATA``: guards and subscribers see
+    them as demo data, and the rule engine starts no rule for them (its date
+    timers follow them), so the records stay as the generator made them.
     """
     resolve = _Resolver(ids.users, ids.departments)
     for key in plan.order:
         entity = runtime.entities[key]
+        cause = (Cause(DEMO_DATA, runtime.key, key, ()),)
         for batch in batches(plan.in_writing_order(key)):
-            ctx = WriteContext(conn, runtime, key, acting_user_id, batch[0].at)
+            at = batch[0].at
+            ctx = WriteContext(conn, runtime, key, acting_user_id, at, hooks=hooks, cause=cause)
             created = create_records(ctx, entity, [resolve(r.values) for r in batch])
             for record, record_id in zip(batch, created, strict=True):
                 resolve.record_ids[id(record)] = record_id

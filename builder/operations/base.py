@@ -22,10 +22,14 @@ from sqlalchemy import Connection, Table
 from builder.archive import ArchiveRecord
 from engine.definition import EntityDef, FieldDef
 from engine.errors import DomainError
-from engine.forms.field_types.base import BoundField
-from engine.forms.field_types.subtable import sub_fields
-from engine.forms.registry import field_types
-from engine.forms.runtime import AppRuntime, EntityRuntime
+from engine.forms import (
+    AppRuntime,
+    BoundField,
+    EntityRuntime,
+    Hooks,
+    field_type_registry,
+    sub_fields,
+)
 
 #: A text for people in each language we speak: {"en": …, "zh-CN": …}.
 Text = dict[str, str]
@@ -158,6 +162,9 @@ class ApplyContext(PlanContext):
 
     ops: Operations
     archive: ArchiveRecord
+    #: The platform's write guards and subscribers: records the publish
+    #: rewrites (a formula backfill) emit their events through them.
+    hooks: Hooks
     #: Steps that must wait until every table exists (foreign keys between new tables).
     deferred: list[Callable[[], None]] = field(default_factory=list)
 
@@ -204,8 +211,8 @@ class Operation(ABC):
 
 
 def type_label(type_key: str) -> Text:
-    if type_key in field_types:
-        label = field_types.get(type_key).label
+    if type_key in field_type_registry:
+        label = field_type_registry.get(type_key).label
         return {"en": label.get("en", type_key), "zh-CN": label.get("zh-CN", type_key)}
     return {"en": type_key, "zh-CN": type_key}
 

@@ -38,15 +38,16 @@ from builder.operations.columns import copy_fill, rebuild_column
 from builder.operations.convert import ConversionScan, converted_batches, scan_conversion
 from builder.operations.fields import stored_columns
 from engine.definition import FieldDef
-from engine.forms.field_types.abilities import (
+from engine.forms import (
+    BoundField,
     ChildRows,
     Computed,
+    EntityRuntime,
     Generated,
     QueryTime,
     References,
+    bind_field,
 )
-from engine.forms.field_types.base import BoundField
-from engine.forms.runtime import EntityRuntime, bind_field
 
 #: Abilities whose values are not plain data a conversion could carry over.
 SPECIAL = (References, Generated, QueryTime, ChildRows)

@@ -21,8 +21,7 @@ from sqlalchemy import Connection
 
 from builder.ddl import scan
 from builder.operations.base import MAX_NAMED_RECORDS, RecordProblem
-from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.base import BoundField
+from engine.forms import BoundField, FieldInvalid
 
 
 def _as_text(value: Any) -> str | None:

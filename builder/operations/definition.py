@@ -26,7 +26,7 @@ from builder.operations.base import (
 )
 from builder.operations.convert import scan_conversion
 from engine.definition import FieldDef
-from engine.forms.runtime import bind_field
+from engine.forms import bind_field
 
 #: Options that only change how a field looks or behaves in forms, never what is valid.
 PRESENTATION = frozenset(

@@ -13,7 +13,7 @@ from builder.archive import Archive, mark_restored, move_archives, record_archiv
 from builder.ddl import archive_name, archive_table, is_sqlite, restore_table
 from builder.operations.base import ApplyContext, Operation, Text, display_name
 from engine.definition import AppDefinition, EntityDef
-from engine.forms.runtime import AppRuntime, build_runtime
+from engine.forms import AppRuntime, build_runtime
 
 
 def create_table(ctx: ApplyContext, table: Table) -> None:

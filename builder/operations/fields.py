@@ -35,10 +35,16 @@ from builder.operations.base import (
 from builder.operations.columns import copy_fill, rebuild_column
 from builder.operations.entities import archive_whole_table, create_table, restore_whole_table
 from engine.definition import AppDefinition, EntityDef, FieldDef
-from engine.forms.field_types.abilities import ChildRows, Computed, Generated
-from engine.forms.field_types.base import BoundField
-from engine.forms.naming import child_table_name
-from engine.forms.runtime import EntityRuntime, bind_field, build_runtime
+from engine.forms import (
+    BoundField,
+    ChildRows,
+    Computed,
+    EntityRuntime,
+    Generated,
+    bind_field,
+    build_runtime,
+)
+from engine.forms.authoring import child_table_name
 
 
 def stored_columns(bound: BoundField, entity: EntityRuntime) -> list[Column[Any]]:

@@ -30,7 +30,7 @@ from builder.operations.base import (
 from builder.operations.columns import copy_fill, rebuild_column
 from builder.operations.fields import stored_columns
 from engine.definition import FieldDef
-from engine.forms.runtime import bind_field
+from engine.forms import bind_field
 
 
 def duplicate_problem(

@@ -32,6 +32,7 @@ from engine.accounts.users import (
     user_roles,
 )
 from engine.errors import DomainError
+from engine.i18n import Message
 from engine.store import Store
 from engine.store.store import TENANT_KEY
 
@@ -59,7 +60,7 @@ class LoginThrottled(DomainError):
     title = "Too many requests"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed log-ins; try again in {retry_after} s")
+        super().__init__(Message("account.throttled", seconds=retry_after))
         self.retry_after = retry_after
 
     def problem_members(self) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def log_in(
             candidate = find_login(conn, attempt.username)
     if not check_password(passwords, candidate, attempt.password) or candidate is None:
         _failed(store, policy, attempt, candidate, tenant_known, now)
-        raise LoginFailed("unknown tenant, user name or password")
+        raise LoginFailed(Message("account.login_failed"))
 
     user = candidate.user
     with store.write(attempt.tenant) as conn:

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from engine.accounts.users import User, user_from_row
 from engine.errors import DomainError
+from engine.i18n import Message
 from engine.store.tables import api_tokens, users
 
 DEFAULT_TOKEN_DAYS = 90
@@ -88,7 +89,7 @@ class SessionTokens:
             identity, expires = known
             if time.time() < expires:
                 return identity
-            raise InvalidToken("the token is invalid or expired")
+            raise InvalidToken(Message("account.token_invalid"))
         try:
             payload = jwt.decode(token, self._secret, algorithms=["HS256"])
             sid = payload["sid"]
@@ -97,7 +98,7 @@ class SessionTokens:
             identity = Identity(str(payload["tenant"]), int(payload["sub"]), sid)
             expires = int(payload["exp"])
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as err:
-            raise InvalidToken("the token is invalid or expired") from err
+            raise InvalidToken(Message("account.token_invalid")) from err
         with self._lock:
             self._verified[token] = (identity, expires)
             while len(self._verified) > VERIFIED_CACHE_SIZE:

@@ -24,9 +24,7 @@ from engine.actions.pools import (
     take_from_pool,
 )
 from engine.definition import AssignAction
-from engine.forms.errors import FieldError, RecordInvalid, label_of
-from engine.forms.permissions import AccessDenied
-from engine.forms.runtime import EntityRuntime
+from engine.forms import AccessDenied, EntityRuntime, FieldError, RecordInvalid, label_of
 from engine.i18n import Message
 
 

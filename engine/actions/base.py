@@ -26,11 +26,18 @@ from sqlalchemy import ColumnElement
 from engine.actions.checks import CheckContext, Issue
 from engine.actions.context import ActionContext, RecordState
 from engine.definition import ActionBase, Label
-from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound, label_of
-from engine.forms.input_rules import InputRules, input_rules
-from engine.forms.permissions import AccessDenied, FieldAccess
-from engine.forms.records import update_record
-from engine.forms.runtime import EntityRuntime
+from engine.forms import (
+    AccessDenied,
+    EntityRuntime,
+    FieldAccess,
+    FieldError,
+    InputRules,
+    RecordInvalid,
+    RecordNotFound,
+    input_rules,
+    label_of,
+    update_record,
+)
 from engine.i18n import Message
 
 A = TypeVar("A", bound=ActionBase)

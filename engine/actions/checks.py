@@ -15,9 +15,7 @@ from sqlalchemy import column
 
 from engine.definition import SYSTEM_FIELDS, AppDefinition, PoolDef
 from engine.expressions import ExpressionError, compile_expression
-from engine.forms.field_types.abilities import ChildRows
-from engine.forms.field_types.base import BoundField
-from engine.forms.runtime import bind_field
+from engine.forms import BoundField, ChildRows, bind_field
 from engine.registry import UnknownKeyError
 
 Issue = tuple[str, str]

@@ -25,8 +25,7 @@ from engine.actions.pools import (
     take_from_pool,
 )
 from engine.definition import ClaimAction
-from engine.forms.errors import label_of
-from engine.forms.permissions import AccessDenied
+from engine.forms import AccessDenied, label_of
 from engine.i18n import Message
 
 

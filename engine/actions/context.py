@@ -12,12 +12,22 @@ from sqlalchemy import Connection
 
 from engine.accounts.users import User
 from engine.expressions import EvalContext
-from engine.forms.context import ReadContext, WriteContext
-from engine.forms.errors import RecordNotFound
-from engine.forms.hooks import NO_HOOKS, Hooks
-from engine.forms.permissions import AccessDenied, Action, EntityAccess, entity_access, roles_in_app
-from engine.forms.records import record_exists
-from engine.forms.runtime import AppRuntime, EntityRuntime
+from engine.forms import (
+    NO_HOOKS,
+    AccessAction,
+    AccessDenied,
+    AppRuntime,
+    EntityAccess,
+    EntityRuntime,
+    Hooks,
+    ReadContext,
+    RecordNotFound,
+    WriteContext,
+    entity_access,
+    record_exists,
+    roles_in_app,
+)
+from engine.i18n import Message
 from engine.tenancy import tenant_timezone
 
 
@@ -58,7 +68,7 @@ class ActionContext:
         defined = {role.key for role in app.definition.roles}
         roles = roles_in_app(conn, user.id, app.key) & defined
         if not roles:
-            raise AccessDenied(f"you have no role in app {app.key!r}")
+            raise AccessDenied(Message("record.no_role", app=repr(app.key)))
         return cls(conn, app, user, frozenset(roles), now, hooks=hooks)
 
     @classmethod
@@ -87,7 +97,9 @@ class ActionContext:
     def entity(self, key: str) -> EntityRuntime:
         entity = self.app.entity(key)
         if entity is None:
-            raise RecordNotFound(f"app {self.app.key!r} has no entity {key!r}")
+            raise RecordNotFound(
+                Message("record.no_entity", app=repr(self.app.key), entity=repr(key))
+            )
         return entity
 
     def access(self, entity_key: str) -> EntityAccess | None:
@@ -100,13 +112,13 @@ class ActionContext:
             self._access[entity_key] = access
         return access
 
-    def require(self, entity_key: str, action: Action) -> None:
+    def require(self, entity_key: str, action: AccessAction) -> None:
         """``AccessDenied`` unless the user may ``action`` some records of the entity."""
         access = self.access(entity_key)
         if access is not None:
             access.require(action)
 
-    def in_scope(self, entity: EntityRuntime, record_id: int, action: Action) -> bool:
+    def in_scope(self, entity: EntityRuntime, record_id: int, action: AccessAction) -> bool:
         """Whether the record is within the user's scope for ``action``."""
         access = self.access(entity.key)
         if access is None:

@@ -46,11 +46,19 @@ from engine.actions.values import (
 )
 from engine.definition import ConvertAction, ConvertStep, Relink
 from engine.expressions import EvalContext, ExpressionError
-from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
-from engine.forms.field_types.abilities import ChildRows, Generated
-from engine.forms.field_types.base import is_blank
-from engine.forms.records import create_records, update_record
-from engine.forms.runtime import EntityRuntime
+from engine.forms import (
+    ChildRows,
+    EntityRuntime,
+    FieldError,
+    FieldInvalid,
+    Generated,
+    RecordInvalid,
+    create_records,
+    is_blank,
+    label_of,
+    update_record,
+)
+from engine.i18n import Message
 
 #: The most records one relink may change (a lead with more follow-ups is refused).
 RELINK_LIMIT = 1000
@@ -160,11 +168,11 @@ def _step_params(action: ConvertAction, params: Mapping[str, Any]) -> dict[str, 
     for key, value in params.items():
         step = steps.get(key)
         if key != RECORD and step is None:
-            errors.append(FieldError(key, "is not a step of this action"))
+            errors.append(FieldError(key, Message("action.not_a_step")))
         elif value is None and (step is None or not step.optional):
-            errors.append(FieldError(key, "cannot be left out"))
+            errors.append(FieldError(key, Message("action.step_required")))
         elif value is not None and not isinstance(value, dict):
-            errors.append(FieldError(key, "must be an object of field values (or null to skip)"))
+            errors.append(FieldError(key, Message("action.step_values")))
     if errors:
         raise RecordInvalid(errors)
     return dict(params)
@@ -221,8 +229,12 @@ def _relink(
     ).all()
     if len(rows) > RELINK_LIMIT:
         raise ActionUnavailable(
-            f"more than {RELINK_LIMIT} {entity.key} records link to this {record.entity.key}; "
-            "relink them in smaller steps first"
+            Message(
+                "action.relink_limit",
+                max=RELINK_LIMIT,
+                entity=label_of(entity),
+                record=label_of(record.entity),
+            )
         )
     write = ctx.write_context(entity.key)
     for row in rows:

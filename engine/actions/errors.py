@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from engine.errors import DomainError
 from engine.forms import Conflict
+from engine.i18n import Message
 
 
 class UnknownAction(DomainError, LookupError):
@@ -20,7 +21,7 @@ class UnknownAction(DomainError, LookupError):
     title = "Not found"
 
     def __init__(self, entity: str, key: str) -> None:
-        super().__init__(f"{entity} has no action {key!r}")
+        super().__init__(Message("action.unknown", entity=entity, action=repr(key)))
         self.entity = entity
         self.key = key
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, true
 
 from engine.accounts.users import User
 from engine.actions.base import ActionType, write_record
@@ -38,19 +38,21 @@ from engine.definition import (
     PoolDef,
     ReturnToPoolAction,
 )
-from engine.expressions import TENANT_TZ, EvalContext, ExpressionError, compile_expression
-from engine.forms.errors import (
+from engine.expressions import EvalContext, ExpressionError, compile_expression
+from engine.forms import (
+    AppRuntime,
+    EntityRuntime,
     FieldInvalid,
     Label,
     RecordInvalid,
     RecordNotFound,
     StaleVersion,
     label_of,
+    owner_key,
 )
-from engine.forms.permissions import owner_key
-from engine.forms.runtime import AppRuntime, EntityRuntime
 from engine.i18n import Message
 from engine.store.tables import audit_log, users
+from engine.tenancy import tenant_timezone
 
 PoolAction = ClaimAction | AssignAction | ReturnToPoolAction
 #: The actions that take a record out of its pool.
@@ -173,18 +175,23 @@ def visible_pool_records(
     return or_(*conditions) if conditions else None
 
 
+def _moment(conn: Connection, user: User) -> EvalContext:
+    """Now, for ``user``, in the tenant's time zone: what ``TODAY()`` in a pool's
+    ``open_when`` (days since the last follow-up) counts from."""
+    return EvalContext(user_id=user.id, now=datetime.now(UTC), tz=tenant_timezone(conn))
+
+
 def pool_reach(
-    app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
+    conn: Connection, app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
 ) -> ColumnElement[bool] | None:
     """``visible_pool_records`` now, as ``load_entity_access(read_also=…)`` takes it."""
-    if not app.definition.pools:
+    if not pools_of(app, entity_key):
         return None
-    moment = EvalContext(user_id=user.id, now=datetime.now(UTC), tz=TENANT_TZ)
-    return visible_pool_records(app, entity_key, user, roles, moment)
+    return visible_pool_records(app, entity_key, user, roles, _moment(conn, user))
 
 
 def pool_masks(
-    app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
+    conn: Connection, app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
 ) -> dict[str, ColumnElement[bool]]:
     """The pools' ``hidden_fields`` of the entity, each masked while its record is in
     the pool, as ``load_entity_access(field_masks=…)`` takes them.
@@ -194,10 +201,11 @@ def pool_masks(
     record an owner, and the condition stops holding for it.
     """
     masks: dict[str, ColumnElement[bool]] = {}
+    moment: EvalContext | None = None
     for target in pools_of(app, entity_key):
         if not target.defn.hidden_fields or target.unmasked_for(user, roles):
             continue
-        moment = EvalContext(user_id=user.id, now=datetime.now(UTC), tz=TENANT_TZ)
+        moment = moment or _moment(conn, user)
         in_pool = target.condition(moment)
         for key in target.defn.hidden_fields:
             masks[key] = or_(masks[key], in_pool) if key in masks else in_pool

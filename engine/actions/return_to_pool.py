@@ -16,9 +16,7 @@ from engine.actions.context import ActionContext, RecordState
 from engine.actions.errors import ActionUnavailable
 from engine.actions.pools import check_pool_ref, entering_values, pool
 from engine.definition import ReturnToPoolAction
-from engine.forms.errors import FieldError, RecordInvalid, label_of
-from engine.forms.field_types.base import is_blank
-from engine.forms.permissions import AccessDenied
+from engine.forms import AccessDenied, FieldError, RecordInvalid, is_blank, label_of
 from engine.i18n import Message
 
 

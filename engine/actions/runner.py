@@ -33,13 +33,19 @@ from engine.actions.pools import visible_pool_records
 from engine.actions.registry import action_types
 from engine.definition import SYSTEM_FIELDS, ActionDef
 from engine.expressions import ExpressionError, compile_expression
-from engine.forms.derived_access import as_shown
-from engine.forms.errors import RecordNotFound, label_of
-from engine.forms.events import ActionRan, emit
-from engine.forms.guard import GuardedReads
-from engine.forms.permissions import AccessDenied
-from engine.forms.records import get_record, record_exists
-from engine.forms.runtime import AppRuntime, EntityRuntime
+from engine.forms import (
+    AccessDenied,
+    ActionRan,
+    AppRuntime,
+    EntityRuntime,
+    GuardedReads,
+    RecordNotFound,
+    as_shown,
+    emit,
+    get_record,
+    label_of,
+    record_exists,
+)
 from engine.i18n import Message
 
 

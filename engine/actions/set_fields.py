@@ -14,7 +14,7 @@ from engine.actions.checks import CheckContext, Issue
 from engine.actions.context import ActionContext, RecordState
 from engine.actions.values import check_values, resolve_map
 from engine.definition import SetFieldsAction
-from engine.forms.errors import RecordInvalid
+from engine.forms import RecordInvalid
 
 
 class SetFieldsType(ActionType[SetFieldsAction]):

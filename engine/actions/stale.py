@@ -29,10 +29,7 @@ from engine.actions.pools import Pool, condition_sql, entering_values, pool
 from engine.actions.runner import load_record
 from engine.definition import AutoReturn
 from engine.expressions import EvalContext
-from engine.forms.errors import RecordInvalid, StaleVersion
-from engine.forms.events import ActionRan, emit
-from engine.forms.hooks import NO_HOOKS, Hooks
-from engine.forms.runtime import AppRuntime
+from engine.forms import NO_HOOKS, ActionRan, AppRuntime, Hooks, RecordInvalid, StaleVersion, emit
 from engine.store.tables import apps
 
 #: Records returned per batch (one transaction each).

@@ -21,8 +21,15 @@ from engine.actions.errors import ActionUnavailable
 from engine.actions.pools import Pool, check_capacity, lock_user, pool, sees
 from engine.actions.values import check_values, resolve_map
 from engine.definition import TransferAction
-from engine.forms import EntityRuntime, FieldError, RecordInvalid, RecordNotFound, StaleVersion
-from engine.forms.permissions import owner_key
+from engine.forms import (
+    EntityRuntime,
+    FieldError,
+    RecordInvalid,
+    RecordNotFound,
+    StaleVersion,
+    label_of,
+    owner_key,
+)
 from engine.i18n import Message
 
 
@@ -85,7 +92,9 @@ class TransferType(ActionType[TransferAction]):
         # An ownerless record is no one's to hand over: say so before the
         # update scope, which an ownerless record is outside of for most.
         if record.values.get(_owner_key(ctx, action)) is None:
-            raise ActionUnavailable(f"this {record.entity.key} has no owner: assign it instead")
+            raise ActionUnavailable(
+                Message("action.no_owner_to_transfer", entity=label_of(record.entity))
+            )
         super().allowed(ctx, action, record)
 
     def inputs(self, ctx: ActionContext, action: TransferAction) -> list[dict[str, Any]]:
@@ -100,14 +109,15 @@ class TransferType(ActionType[TransferAction]):
         params: Mapping[str, Any],
     ) -> ActionResult:
         owner = _owner_key(ctx, action)
-        noun = record.entity.key
+        noun = label_of(record.entity)
         current = record.values.get(owner)
         inputs = take_inputs(ctx, record.entity, [owner, *action.input], params)
         receiver = inputs.pop(owner, None)
         if isinstance(receiver, bool) or not isinstance(receiver, int):
             raise RecordInvalid([FieldError(owner, Message("action.assignee_required"))])
         if receiver == current:
-            raise RecordInvalid([FieldError(owner, f"user #{receiver} owns this {noun} already")])
+            message = Message("action.owns_already", id=receiver, entity=noun)
+            raise RecordInvalid([FieldError(owner, message)])
         if not lock_user(ctx, receiver):
             raise RecordInvalid([FieldError(owner, Message("action.no_assignee", id=receiver))])
         target = _pool(ctx, action)
@@ -123,9 +133,7 @@ class TransferType(ActionType[TransferAction]):
                 ctx, record, values | inputs, scope=column == current, typed=inputs
             )
         except (RecordNotFound, StaleVersion):
-            raise ActionUnavailable(
-                f"this {noun} changed hands meanwhile: reload it and try again"
-            ) from None
+            raise ActionUnavailable(Message("action.changed_hands", entity=noun)) from None
         return ActionResult(record=written)
 
 

@@ -25,9 +25,8 @@ from typing import Any
 from engine.actions.checks import SYSTEM_TYPES, EntityFields, Issue
 from engine.actions.context import RecordState
 from engine.expressions import EvalContext, Expression, ExpressionError, compile_expression
-from engine.forms.errors import FieldError, FieldInvalid
-from engine.forms.field_types.abilities import ChildRows
-from engine.forms.field_types.base import BoundField
+from engine.forms import BoundField, ChildRows, FieldError, FieldInvalid
+from engine.i18n import Message
 
 #: Field types whose wire value is plain text: they copy into text fields.
 TEXT_LIKE = frozenset(
@@ -115,7 +114,8 @@ def resolve_map(
         try:
             resolved[key] = resolve(parse_value(raw), record, refs, ctx)
         except ExpressionError as err:
-            errors.append(FieldError(prefix + key, f"cannot be computed: {err.message}"))
+            message = Message("action.not_computed", reason=err.message)
+            errors.append(FieldError(prefix + key, message))
     return resolved, errors
 
 

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-#: The default tenant's zone (``engine.tenancy.DEFAULT_TIMEZONE``, which the
-#: expression engine does not import: it knows no tenants). Callers with a
-#: tenant store pass ``engine.tenancy.tenant_timezone(conn)`` instead.
-TENANT_TZ = ZoneInfo("Asia/Shanghai")
+from engine.tenancy import DEFAULT_TIMEZONE
+
+#: The zone of a tenant that never chose one: ``engine.tenancy`` decides it,
+#: the expression engine only names it. Callers that evaluate for a tenant pass
+#: ``engine.tenancy.tenant_timezone(conn)`` (or ``WriteContext.zone()``).
+TENANT_TZ = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 @dataclass(frozen=True, slots=True)

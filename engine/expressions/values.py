@@ -26,6 +26,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from engine.i18n import Message
+
 from .errors import ExpressionError, ExpressionLimitError
 from .limits import MAX_EXPONENT, MAX_INT_BITS, MAX_STRING_LENGTH
 
@@ -36,22 +38,24 @@ _FAST_ORDER: frozenset[type] = frozenset({int, float, Decimal, str, date, bool})
 
 def type_name(value: Any) -> str:
     """The user-facing name of a value's type, for error messages."""
+    # A Message is its English text, so messages that embed it read the same in
+    # English and name the type in the reader's language at the API.
     if value is None:
-        return "blank"
+        return Message("formula.type_blank")
     if isinstance(value, bool):
-        return "yes/no"
+        return Message("formula.type_boolean")
     if isinstance(value, int | float | Decimal):
-        return "number"
+        return Message("formula.type_number")
     if isinstance(value, str):
-        return "text"
+        return Message("formula.type_text")
     if isinstance(value, datetime):
-        return "date-time"
+        return Message("formula.type_datetime")
     if isinstance(value, date):
-        return "date"
+        return Message("formula.type_date")
     if isinstance(value, list | tuple):
-        return "list"
+        return Message("formula.type_list")
     if isinstance(value, Mapping):
-        return "row"
+        return Message("formula.type_row")
     return type(value).__name__
 
 
@@ -87,7 +91,7 @@ def unify_numbers(a: Any, b: Any) -> tuple[Any, Any]:
 
 def check_int(value: int) -> int:
     if value.bit_length() > MAX_INT_BITS:
-        raise ExpressionLimitError("number is too large (more than about 1.8e308)")
+        raise ExpressionLimitError(Message("formula.too_large_max"))
     return value
 
 
@@ -138,7 +142,7 @@ def to_text(value: Any) -> str:
         return ", ".join(parts)
     if isinstance(value, str):  # a str subclass
         return str(value)
-    raise ExpressionError(f"a {type_name(value)} cannot be turned into text")
+    raise ExpressionError(Message("formula.no_text", type=type_name(value)))
 
 
 def as_int(value: Any, what: str) -> int:
@@ -152,12 +156,12 @@ def as_int(value: Any, what: str) -> int:
             else not isinstance(value, Decimal) or value == value.to_integral_value()
         )
         if not whole:
-            raise ExpressionError(f"{what} must be a whole number, got {to_text(value)}")
+            raise ExpressionError(Message("formula.whole_got", what=what, got=to_text(value)))
         try:
             return int(value)
         except (OverflowError, ValueError, ArithmeticError):
-            raise ExpressionError(f"{what} must be a whole number") from None
-    raise ExpressionError(f"{what} must be a whole number, got {type_name(value)}")
+            raise ExpressionError(Message("formula.whole", what=what)) from None
+    raise ExpressionError(Message("formula.whole_got", what=what, got=type_name(value)))
 
 
 def _midnight(day: date, like: datetime) -> datetime:
@@ -172,7 +176,7 @@ def _unify_dates(a: date, b: date) -> tuple[date, date]:
     if b_dt and not a_dt:
         return _midnight(a, b), b  # type: ignore[arg-type]
     if a_dt and b_dt and (a.tzinfo is None) != (b.tzinfo is None):  # type: ignore[attr-defined]
-        raise ExpressionError("cannot mix a date-time that has a time zone with one that has none")
+        raise ExpressionError(Message("formula.tz_mix"))
     return a, b
 
 
@@ -180,7 +184,7 @@ def _days(amount: Any) -> timedelta:
     try:
         return timedelta(days=float(amount))
     except (OverflowError, ValueError):
-        raise ExpressionError("date is out of range") from None
+        raise ExpressionError(Message("formula.date_range")) from None
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -214,8 +218,8 @@ def _add_slow(a: Any, b: Any) -> Any:
         if is_number(a) and isinstance(b, date):
             return b + _days(a)
     except OverflowError:
-        raise ExpressionError("date is out of range") from None
-    raise ExpressionError(f"cannot add {type_name(a)} and {type_name(b)}")
+        raise ExpressionError(Message("formula.date_range")) from None
+    raise ExpressionError(Message("formula.add", a=type_name(a), b=type_name(b)))
 
 
 def sub(a: Any, b: Any) -> Any:
@@ -243,8 +247,8 @@ def _sub_slow(a: Any, b: Any) -> Any:
         try:
             return a - _days(b)
         except OverflowError:
-            raise ExpressionError("date is out of range") from None
-    raise ExpressionError(f"cannot subtract {type_name(b)} from {type_name(a)}")
+            raise ExpressionError(Message("formula.date_range")) from None
+    raise ExpressionError(Message("formula.subtract", a=type_name(a), b=type_name(b)))
 
 
 def mul(a: Any, b: Any) -> Any:
@@ -281,13 +285,13 @@ def _mul_slow(a: Any, b: Any) -> Any:
     if is_number(a) and isinstance(b, str):
         return _repeat(b, a)
     if isinstance(a, list | tuple) or isinstance(b, list | tuple):
-        raise ExpressionError("lists cannot be repeated or multiplied")
-    raise ExpressionError(f"cannot multiply {type_name(a)} by {type_name(b)}")
+        raise ExpressionError(Message("formula.list_multiply"))
+    raise ExpressionError(Message("formula.multiply", a=type_name(a), b=type_name(b)))
 
 
 def _numbers(a: Any, b: Any, verb: str) -> tuple[Any, Any]:
     if not (is_number(a) and is_number(b)):
-        raise ExpressionError(f"cannot {verb} {type_name(a)} by {type_name(b)}")
+        raise ExpressionError(Message("formula.divide", a=type_name(a), b=type_name(b)))
     return unify_numbers(a, b)
 
 
@@ -301,7 +305,7 @@ def div(a: Any, b: Any) -> Any:
     try:
         return a / b
     except OverflowError:
-        raise ExpressionLimitError("number is too large") from None
+        raise ExpressionLimitError(Message("formula.too_large")) from None
 
 
 def floordiv(a: Any, b: Any) -> Any:
@@ -316,7 +320,7 @@ def floordiv(a: Any, b: Any) -> Any:
     try:
         return a // b
     except OverflowError:
-        raise ExpressionLimitError("number is too large") from None
+        raise ExpressionLimitError(Message("formula.too_large")) from None
 
 
 def mod(a: Any, b: Any) -> Any:
@@ -344,7 +348,7 @@ def power(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if not (is_number(a) and is_number(b)):
-        raise ExpressionError(f"cannot raise {type_name(a)} to the power of {type_name(b)}")
+        raise ExpressionError(Message("formula.power", a=type_name(a), b=type_name(b)))
     if abs(b) > MAX_EXPONENT:
         raise ExpressionLimitError(
             f"exponent {to_text(b)} is too large (the limit is {MAX_EXPONENT})"
@@ -352,18 +356,18 @@ def power(a: Any, b: Any) -> Any:
     a, b = unify_numbers(a, b)
     if type(a) is int and type(b) is int and b > 0:
         if abs(a).bit_length() * b > MAX_INT_BITS + b:
-            raise ExpressionLimitError("number is too large (more than about 1.8e308)")
+            raise ExpressionLimitError(Message("formula.too_large_max"))
         return check_int(a**b)
     try:
         result = a**b
     except ZeroDivisionError:
         return None
     except OverflowError:
-        raise ExpressionLimitError("number is too large") from None
+        raise ExpressionLimitError(Message("formula.too_large")) from None
     except ArithmeticError:  # Decimal: negative base, fractional exponent
-        raise ExpressionError("cannot raise a negative number to a fractional power") from None
+        raise ExpressionError(Message("formula.negative_power")) from None
     if type(result) is complex:
-        raise ExpressionError("cannot raise a negative number to a fractional power")
+        raise ExpressionError(Message("formula.negative_power"))
     return result
 
 
@@ -372,7 +376,7 @@ def neg(a: Any) -> Any:
         return None
     if is_number(a):
         return -a
-    raise ExpressionError(f"cannot negate {type_name(a)}")
+    raise ExpressionError(Message("formula.negate", a=type_name(a)))
 
 
 def pos(a: Any) -> Any:
@@ -380,7 +384,7 @@ def pos(a: Any) -> Any:
         return None
     if is_number(a):
         return +a
-    raise ExpressionError(f"cannot use unary + on {type_name(a)}")
+    raise ExpressionError(Message("formula.unary_plus", a=type_name(a)))
 
 
 def not_(a: Any) -> bool:
@@ -435,7 +439,7 @@ def _compare_slow(op: Callable[[Any, Any], Any], symbol: str, a: Any, b: Any) ->
     elif isinstance(a, date) and isinstance(b, date):
         a, b = _unify_dates(a, b)
     elif not (isinstance(a, str) and isinstance(b, str)):
-        raise ExpressionError(f"cannot compare {type_name(a)} {symbol} {type_name(b)}")
+        raise ExpressionError(Message("formula.compare", a=type_name(a), op=symbol, b=type_name(b)))
     return bool(op(a, b))
 
 
@@ -455,11 +459,11 @@ def contains(container: Any, item: Any) -> bool:
         if item is None:
             return False
         if not isinstance(item, str):
-            raise ExpressionError(f"'in' a text needs a text on its left, got {type_name(item)}")
+            raise ExpressionError(Message("formula.in_text", got=type_name(item)))
         return item in container
     if isinstance(container, frozenset | set):
         return item in container
-    raise ExpressionError(f"'in' needs a list or a text on its right, got {type_name(container)}")
+    raise ExpressionError(Message("formula.in_container", got=type_name(container)))
 
 
 def not_contains(container: Any, item: Any) -> bool:

@@ -29,15 +29,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from engine.accounts.users import User
 from engine.files.ids import valid_file_id
-from engine.forms.field_types.attachment import AttachmentType
-from engine.forms.field_types.base import BoundField
-from engine.forms.permissions import (
+from engine.forms import (
     AccessDenied,
+    AppRuntime,
+    AttachmentType,
+    BoundField,
+    EntityRuntime,
     FieldAccess,
     ReadAlso,
     load_entity_access,
 )
-from engine.forms.runtime import AppRuntime, EntityRuntime
 from engine.store.tables import files
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from engine.errors import DomainError
+from engine.i18n import Message
 
 #: The query parameter names of a signed URL; ``sig`` is what the API's
 #: authentication middleware looks for to let ``/api/files/…`` through unauthenticated.
@@ -78,13 +79,13 @@ class FileUrlSigner:
         signature matches (compared in constant time).
         """
         if not (user.isdigit() and expires.isdigit() and len(user) <= 18 and len(expires) <= 12):
-            raise BadSignature("the download link is not valid")
+            raise BadSignature(Message("file.link_invalid"))
         user_id, expiry = int(user), int(expires)
         expected = self._signature(tenant, file_id, user_id, expiry)
         if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
-            raise BadSignature("the download link is not valid")
+            raise BadSignature(Message("file.link_invalid"))
         if expiry < now:
-            raise BadSignature("the download link has expired; open the record again")
+            raise BadSignature(Message("file.link_expired"))
         return SignedFile(tenant, file_id, user_id)
 
 

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, String, and_, func, select
 
 from engine.definition import Label
-from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
+from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid, label_of
 from engine.forms.field_types.datetime import DEFAULT_TZ
 from engine.forms.filters import (
     FilterNode,
@@ -56,6 +56,7 @@ from engine.forms.filters.kinds import BOOLEAN, CHOICE, DATE, DATETIME, NUMBER, 
 from engine.forms.filters.targets import Target, resolve
 from engine.forms.masking import NO_MASKS, FieldMasks
 from engine.forms.records import add_display
+from engine.i18n import Message
 from engine.registry import Registry, UnknownKeyError
 from engine.tenancy import tenant_timezone
 
@@ -282,10 +283,22 @@ def _target(
 ) -> Target:
     target = resolve(path, entity, app, linked_view)
     if target.hop is not None:
-        raise FieldInvalid(f"{path}: aggregate on fields of {entity.key} itself (no '.')")
+        raise FieldInvalid(Message("aggregate.no_hop", field=path, entity=label_of(entity)))
     if target.query_time:
-        raise FieldInvalid(f"{target.described} is computed when read and cannot be aggregated")
+        raise FieldInvalid(
+            Message("aggregate.computed", field=target.label, type=target.type_label)
+        )
     return target
+
+
+def _reason(err: FieldInvalid | UnknownKeyError) -> str:
+    """Why a group key or a measure is refused, as a message."""
+    if isinstance(err, FieldInvalid):
+        return err.message
+    if err.kind == buckets.kind:
+        known = ", ".join(sorted(buckets))
+        return Message("aggregate.unknown_bucket", key=err.key, known=known)
+    return Message("aggregate.unknown_measure", key=err.key, known=", ".join(sorted(measures)))
 
 
 class _Binder:
@@ -299,17 +312,23 @@ class _Binder:
 
     def dimensions(self, specs: Sequence[str]) -> list[Dimension]:
         if len(specs) > MAX_GROUP_BY:
-            self.errors.append(FieldError("group_by", f"group by at most {MAX_GROUP_BY} fields"))
+            self.errors.append(
+                FieldError("group_by", Message("aggregate.max_group_by", max=MAX_GROUP_BY))
+            )
             return []
         bound: list[Dimension] = []
         for spec in specs:
             try:
                 dimension = self.dimension(spec)
             except (FieldInvalid, UnknownKeyError) as err:
-                self.errors.append(FieldError("group_by", f"cannot group by {spec!r}: {err}"))
+                reason = _reason(err)
+                message = Message("aggregate.cannot_group", spec=spec, reason=reason)
+                self.errors.append(FieldError("group_by", message))
                 continue
             if any(d.name == dimension.name for d in bound):
-                self.errors.append(FieldError("group_by", f"{dimension.name} is grouped twice"))
+                self.errors.append(
+                    FieldError("group_by", Message("aggregate.grouped_twice", name=dimension.name))
+                )
                 continue
             bound.append(dimension)
         return bound
@@ -320,28 +339,30 @@ class _Binder:
         kind = target.kind
         if kind not in GROUPABLE:
             raise FieldInvalid(
-                f"{target.described} has too many distinct values; group by a select, "
-                "user, link, department, boolean, date or date-time field"
+                Message("aggregate.too_distinct", field=target.label, type=target.type_label)
             )
         bucket = None
         if kind in DATED:
             bucket = buckets.get(unit if colon else "day")
         elif colon:
-            raise FieldInvalid(f"only dates group by {', '.join(buckets)}")
+            raise FieldInvalid(Message("aggregate.only_dates", units=", ".join(buckets)))
         return Dimension(path, target, self.entity.table.c[target.key], bucket)
 
     def measures(self, specs: Sequence[str]) -> list[BoundMeasure]:
         if not specs:
-            self.errors.append(FieldError("measures", "name at least one, like count"))
+            self.errors.append(FieldError("measures", Message("aggregate.no_measure")))
         if len(specs) > MAX_MEASURES:
-            self.errors.append(FieldError("measures", f"at most {MAX_MEASURES} measures"))
+            self.errors.append(
+                FieldError("measures", Message("aggregate.max_measures", max=MAX_MEASURES))
+            )
             return []
         bound: list[BoundMeasure] = []
         for spec in specs:
             try:
                 measure = self.measure(spec)
             except (FieldInvalid, UnknownKeyError) as err:
-                self.errors.append(FieldError("measures", f"{spec!r}: {err}"))
+                message = Message("aggregate.bad_measure", spec=spec, reason=_reason(err))
+                self.errors.append(FieldError("measures", message))
                 continue
             if all(m.name != measure.name for m in bound):
                 bound.append(measure)
@@ -352,21 +373,29 @@ class _Binder:
         measure = measures.get(key)
         if not measure.kinds:
             if colon:
-                raise FieldInvalid(f"{key} takes no field")
+                raise FieldInvalid(Message("aggregate.no_field_needed", key=key))
             return BoundMeasure(key, measure, None)
         if not path:
-            raise FieldInvalid(f"name the field, like {key}:amount")
+            raise FieldInvalid(Message("aggregate.field_needed", key=key))
         target = _target(path, self.entity, self.app, self.linked_view)
         if target.kind not in measure.kinds:
             allowed = ", ".join(k.key for k in measure.kinds)
-            raise FieldInvalid(f"{key} applies to {allowed} fields, not to {target.described}")
+            raise FieldInvalid(
+                Message(
+                    "aggregate.wrong_kind",
+                    key=key,
+                    allowed=allowed,
+                    field=target.label,
+                    type=target.type_label,
+                )
+            )
         return BoundMeasure(f"{key}_{path}", measure, target, self.entity.table.c[target.key])
 
     def check_names(self, dimensions: list[Dimension], bound: list[BoundMeasure]) -> None:
         for measure in bound:
             if any(d.name == measure.name for d in dimensions):
                 self.errors.append(
-                    FieldError("measures", f"{measure.name} is also the name of a group key")
+                    FieldError("measures", Message("aggregate.name_clash", name=measure.name))
                 )
 
 
@@ -422,9 +451,12 @@ def plan_aggregate(
             params=equality_conditions(query.filters),
             tree=query.filter,
             linked_view=linked_view,
+            zone=lambda: tz,
         )
         if query.designed is not None:
-            conditions += filter_conditions(entity, app, dialect, tree=query.designed)
+            conditions += filter_conditions(
+                entity, app, dialect, tree=query.designed, zone=lambda: tz
+            )
         search = search_condition(entity, query.q)
     except RecordInvalid as err:
         raise RecordInvalid(errors + err.errors) from None
@@ -471,8 +503,7 @@ def aggregate_records(
             [
                 FieldError(
                     "group_by",
-                    f"gives more than {MAX_GROUPS} groups: filter the records or group "
-                    "by something coarser",
+                    Message("aggregate.too_many_groups", max=MAX_GROUPS),
                 )
             ]
         )

@@ -55,6 +55,21 @@ def label_of(thing: _Labelled) -> Label:
     return label if label else {"en": thing.key}
 
 
+def noun_of(thing: _Labelled) -> Label:
+    """An entity's label as a noun inside a sentence: "there is no customer with id 4".
+
+    Only the English text changes (its first letter lowered, unless the word is
+    an acronym like "CRM"); Chinese has no case, so "客户" stays as it is.
+    """
+    label = label_of(thing)
+    if isinstance(label, Message):
+        return label
+    english = label.get("en") or ""
+    if english[:1].isupper() and not english[1:2].isupper():
+        english = english[0].lower() + english[1:]
+    return {**label, "en": english} if english else label
+
+
 def row_label(table: _Labelled, row: int, field: Label | None) -> Message:
     """The label of a field in row ``row`` (from 0) of a sub-table: "明细第2行·产品"."""
     return Message("label.row", table=label_of(table), row=row + 1, field=field or "")

@@ -255,7 +255,22 @@ def chain_text(chain: Sequence[Cause]) -> str:
     return " → ".join(str(cause) for cause in chain)
 
 
+#: The first link of the cause chain of the writes that load a template's demo
+#: data (``builder.demo_data``): they go through the platform's hooks like any
+#: write, and this is how a subscriber tells them apart (``loads_demo_data``).
+DEMO_DATA = "load demo data"
+
+
+def loads_demo_data(chain: Sequence[Cause]) -> bool:
+    """Whether a write (``ctx.cause``) or an event (``event.cause``) is part of
+    loading demo data. The rule engine starts no rule for them — the demo's
+    records stay as its generator made them, with no re-assignment and no
+    e-mail to a made-up customer — but its date timers still follow them."""
+    return bool(chain) and chain[0].action == DEMO_DATA
+
+
 __all__ = [
+    "DEMO_DATA",
     "ActionRan",
     "Cause",
     "OneRecordEvent",
@@ -269,4 +284,5 @@ __all__ = [
     "changed_by_causes",
     "emit",
     "emit_many",
+    "loads_demo_data",
 ]

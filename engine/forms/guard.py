@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, select
@@ -60,6 +60,7 @@ from engine.forms.records import (
 from engine.forms.runtime import EntityRuntime
 from engine.forms.views import ViewQuery
 from engine.i18n import Message
+from engine.tenancy import tenant_timezone
 
 T = TypeVar("T")
 READ_ONLY = READ_ONLY_FOR_YOU
@@ -147,7 +148,11 @@ class GuardedReads:
         if designed is None:
             return scope
         conditions = filter_conditions(
-            self.entity, self.ctx.app, self.ctx.conn.dialect.name, tree=designed
+            self.entity,
+            self.ctx.app,
+            self.ctx.conn.dialect.name,
+            tree=designed,
+            zone=partial(tenant_timezone, self.ctx.conn),
         )
         return and_(*conditions) if scope is None else and_(scope, *conditions)
 

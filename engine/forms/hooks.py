@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Connection, or_
 
 from engine.forms.errors import Conflict
 from engine.forms.events import Cause, RecordEvent, chain_text
@@ -87,13 +87,17 @@ Subscriber = Callable[["WriteContext", Any], object]
 #: A subscriber that takes the events of one type of a write at once
 #: (``emit_many``: one call for 10,000 updates instead of 10,000 calls).
 BatchSubscriber = Callable[["WriteContext", Sequence[Any]], object]
-#: Records a user reads beyond their roles' read scope: (app, entity key, user,
-#: roles) → a condition, or None when there are none.
-ReadScope = Callable[["AppRuntime", str, "User", frozenset[str]], "ColumnElement[bool] | None"]
-#: Fields masked for a reader on some records: (app, entity key, user, roles) →
-#: ``{field key: condition on the entity's table, true where the value is masked}``.
+#: Records a user reads beyond their roles' read scope: (the tenant's connection,
+#: app, entity key, user, roles) → a condition, or None when there are none. The
+#: connection is for what the condition depends on (the tenant's time zone).
+ReadScope = Callable[
+    [Connection, "AppRuntime", str, "User", frozenset[str]], "ColumnElement[bool] | None"
+]
+#: Fields masked for a reader on some records: (the tenant's connection, app,
+#: entity key, user, roles) → ``{field key: condition on the entity's table, true
+#: where the value is masked}``.
 FieldMask = Callable[
-    ["AppRuntime", str, "User", frozenset[str]], "Mapping[str, ColumnElement[bool]]"
+    [Connection, "AppRuntime", str, "User", frozenset[str]], "Mapping[str, ColumnElement[bool]]"
 ]
 
 
@@ -135,12 +139,17 @@ class Hooks:
         self.field_mask_contributors.append(contributor)
 
     def field_masks(
-        self, app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
+        self,
+        conn: Connection,
+        app: AppRuntime,
+        entity_key: str,
+        user: User,
+        roles: frozenset[str],
     ) -> dict[str, ColumnElement[bool]]:
         """What every contributor masks on the entity, per field (conditions ORed)."""
         found: dict[str, list[ColumnElement[bool]]] = {}
         for contributor in self.field_mask_contributors:
-            for key, condition in contributor(app, entity_key, user, roles).items():
+            for key, condition in contributor(conn, app, entity_key, user, roles).items():
                 found.setdefault(key, []).append(condition)
         return {
             key: conditions[0] if len(conditions) == 1 else or_(*conditions)
@@ -156,13 +165,18 @@ class Hooks:
             guard(ctx, write)
 
     def read_also(
-        self, app: AppRuntime, entity_key: str, user: User, roles: frozenset[str]
+        self,
+        conn: Connection,
+        app: AppRuntime,
+        entity_key: str,
+        user: User,
+        roles: frozenset[str],
     ) -> ColumnElement[bool] | None:
         """What every contributor adds to the read scope, ORed (None: nothing)."""
         found = [
             condition
             for contributor in self.read_scopes
-            if (condition := contributor(app, entity_key, user, roles)) is not None
+            if (condition := contributor(conn, app, entity_key, user, roles)) is not None
         ]
         if not found:
             return None

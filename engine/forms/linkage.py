@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from engine.definition import EntityDef
-from engine.forms.errors import FieldError, FieldInvalid
+from engine.forms.errors import FieldError, FieldInvalid, label_of, noun_of
 from engine.forms.field_types.abilities import ChildRows
 from engine.forms.field_types.base import BoundField, is_blank
+from engine.i18n import Message
 
 if TYPE_CHECKING:
     from engine.forms.context import WriteContext
@@ -190,16 +191,16 @@ def apply_linkage(
         row = _linked_row(ctx, link, chosen, {*fill.values(), *filters})
         if row is None:
             continue
+        target = ctx.app.entities[link.options.target]
         for target_key, form_key in filters.items():
             if row[target_key] != merged.get(form_key):
-                errors.append(
-                    FieldError(
-                        prefix + key,
-                        f"must be a {link.options.target} whose {target_key} is "
-                        f"this form's {form_key}",
-                    )
+                message = Message(
+                    "value.linked_filter",
+                    entity=noun_of(target),
+                    field=label_of(target.fields[target_key]),
+                    form_field=label_of(fields[form_key]),
                 )
-        target = ctx.app.entities[link.options.target]
+                errors.append(FieldError(prefix + key, message, label_of(link)))
         hidden = _hidden_from_writer(ctx, target.key) if fill else frozenset()
         for into_key, source_key in fill.items():
             if source_key in hidden:
@@ -214,9 +215,8 @@ def apply_linkage(
             try:
                 values[into_key] = into.type.coerce(raw, into)
             except FieldInvalid as err:
-                errors.append(
-                    FieldError(prefix + into_key, f"filled from {source_key}: {err.message}")
-                )
+                message = Message("value.filled_from", source=label_of(source), message=err.message)
+                errors.append(FieldError(prefix + into_key, message, label_of(into)))
     return errors
 
 

@@ -379,15 +379,19 @@ def _known_roles(conn: Connection, user: User, app: AppRuntime) -> frozenset[str
     return roles
 
 
-#: Records a user reads beyond their roles' read scope, given the app, the
-#: entity, the user and their roles (``engine.actions.pool_reach``: the pools
+#: Records a user reads beyond their roles' read scope, given the tenant's
+#: connection, the app, the entity, the user and their roles
+#: (``engine.actions.pool_reach``: the pools
 #: they see); ``None`` when there are none. Passed in by the caller, because
 #: pools belong to a higher layer than record access.
-ReadAlso = Callable[[AppRuntime, str, User, frozenset[str]], ColumnElement[bool] | None]
-#: Fields masked for a user on some records of an entity, given the app, the
-#: entity, the user and their roles: ``{field: condition where masked}``
+ReadAlso = Callable[[Connection, AppRuntime, str, User, frozenset[str]], ColumnElement[bool] | None]
+#: Fields masked for a user on some records of an entity, given the tenant's
+#: connection, the app, the entity, the user and their roles: ``{field: condition
+#: where masked}``
 #: (``Hooks.field_masks``: a pool's hidden fields until a record is claimed).
-MaskedFields = Callable[[AppRuntime, str, User, frozenset[str]], Mapping[str, ColumnElement[bool]]]
+MaskedFields = Callable[
+    [Connection, AppRuntime, str, User, frozenset[str]], Mapping[str, ColumnElement[bool]]
+]
 
 
 def load_entity_access(
@@ -411,13 +415,13 @@ def load_entity_access(
     if access.unrestricted or not access.allows("read"):
         return access
     if field_masks is not None:
-        declared = {key: field_masks(app, key, user, roles) for key in app.entities}
+        declared = {key: field_masks(conn, app, key, user, roles) for key in app.entities}
         masks = bind_field_masks(app, declared)
         if masks:
             access = replace(access, masks=masks)
     if read_also is None:
         return access
-    extra = read_also(app, entity_key, user, roles)
+    extra = read_also(conn, app, entity_key, user, roles)
     return access if extra is None else replace(access, read_also=extra)
 
 

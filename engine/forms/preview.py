@@ -35,6 +35,7 @@ from engine.forms.permissions import EntityAccess, FieldAccess
 from engine.forms.records import get_record
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import compute, condition, default_value
+from engine.i18n import Message
 
 
 @dataclass
@@ -121,11 +122,11 @@ def _rows(
     if is_blank(raw):
         return []
     if not isinstance(raw, list):
-        out.errors[path] = "must be a list of rows"
+        out.errors[path] = Message("value.rows")
         return []
     options: SubtableOptions = bound.options
     if len(raw) > options.max_rows:
-        out.errors[path] = f"must have at most {options.max_rows} rows"
+        out.errors[path] = Message("value.max_rows", max=options.max_rows)
     fields = sub_fields(bound)
     return [
         _preview(fields, row if isinstance(row, dict) else {}, ctx, f"{path}[{i}].", out, new=True)

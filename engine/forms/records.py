@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
+from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -18,9 +19,11 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     and_,
     any_,
     bindparam,
+    cast,
     func,
     insert,
     select,
@@ -32,6 +35,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import table as sql_table
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import NullType
 
 from engine.definition import ENTITY_COLUMNS, SYSTEM_FIELDS
 from engine.forms.context import ReadContext, WriteContext
@@ -42,6 +46,7 @@ from engine.forms.errors import (
     RecordNotFound,
     StaleVersion,
     label_of,
+    noun_of,
 )
 from engine.forms.events import (
     RecordDeleted,
@@ -75,8 +80,10 @@ from engine.forms.masking import NO_MASKS, FieldMasks
 from engine.forms.runtime import EntityRuntime
 from engine.forms.validation import resolve_references, validate_values
 from engine.i18n import Message
-from engine.store.bulk import insert_many
+from engine.store.bulk import insert_many, next_ids
 from engine.store.tables import audit_log, users
+from engine.store.types import pg_text_array
+from engine.tenancy import tenant_timezone
 
 MAX_PAGE_SIZE = 500
 #: Pages beyond this are refused: the offset stays far below a 64-bit integer
@@ -174,6 +181,7 @@ def _conditions(
         params=equality_conditions(query.filters),
         tree=query.filter,
         linked_view=linked_view,
+        zone=partial(tenant_timezone, ctx.conn),
     )
     search = search_condition(entity, query.q)
     if search is not None:
@@ -204,9 +212,10 @@ def list_records(
     filters, sorts and search alike (``engine.forms.masking``).
     """
     if not 1 <= query.page <= MAX_PAGE:
-        raise RecordInvalid([FieldError("page", f"must be between 1 and {MAX_PAGE}")])
+        raise RecordInvalid([FieldError("page", Message("value.between", max=MAX_PAGE))])
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
-        raise RecordInvalid([FieldError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")])
+        message = Message("value.between", max=MAX_PAGE_SIZE)
+        raise RecordInvalid([FieldError("page_size", message)])
     columns = _selectable(entity, ctx)
     conditions = [
         _live(entity, not query.deleted),
@@ -361,13 +370,12 @@ class _WriteStatements:
     """
 
     insert: Any
-    next_ids: Any
     #: SQLite: whether the table was created without AUTOINCREMENT, so every
     #: insert numbers its rows itself; and the high-water mark's query, by that.
     legacy_ids: bool | None = None
     id_floor: dict[bool, Select[Any]] = field(default_factory=dict)
     #: (field key, excluding an id, live records only, one value) → unique-value lookup.
-    unique: dict[tuple[str, bool, bool, bool, str], Select[Any]] = field(default_factory=dict)
+    unique: dict[tuple[str, bool, bool, bool, str, bool], Select[Any]] = field(default_factory=dict)
     #: Query-time fields of a new record whose value cannot differ from one
     #: new record to the next (a roll-up over no related records), in JSON.
     new_record_values: dict[str, Any] = field(default_factory=dict)
@@ -381,12 +389,7 @@ def _statements(entity: EntityRuntime) -> _WriteStatements:
     statements = _WRITES.get(entity)
     if statements is None:
         table = entity.table
-        statements = _WRITES[entity] = _WriteStatements(
-            insert=insert(table),
-            next_ids=select(
-                func.nextval(func.pg_get_serial_sequence(table.name, "id"))
-            ).select_from(func.generate_series(1, bindparam("n", type_=Integer))),
-        )
+        statements = _WRITES[entity] = _WriteStatements(insert=insert(table))
     return statements
 
 
@@ -444,7 +447,13 @@ def _next_sqlite_id(ctx: WriteContext, entity: EntityRuntime) -> int:
 
 
 def _unique_lookup(
-    entity: EntityRuntime, key: str, exclude: bool, live_only: bool, one: bool, dialect: str
+    entity: EntityRuntime,
+    key: str,
+    exclude: bool,
+    live_only: bool,
+    one: bool,
+    dialect: str,
+    texts: bool = False,
 ) -> Select[Any]:
     """The statement finding records that hold any of ``values`` (``value`` when ``one``).
 
@@ -452,9 +461,11 @@ def _unique_lookup(
     costs a rewrite of the compiled SQL on every execution. Many values on
     PostgreSQL are one array parameter (``= ANY(:values)``): an ``IN`` of
     10,000 placeholders costs PostgreSQL more to parse and plan than to run.
+    With ``texts`` (PostgreSQL, a text column, every value a ``str``) that
+    array is one array literal (``pg_text_array``).
     """
     cache = _statements(entity).unique
-    cached = cache.get((key, exclude, live_only, one, dialect))
+    cached = cache.get((key, exclude, live_only, one, dialect, texts))
     if cached is not None:
         return cached
     table = entity.table
@@ -462,6 +473,14 @@ def _unique_lookup(
     condition: ColumnElement[bool]
     if one:
         condition = column == bindparam("value")
+    elif texts:
+        # An untyped parameter cast to the array type: PostgreSQL parses the
+        # literal as that type, so the planner sees a constant array (hashed,
+        # counted) as with a list parameter. (A parameter typed as text and
+        # cast is an I/O conversion the planner cannot fold: every row is then
+        # compared with every value.)
+        values = cast(bindparam("values", type_=NullType()), ARRAY(column.type))
+        condition = column == any_(values)
     elif dialect == "postgresql":
         condition = column == any_(bindparam("values", type_=ARRAY(column.type)))
     else:
@@ -471,8 +490,18 @@ def _unique_lookup(
         query = query.where(table.c.id != bindparam("exclude_id"))
     if live_only:
         query = query.where(_live(entity))
-    cache[(key, exclude, live_only, one, dialect)] = query
+    cache[(key, exclude, live_only, one, dialect, texts)] = query
     return query
+
+
+def _texts(column: ColumnElement[Any], dialect: str, values: Collection[Any]) -> bool:
+    """Whether many ``values`` of ``column`` are bound as one PostgreSQL array
+    literal (``pg_text_array``): texts, which psycopg would dump one by one."""
+    return (
+        dialect == "postgresql"
+        and isinstance(column.type, String)
+        and all(type(value) is str for value in values)
+    )
 
 
 def _check_unique(
@@ -510,10 +539,16 @@ def _check_unique(
         if not wanted:
             continue
         one = len(wanted) == 1
+        dialect = ctx.conn.dialect.name
+        texts = not one and _texts(entity.table.c[bound.key], dialect, wanted)
         query = _unique_lookup(
-            entity, bound.key, exclude_id is not None, live_only, one, ctx.conn.dialect.name
+            entity, bound.key, exclude_id is not None, live_only, one, dialect, texts
         )
-        params: dict[str, Any] = {"value": next(iter(wanted))} if one else {"values": list(wanted)}
+        params: dict[str, Any]
+        if one:
+            params = {"value": next(iter(wanted))}
+        else:
+            params = {"values": pg_text_array(wanted) if texts else list(wanted)}
         if exclude_id is not None:
             params["exclude_id"] = exclude_id
         taken = ctx.conn.execute(query, params).all()
@@ -610,7 +645,8 @@ def _create(
     }
     for values in rows:
         values.update(system)
-    ids = _insert(ctx, entity, rows)
+    stored = _insert(ctx, entity, rows)
+    ids = [row["id"] for row in stored]
     for record_id, child_values in zip(ids, children, strict=True):
         for key, child_rows in child_values.items():
             if child_rows:  # a new record has no child rows to replace
@@ -624,11 +660,8 @@ def _create(
         at=ctx.now,
         cause=ctx.cause,
         ids=tuple(ids),
-        values=tuple(
-            _audit_after(to_json, values, child_values)
-            for values, child_values in zip(rows, children, strict=True)
-        ),
-        rows=tuple({**values, "id": i} for values, i in zip(rows, ids, strict=True)),
+        values=tuple(_audit_afters(to_json, rows, children)),
+        rows=tuple(stored),
     )
     emit(ctx, event)
     return _Created(ids, rows, children)
@@ -653,6 +686,38 @@ def _audit_converters(entity: EntityRuntime) -> dict[str, Callable[[Any], Any] |
 
 def _json(bound: BoundField, value: Any) -> Any:
     return bound.type.to_json(value, bound)
+
+
+def _audit_afters(
+    to_json: Mapping[str, Callable[[Any], Any] | None],
+    rows: Sequence[Mapping[str, Any]],
+    children: Sequence[Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    """``_audit_after`` of each new record, with the keys sorted out once per batch.
+
+    A batch's rows have the same keys in the same order (validation gives
+    every writable field a value, the writer every system column); a row that
+    does not takes the general way.
+    """
+    if len(rows) <= 1:
+        return [_audit_after(to_json, v, c) for v, c in zip(rows, children, strict=True)]
+    keys = tuple(rows[0])
+    fields = tuple(key for key in keys if key not in _SYSTEM_KEYS)
+    pick = itemgetter(*fields) if len(fields) > 1 else None
+    converted = [(key, convert) for key in fields if (convert := to_json[key]) is not None]
+    afters = []
+    for values, child_values in zip(rows, children, strict=True):
+        if pick is None or tuple(values) != keys:
+            afters.append(_audit_after(to_json, values, child_values))
+            continue
+        after = dict(zip(fields, pick(values), strict=True))
+        for key, convert in converted:
+            after[key] = convert(after[key])
+        for key, value in child_values.items():
+            child_convert = to_json[key]
+            after[key] = value if child_convert is None else child_convert(value)
+        afters.append(after)
+    return afters
 
 
 def _audit_after(
@@ -692,13 +757,16 @@ def create_records(
     return _create(ctx, entity, inputs, rules, typed, readable).ids
 
 
-def _insert(ctx: WriteContext, entity: EntityRuntime, rows: list[dict[str, Any]]) -> list[int]:
+def _insert(
+    ctx: WriteContext, entity: EntityRuntime, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Insert ``rows``; answer them as stored, each with its new ``id`` (last)."""
     statements = _statements(entity)
     try:
         sqlite = ctx.conn.dialect.name == "sqlite"
         if len(rows) == 1 and not (sqlite and _legacy_ids(ctx, entity)):
             result = ctx.conn.execute(statements.insert, rows[0])
-            return [int(result.inserted_primary_key[0])]  # type: ignore[index]
+            return [{**rows[0], "id": int(result.inserted_primary_key[0])}]  # type: ignore[index]
         if sqlite:
             # SQLite cannot number a multi-row INSERT … RETURNING in order, so
             # SQLAlchemy would send one statement per row. The writer holds the
@@ -709,16 +777,13 @@ def _insert(ctx: WriteContext, entity: EntityRuntime, rows: list[dict[str, Any]]
             ids = list(range(first, first + len(rows)))
         else:
             # PostgreSQL: the ids come from the table's own sequence, in one query.
-            ids = list(ctx.conn.scalars(statements.next_ids, {"n": len(rows)}))
+            ids = next_ids(ctx.conn, entity.table, len(rows))
         # Then one executemany (SQLite) or COPY (PostgreSQL) of every row.
-        insert_many(
-            ctx.conn, entity.table, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
-        )
-        return ids
+        stored = [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+        insert_many(ctx.conn, entity.table, stored)
+        return stored
     except IntegrityError as err:
-        raise Conflict(
-            f"the {entity.key} could not be saved: it conflicts with existing data"
-        ) from err
+        raise Conflict(Message("record.conflict", entity=noun_of(entity))) from err
 
 
 def create_record(
@@ -970,7 +1035,8 @@ def restore_record(
         ctx, entity, [values], [""], exclude_id=record_id, live_only=True, readable=readable
     )
     if errors:
-        raise Conflict(f"{entity.key} #{record_id} cannot be restored", errors)
+        message = Message("record.cannot_restore", entity=noun_of(entity), id=record_id)
+        raise Conflict(message, errors)
     _check_guards(ctx, entity, "restore", record_id, current)
     ctx.conn.execute(
         update(entity.table)
@@ -1049,7 +1115,7 @@ def record_history(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> l
         .order_by(audit_log.c.id)
     ).all()
     if not rows:
-        raise RecordNotFound(f"there is no history of {entity.key} #{record_id}")
+        raise RecordNotFound(Message("record.no_history", entity=noun_of(entity), id=record_id))
     history = []
     for row in rows:
         before, after = row.before or {}, row.after or {}
@@ -1100,12 +1166,18 @@ def _check_restricting_links(
                 )
                 count = int(ctx.conn.scalar(counted) or 0)
                 if count:
-                    many = f"more than {LINKS_COUNTED}" if count > LINKS_COUNTED else str(count)
-                    noun = "record" if count == 1 else "records"
+                    key = "record.still_linked" + (
+                        "_one" if count == 1 else "_many" if count > LINKS_COUNTED else ""
+                    )
                     raise Conflict(
-                        f"{entity.key} #{record_id} is still linked from {many} {other.key} "
-                        f"{noun} (field {bound.key} of {other.key}); "
-                        "unlink or delete them first"
+                        Message(
+                            key,
+                            entity=noun_of(entity),
+                            id=record_id,
+                            count=min(count, LINKS_COUNTED),
+                            other=noun_of(other),
+                            field=label_of(bound),
+                        )
                     )
 
 

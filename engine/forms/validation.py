@@ -19,7 +19,7 @@ from engine.definition import SYSTEM_FIELDS
 from engine.expressions import ExpressionError
 from engine.forms.context import WriteContext
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid, label_of
-from engine.forms.field_types.abilities import ChildRows, Computed, References, ability
+from engine.forms.field_types.abilities import ChildRows, Computed, LocalTime, References, ability
 from engine.forms.field_types.base import BoundField, is_blank
 from engine.forms.field_types.formula import compiled
 from engine.forms.linkage import apply_linkage, linked_fields
@@ -73,8 +73,8 @@ def unstorable_text(value: Any) -> str | None:
             found = UNSTORABLE.search(item)
             if found is not None:
                 if found.group() == "\x00":
-                    return "must not contain NUL characters"
-                return "must be valid Unicode text (it holds a lone surrogate)"
+                    return Message("value.nul")
+                return Message("value.surrogate")
         elif isinstance(item, list):
             pending.extend(item)
         elif isinstance(item, dict):
@@ -128,6 +128,8 @@ class _Plan:
     #: in definition order.
     writable: tuple[tuple[str, BoundField, Callable[[Any], Any], bool, bool, bool], ...]
     writable_keys: frozenset[str]
+    #: Writable fields whose values are read in the tenant's zone (``LocalTime``).
+    local_time: frozenset[str]
     #: Writable fields that can ever be required (statically or by ``required_when``).
     maybe_required: tuple[BoundField, ...]
     #: Computed fields in the order they run, and their keys in definition order.
@@ -152,6 +154,7 @@ def _plan_for(fields: tuple[BoundField, ...]) -> _Plan:
             for f in writable
         ),
         writable_keys=frozenset(f.key for f in writable),
+        local_time=frozenset(f.key for f in writable if isinstance(f.type, LocalTime)),
         maybe_required=tuple(f for f in writable if f.required or f.defn.required_when is not None),
         computed=_computed_in_order(fields),
         computed_keys=tuple(f.key for f in fields if isinstance(f.type, Computed)),
@@ -260,6 +263,8 @@ def validate_values(
         try:
             if child_rows:
                 values[key] = ability(bound, ChildRows).coerce_rows(bound, raw, ctx)
+            elif key in plan.local_time:
+                values[key] = ability(bound, LocalTime).coerce_local(raw, bound, ctx.zone())
             else:
                 values[key] = coerce(raw)
         except FieldInvalid as err:

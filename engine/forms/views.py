@@ -23,6 +23,7 @@ from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.filters import FilterNode, Group, bind_filter, filter_from_json
 from engine.forms.records import ListQuery
 from engine.forms.runtime import AppRuntime
+from engine.i18n import Message
 
 View = TableView | KanbanView
 
@@ -63,16 +64,14 @@ def resolve_relative(raw: Any, user_id: int | None, today: date, path: str = "fi
 
 def _relative(raw: dict[str, Any], user_id: int | None, today: date, path: str) -> Any:
     if len(raw) != 1:
-        raise RelativeValueInvalid(path, 'a relative value has one key: "$user" or "$today"')
+        raise RelativeValueInvalid(path, Message("value.relative_one_key"))
     if "$user" in raw:
         if raw["$user"] != "me":
-            raise RelativeValueInvalid(f"{path}.$user", 'must be "me"')
+            raise RelativeValueInvalid(f"{path}.$user", Message("value.relative_me"))
         return user_id
     days = raw["$today"]
     if isinstance(days, bool) or not isinstance(days, int) or abs(days) > MAX_DAYS:
-        raise RelativeValueInvalid(
-            f"{path}.$today", f"must be a whole number of days from -{MAX_DAYS} to {MAX_DAYS}"
-        )
+        raise RelativeValueInvalid(f"{path}.$today", Message("value.relative_days", max=MAX_DAYS))
     return (today + timedelta(days=days)).isoformat()
 
 
@@ -92,9 +91,8 @@ def require_view(definition: AppDefinition, entity_key: str, view_key: str) -> V
     view = find_view(definition, entity_key, view_key)
     if view is None:
         keys = ", ".join(v.key for v in definition.views if v.entity == entity_key) or "none"
-        raise RecordInvalid(
-            [FieldError("view", f"{entity_key} has no view {view_key!r} (views: {keys})")]
-        )
+        message = Message("record.no_view", entity=entity_key, view=repr(view_key), views=keys)
+        raise RecordInvalid([FieldError("view", message)])
     return view
 
 

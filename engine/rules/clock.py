@@ -28,7 +28,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.definition.versions import published_app_keys
-from engine.forms import NO_HOOKS, AppRuntime, Hooks, ListQuery, WriteContext, list_records
+from engine.forms import (
+    NO_HOOKS,
+    AppRuntime,
+    Hooks,
+    ListQuery,
+    ReadContext,
+    WriteContext,
+    list_records,
+)
 from engine.forms import parse_filter as parse_records_filter
 from engine.jobs import JobContext, JobKinds, Schedule
 from engine.jobs.schedules import next_tick
@@ -196,7 +204,8 @@ def _run_schedule(
         outcome.errors += errors
         return outcome
     with write() as conn:
-        ids = _selected(WriteContext(conn, runtime_of(conn, app_key), rule.entity, None, now), rule)
+        # Only a read: the records are chosen before any run writes.
+        ids = _selected(ReadContext(conn, runtime_of(conn, app_key), rule.entity), rule)
     from engine.rules.subscriber import load_values
 
     for start in range(0, len(ids), SCHEDULE_BATCH):
@@ -216,7 +225,7 @@ def _run_schedule(
     return outcome
 
 
-def _selected(ctx: WriteContext, rule: CompiledRule) -> list[int]:
+def _selected(ctx: ReadContext, rule: CompiledRule) -> list[int]:
     """The ids of the live records the rule's filter selects, taken before any runs."""
     assert isinstance(rule.trigger, ScheduleTrigger)
     raw = rule.trigger.settings.filter

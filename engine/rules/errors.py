@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.definition import Label
 from engine.errors import TITLES, DomainError
+from engine.expressions.errors import ExpressionError
 from engine.i18n import Message
 
 
@@ -27,20 +29,26 @@ class RuleFailed(DomainError):
         effect: int | None,
         effect_type: str | None,
         cause: BaseException,
+        *,
+        label: Label | None = None,
     ) -> None:
         reason = cause.problem_detail() if isinstance(cause, DomainError) else str(cause)
+        if isinstance(cause, ExpressionError) and cause.position is None:
+            reason = cause.message  # a Message: the reader's language at the API
+        # The designer's name for the rule where it has one ("“大单审批”"), its key else.
+        named = Message("rule.named", label=label) if label else repr(rule)
         if effect is not None:
             super().__init__(
                 Message(
                     "rule.failed_effect",
-                    rule=repr(rule),
+                    rule=named,
                     effect=effect,
                     effect_type=effect_type,
                     reason=reason,
                 )
             )
         else:
-            super().__init__(Message("rule.failed_condition", rule=repr(rule), reason=reason))
+            super().__init__(Message("rule.failed_condition", rule=named, reason=reason))
         self.app = app
         self.rule = rule
         self.effect = effect

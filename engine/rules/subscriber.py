@@ -9,6 +9,9 @@ effects go through the record service with ``ctx.caused_by(event)``: they
 are validated, audited as caused by the rule, emit events of their own, and
 stop at the kernel's depth cap.
 
+Writes that load demo data (``loads_demo_data``) start no rule: their
+timers follow, so the demo's dates remind as a real tenant's would.
+
 If a condition or an effect fails, the run is noted for the log and a
 ``RuleFailed`` naming the rule and the effect propagates: the write that
 triggered it rolls back with everything its rules did.
@@ -32,6 +35,7 @@ from engine.forms import (
     RecordsCreated,
     RecordUpdated,
     WriteContext,
+    loads_demo_data,
 )
 from engine.rules.base import RuleRun
 from engine.rules.compiled import CompiledRule, rulebook
@@ -128,7 +132,7 @@ def run_rule(rule: CompiledRule, runs: Sequence[RuleRun]) -> list[RuleRun]:
             if rule.when is None or _truthy(run.evaluate(rule.when)):
                 passed.append(run)
         except Exception as err:
-            failed = RuleFailed(ctx.app.key, rule.key, None, None, err)
+            failed = RuleFailed(ctx.app.key, rule.key, None, None, err, label=rule.definition.label)
             note_failure(ctx.conn, run, str(failed), ctx.now)
             raise failed from err
     for effect in rule.effects:
@@ -140,7 +144,9 @@ def run_rule(rule: CompiledRule, runs: Sequence[RuleRun]) -> list[RuleRun]:
                 note_failure(ctx.conn, run, str(err), ctx.now)
             raise
         except Exception as err:
-            failed = RuleFailed(ctx.app.key, rule.key, effect.index, effect.key, err)
+            failed = RuleFailed(
+                ctx.app.key, rule.key, effect.index, effect.key, err, label=rule.definition.label
+            )
             for run in passed:
                 note_failure(ctx.conn, run, str(failed), ctx.now)
             raise failed from err
@@ -205,6 +211,8 @@ def on_events(ctx: WriteContext, events: Sequence[RecordEvent]) -> None:
 
     for event in events:
         follow(ctx, event)
+    if loads_demo_data(ctx.cause):
+        return
     book = rulebook(ctx.app)
     by_entity: dict[str, list[RecordEvent]] = {}
     for event in events:
@@ -232,7 +240,9 @@ def on_events(ctx: WriteContext, events: Sequence[RecordEvent]) -> None:
                 try:
                     child = ctx.caused_by(event, entity_key)
                 except Exception as err:
-                    failed = RuleFailed(ctx.app.key, rule.key, None, None, err)
+                    failed = RuleFailed(
+                        ctx.app.key, rule.key, None, None, err, label=rule.definition.label
+                    )
                     for run in _runs(ctx, rule, entity, event, stored):
                         note_failure(ctx.conn, run, str(failed), ctx.now)
                     raise failed from err

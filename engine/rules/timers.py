@@ -236,6 +236,8 @@ def backfill(write: Write, runtime_of: RuntimeOf, app_key: str, now: datetime) -
         after = 0
         while True:
             with write() as conn:
+                # Reads records and writes timers only, no record: nothing to
+                # emit, so no hooks. A write context for the clock and the zone.
                 ctx = WriteContext(conn, runtime, rule.entity, None, now)
                 entity = runtime.entities[rule.entity]
                 ids = list(

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.expressions import EvalContext, Expression, ExpressionError, compile_expression
 from engine.forms import EntityRuntime, FieldInvalid
+from engine.i18n import Message
 from engine.rules.base import Issue
 
 
@@ -49,7 +50,8 @@ def resolve_values(
         try:
             resolved[key] = value.resolve(scope, ctx)
         except ExpressionError as err:
-            raise ExpressionError(f"{key}: {err.message}") from err
+            message = Message("formula.for_field", field=key, message=err.message)
+            raise ExpressionError(message) from err
     return resolved
 
 

@@ -15,7 +15,7 @@ transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -111,7 +111,9 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         return values
 
     if conn.dialect.name == "postgresql":
-        _copy(conn, table, plan, [convert(row) for row in rows])
+        # Converted as they are sent: the server parses and stores the rows
+        # already sent (another process, another CPU) while the next ones convert.
+        _copy(conn, table, plan, map(convert, rows))
     elif plan.positional:
         conn.exec_driver_sql(plan.sql, [tuple(convert(row)) for row in rows])
     else:
@@ -120,7 +122,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         )
 
 
-def _copy(conn: Connection, table: Table, plan: _Plan, rows: list[list[Any]]) -> None:
+def _copy(conn: Connection, table: Table, plan: _Plan, rows: Iterable[list[Any]]) -> None:
     """PostgreSQL: ``COPY … FROM STDIN``, its fastest way in, on the caller's transaction.
 
     The values are converted as for an INSERT (JSON as its text, timestamps
@@ -141,6 +143,13 @@ def _copy(conn: Connection, table: Table, plan: _Plan, rows: list[list[Any]]) ->
 
 
 _SQLITE_SEQUENCE = text("SELECT seq FROM sqlite_sequence WHERE name = :name")
+#: The sequence is looked up once (``MATERIALIZED``), not once per id: the
+#: lookup by name costs PostgreSQL several times the ``nextval`` itself. The
+#: ids come back as one array rather than n rows.
+_PG_NEXT_IDS = text(
+    "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(:table, 'id')::regclass AS seq) "
+    "SELECT array_agg(nextval(s.seq)) FROM s, generate_series(1, :n)"
+)
 
 
 def next_ids(conn: Connection, table: Table, n: int) -> list[int]:
@@ -157,10 +166,7 @@ def next_ids(conn: Connection, table: Table, n: int) -> list[int]:
     if n <= 0:
         return []
     if conn.dialect.name == "postgresql":
-        query = text(
-            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-        )
-        return [int(i) for i in conn.scalars(query, {"table": table.name, "n": n})]
+        return [int(i) for i in conn.scalar(_PG_NEXT_IDS, {"table": table.name, "n": n})]
     counter = conn.scalar(_SQLITE_SEQUENCE, {"name": table.name}) or 0
     highest = conn.scalar(select(func.max(table.c.id))) or 0
     first = max(int(counter), int(highest)) + 1

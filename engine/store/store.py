@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from engine.errors import DomainError
+from engine.i18n import Message
 from engine.store import migrate
 from engine.store.tables import tenants
 from engine.store.types import json_dumps
@@ -36,7 +37,7 @@ class TenantNotFound(DomainError, LookupError):
     title = "Not found"
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"tenant {key!r} does not exist")
+        super().__init__(Message("account.tenant_missing", tenant=key))
         self.key = key
 
 

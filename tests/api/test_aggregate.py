@@ -342,7 +342,7 @@ def test_roles_limit_what_is_aggregated(
     refused = call(client, aud, measures="sum:amount")
     assert refused.status_code == 422
     assert refused.json()["errors"] == [
-        {"field": "measures", "message": "'sum:amount': opportunity has no field 'amount'"}
+        {"field": "measures", "message": "'sum:amount': Opportunity has no field 'amount'"}
     ]
     assert call(client, aud, amount="100").status_code == 422
     assert call(client, aud, measures="sum:net_amount").status_code == 422  # a formula of it

@@ -305,8 +305,8 @@ def test_bad_filters_answer_422_naming_the_path(
         "filter.and[0].value[1]": "'maybe' is not an option (allowed: initial, lost, needs, "
         "negotiation, proposal, won)",
         "filter.and[1].or[0].value": "must be a number",
-        "filter.and[1].or[1].field": "customer has no field 'nope'",
-        "filter.and[2].op": "between cannot be used on name (text); use one of: eq, ne, in, "
+        "filter.and[1].or[1].field": "Customer has no field 'nope'",
+        "filter.and[2].op": "between cannot be used on Name (text); use one of: eq, ne, in, "
         "not_in, contains, starts_with, is_empty",
         "filter.and[3].op": "unknown filter operator 'like'; known: between, contains, eq, gt, "
         "gte, in, is_empty, lt, lte, ne, not_in, starts_with",
@@ -319,7 +319,7 @@ def test_bad_filters_answer_422_naming_the_path(
         "filter.and[0].op": "is required"
     }
     assert problems(get(filter=json.dumps(cond("lines", "is_empty")))) == {
-        "filter.field": "lines (subtable) cannot be filtered or sorted"
+        "filter.field": "Line items (subtable) cannot be filtered or sorted"
     }
     # Parameter errors and filter errors come back together.
     assert problems(get(stage="maybe", filter=json.dumps(cond("amount", "eq", "x")))) == {

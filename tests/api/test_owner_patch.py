@@ -155,3 +155,46 @@ def test_a_transfer_respects_the_pools_cap(crm: Crm) -> None:
     customer = crm.post("rep_a", "customer", {"name": "厦门佳腾食品有限公司"})
     moved = crm.act("manager", "customer", customer["id"], "transfer", {"owner": crm.ids["rep_b"]})
     assert moved.status_code == 200, moved.text  # customers have no pool, so no cap
+
+
+def test_a_leads_status_moves_by_actions_and_follow_ups_not_by_patch(crm: Crm) -> None:
+    lead = owned_lead(crm, "rep_a")
+    # Converted or invalid by a PATCH would skip the conversion and the reason.
+    for status in ("converted", "invalid", "qualified"):
+        # (Invalid also misses its reason; the status is refused either way.)
+        assert "status" in refused_fields(crm.patch("rep_a", "lead", lead, status=status))
+        assert "status" in refused_fields(crm.patch("manager", "lead", lead, status=status))
+    assert crm.read("rep_a", "lead", lead["id"])["status"] == "new"
+    # Nor may a rep create a lead that is converted already.
+    refused = crm.client.post(
+        f"{CRM}/lead",
+        json={**LEAD, "company": "苏州恒通电子", "status": "converted"},
+        headers=crm.auth("rep_a"),
+    )
+    assert refused_fields(refused) == ["status"]
+
+    # The first follow-up makes a new lead "contacting" (a rule writes it).
+    crm.post(
+        "rep_a",
+        "follow_up",
+        {
+            "lead": lead["id"],
+            "subject": "首次电话",
+            "method": "call",
+            "content": "首次电话沟通",
+            "followed_at": "2026-12-07T10:00:00+08:00",
+        },
+    )
+    assert crm.read("rep_a", "lead", lead["id"])["status"] == "contacting"
+    qualified = crm.act("rep_a", "lead", lead["id"], "qualify")
+    assert qualified.status_code == 200, qualified.text
+    assert qualified.json()["record"]["status"] == "qualified"
+    # Qualifying twice is refused: the action is not available in that state.
+    assert crm.act("rep_a", "lead", lead["id"], "qualify").status_code == 409
+    invalid = crm.act("rep_a", "lead", lead["id"], "mark_invalid", {"invalid_reason": "空号"})
+    assert invalid.status_code == 200, invalid.text
+    # Only a manager reopens an invalid lead.
+    assert crm.act("rep_a", "lead", lead["id"], "reopen").status_code == 403
+    reopened = crm.act("manager", "lead", lead["id"], "reopen")
+    assert reopened.status_code == 200, reopened.text
+    assert reopened.json()["record"]["status"] == "contacting"

@@ -30,7 +30,7 @@ from engine.store.tables import users
 from tests.conftest import login
 
 BASE = "/api/apps/mini_crm"
-NO_NAME = "customer has no field 'name'"
+NO_NAME = "Customer has no field 'name'"
 
 #: Roles the example does not have, to reach every kind of access.
 TEST_ROLES: list[dict[str, Any]] = [
@@ -366,7 +366,7 @@ def test_hidden_fields_never_leave_the_server(
             {
                 "field": "sort",
                 "message": "cannot sort by 'customer.credit_limit': "
-                "customer has no field 'credit_limit'",
+                "Customer has no field 'credit_limit'",
             },
         ),
     ]:

@@ -142,6 +142,14 @@ def test_half_filled_values_count_as_blank_and_say_why(
     assert answer["visible"]["lost_reason"] is False  # a stage that does not coerce is blank
     wrong_shape = preview(client, auth, f"{CRM}/opportunity", {"lines": {"qty": 1}})
     assert wrong_shape["errors"] == {"lines": "must be a list of rows"}
+    # In the reader's language, as a problem's messages are.
+    chinese = client.post(
+        f"{CRM}/opportunity/preview",
+        json=body,
+        headers={**auth, "Accept-Language": "zh-CN"},
+    )
+    assert chinese.status_code == 200, chinese.text
+    assert chinese.json()["errors"]["amount"] == "必须是数字"
 
 
 def test_sub_field_conditions_per_row_and_readonly_when(

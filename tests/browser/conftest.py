@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -23,6 +23,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
 DEMO_LOGIN = {"tenant": "demo", "username": "admin", "password": "demo"}
+#: A phone's screen (an iPhone 12-15's CSS pixels): the phone layout's test size.
+PHONE: ViewportSize = {"width": 390, "height": 844}
+#: The CRM demo's sales rep.
+REP = "rep1"
 
 
 @pytest.fixture(scope="session")
@@ -50,13 +54,25 @@ def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A page the size of a phone's screen, with touch."""
+    context = browser.new_context(viewport=PHONE, locale="en-US", has_touch=True, is_mobile=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """On a failed browser test, screenshot its page and name the file in the report."""
     report = yield
-    page = getattr(item, "funcargs", {}).get("page")
+    funcargs = getattr(item, "funcargs", {})
+    page = funcargs.get("page") or funcargs.get("phone")
     directory = getattr(item, "funcargs", {}).get("tmp_path")
     if report.when == "call" and report.failed and isinstance(page, Page) and directory:
         path = Path(directory) / "failure.png"
@@ -92,5 +108,15 @@ def demo_api(live_server: str) -> Iterator[httpx.Client]:
     """An HTTP client of the live server, signed in to the demo as admin: for seeding data."""
     with httpx.Client(base_url=live_server, timeout=10) as client:
         token = client.post("/api/auth/login", json=DEMO_LOGIN).raise_for_status().json()
+        client.headers["Authorization"] = f"Bearer {token['access_token']}"
+        yield client
+
+
+@pytest.fixture
+def rep_api(live_server: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the live server signed in as the rep: for seeding and checking data."""
+    with httpx.Client(base_url=live_server, timeout=10) as client:
+        login = {**DEMO_LOGIN, "username": REP}
+        token = client.post("/api/auth/login", json=login).raise_for_status().json()
         client.headers["Authorization"] = f"Bearer {token['access_token']}"
         yield client

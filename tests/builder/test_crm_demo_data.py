@@ -30,7 +30,15 @@ from engine.forms.records import ListQuery, list_records
 from engine.forms.runtime import AppRuntime
 from engine.forms.views import apply_view
 from engine.rules.clock import tick_timers
-from engine.store.tables import audit_log, departments, notifications, users
+from engine.store.tables import (
+    audit_log,
+    departments,
+    jobs,
+    notifications,
+    rule_runs,
+    rule_timers,
+    users,
+)
 from tests.builder.test_crm_template import TEMPLATE
 from tests.conftest import make_settings
 
@@ -114,7 +122,9 @@ def _install(platform: Platform, tenant: str, **demo: Any) -> tuple[AppRuntime, 
     with platform.store.write(tenant) as conn:
         install_app(conn, definition)
         runtime = platform.runtime(conn, tenant, "crm")
-        loaded = load_demo_data(conn, runtime, platform.passwords, password="pw", **demo)
+        loaded = load_demo_data(
+            conn, runtime, platform.passwords, hooks=platform.hooks, password="pw", **demo
+        )
     return runtime, loaded.counts
 
 
@@ -137,6 +147,12 @@ def test_demo_data_is_written_through_the_records_engine(platform: Platform, ten
             select(func.count()).select_from(audit_log).where(audit_log.c.action == "create")
         )
         assert audited == sum(counts.values())
+        # The writes went through the platform's hooks as demo data: the rule
+        # engine's date timers follow the records, but no rule started — no
+        # re-assignment, notice, to-do or e-mail to a made-up customer.
+        assert (conn.scalar(select(func.count()).select_from(rule_timers)) or 0) > 0
+        for table in (notifications, rule_runs, jobs):
+            assert conn.scalar(select(func.count()).select_from(table)) == 0, table.name
         assert (conn.scalar(select(func.count()).select_from(users)) or 0) >= 20 + 2
         assert (conn.scalar(select(func.count()).select_from(departments)) or 0) >= 3
         rep = conn.scalar(select(users.c.id).where(users.c.username == "rep1"))
@@ -220,7 +236,15 @@ def test_the_same_seed_writes_the_same_records(platform: Platform, tenant: str) 
 def test_demo_data_goes_into_an_empty_app_only(platform: Platform, tenant: str) -> None:
     runtime, counts = _install(platform, tenant, scale=SMALL, today=TODAY)
     with pytest.raises(DemoDataError, match="already has"), platform.store.write(tenant) as conn:
-        load_demo_data(conn, runtime, platform.passwords, password="pw", scale=SMALL, today=TODAY)
+        load_demo_data(
+            conn,
+            runtime,
+            platform.passwords,
+            hooks=platform.hooks,
+            password="pw",
+            scale=SMALL,
+            today=TODAY,
+        )
     with platform.store.read(tenant) as conn:
         table = runtime.entities["lead"].table
         assert conn.scalar(select(func.count()).select_from(table)) == counts["lead"]
@@ -232,7 +256,9 @@ def test_an_app_without_demo_data_is_refused(
     with pytest.raises(DemoDataError, match="no demo data"), platform.store.write(tenant) as conn:
         install_app(conn, load_definition(example_definition))
         runtime = platform.runtime(conn, tenant, "mini_crm")
-        load_demo_data(conn, runtime, platform.passwords, password="pw", scale=SMALL)
+        load_demo_data(
+            conn, runtime, platform.passwords, hooks=platform.hooks, password="pw", scale=SMALL
+        )
 
 
 def _cli_env(platform: Platform) -> dict[str, str]:

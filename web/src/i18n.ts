@@ -10,6 +10,7 @@ import * as adminMessages from "./messages/admin";
 import * as designMessages from "./messages/design";
 import * as listMessages from "./messages/lists";
 import * as notificationMessages from "./messages/notifications";
+import * as phoneMessages from "./messages/phone";
 import * as recordMessages from "./messages/record";
 import * as transferMessages from "./messages/transfer";
 
@@ -112,6 +113,7 @@ const en = {
   ...adminMessages.en,
   ...designMessages.en,
   ...transferMessages.en,
+  ...phoneMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -209,6 +211,7 @@ const zhCN: Record<MessageKey, string> = {
   ...adminMessages.zhCN,
   ...designMessages.zhCN,
   ...transferMessages.zhCN,
+  ...phoneMessages.zhCN,
 };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { "zh-CN": zhCN, en };

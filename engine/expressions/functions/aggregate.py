@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.expressions.errors import ExpressionError
 from engine.expressions.values import add, div, gt, is_number, lt, type_name
+from engine.i18n import Message
 
 from .logic import is_blank
 from .spec import FunctionSet
@@ -36,7 +37,9 @@ def _numbers(values: Iterable[Any], fn: str) -> list[Any]:
     items = _flatten(values)
     for item in items:
         if not is_number(item):
-            raise ExpressionError(f"{fn} needs numbers, got {type_name(item)} {item!r:.40}")
+            raise ExpressionError(
+                Message("formula.fn_numbers", fn=fn, got=type_name(item), value=f"{item!r:.40}")
+            )
     return items
 
 
@@ -63,13 +66,13 @@ def _column(rows: Any, field: Any, fn: str) -> list[Any]:
     if rows is None:
         return []
     if not isinstance(field, str):
-        raise ExpressionError(f"{fn}'s field must be a text such as 'subtotal'")
+        raise ExpressionError(Message("formula.fn_field_text", fn=fn))
     if not isinstance(rows, list | tuple):
-        raise ExpressionError(f"{fn} needs a sub-table (a list of rows), got {type_name(rows)}")
+        raise ExpressionError(Message("formula.fn_rows_got", fn=fn, got=type_name(rows)))
     column = []
     for row in rows:
         if not isinstance(row, Mapping):
-            raise ExpressionError(f"{fn} needs a sub-table (a list of rows)")
+            raise ExpressionError(Message("formula.fn_rows", fn=fn))
         column.append(row.get(field))
     return column
 

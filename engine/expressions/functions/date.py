@@ -15,6 +15,7 @@ from typing import Any
 from engine.expressions.context import EvalContext
 from engine.expressions.errors import ExpressionError
 from engine.expressions.values import as_int, type_name
+from engine.i18n import Message
 
 from .spec import EXAMPLE_CONTEXT, FunctionSet
 
@@ -30,7 +31,9 @@ def _parse(value: str, fn: str) -> date:
             return date.fromisoformat(value)
         return datetime.fromisoformat(value)
     except ValueError:
-        raise ExpressionError(f"{fn}: {value[:40]!r} is not a date like '2024-03-15'") from None
+        raise ExpressionError(
+            Message("formula.fn_not_date", fn=fn, value=repr(value[:40]))
+        ) from None
 
 
 def to_date(ctx: EvalContext, value: Any, fn: str) -> date | None:
@@ -40,7 +43,7 @@ def to_date(ctx: EvalContext, value: Any, fn: str) -> date | None:
         return ctx.local(value).date()
     if value is None or isinstance(value, date):
         return value
-    raise ExpressionError(f"{fn} needs a date, got {type_name(value)}")
+    raise ExpressionError(Message("formula.fn_date", fn=fn, got=type_name(value)))
 
 
 def to_datetime(ctx: EvalContext, value: Any, fn: str) -> datetime | None:
@@ -52,12 +55,14 @@ def to_datetime(ctx: EvalContext, value: Any, fn: str) -> datetime | None:
         return datetime(value.year, value.month, value.day, tzinfo=ctx.tz)
     if value is None:
         return None
-    raise ExpressionError(f"{fn} needs a date, got {type_name(value)}")
+    raise ExpressionError(Message("formula.fn_date", fn=fn, got=type_name(value)))
 
 
 def _unit(value: Any, fn: str) -> str:
     if value not in UNITS:
-        raise ExpressionError(f"{fn}'s unit must be one of {', '.join(UNITS)}; got {value!r}")
+        raise ExpressionError(
+            Message("formula.fn_unit", fn=fn, units=", ".join(UNITS), got=repr(value))
+        )
     return str(value)
 
 
@@ -65,7 +70,7 @@ def _add_months(day: date, months: int) -> date:
     total = day.year * 12 + day.month - 1 + months
     year, month = divmod(total, 12)
     if not 1 <= year <= 9999:
-        raise ExpressionError("date is out of range")
+        raise ExpressionError(Message("formula.date_range"))
     return day.replace(
         year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1])
     )
@@ -122,7 +127,7 @@ def date_(year: Any, month: Any, day: Any) -> date | None:
     try:
         return date(as_int(year, "year"), as_int(month, "month"), as_int(day, "day"))
     except (ValueError, OverflowError):
-        raise ExpressionError(f"DATE: there is no day {year}-{month}-{day}") from None
+        raise ExpressionError(Message("formula.no_day", year=year, month=month, day=day)) from None
 
 
 @functions.function(
@@ -246,7 +251,7 @@ def dateadd(ctx: EvalContext, value: Any, count: Any, unit: Any = "day") -> date
             return start + timedelta(weeks=n)
         return _add_months(start, n if unit == "month" else n * 12)
     except (OverflowError, ValueError):
-        raise ExpressionError("DATEADD: the date is out of range") from None
+        raise ExpressionError(Message("formula.dateadd_range")) from None
 
 
 @functions.function(

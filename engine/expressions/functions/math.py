@@ -24,6 +24,7 @@ from typing import Any
 
 from engine.expressions.errors import ExpressionError
 from engine.expressions.values import as_int, is_number, mod, power, to_decimal, type_name
+from engine.i18n import Message
 
 from .spec import FunctionSet
 
@@ -36,7 +37,7 @@ _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(-_MAX_DIGITS,
 
 def _number(value: Any, fn: str) -> Any:
     if not is_number(value):
-        raise ExpressionError(f"{fn} needs a number, got {type_name(value)}")
+        raise ExpressionError(Message("formula.fn_number", fn=fn, got=type_name(value)))
     return value
 
 
@@ -56,7 +57,7 @@ def _round(x: Any, digits: Any, rounding: str, fn: str) -> Any:
     places = 0 if digits is None else as_int(digits, f"{fn}'s number of digits")
     quantum = _QUANTUM.get(places)
     if quantum is None:
-        raise ExpressionError(f"{fn}'s number of digits must be between -100 and 100")
+        raise ExpressionError(Message("formula.fn_digits", fn=fn))
     try:
         rounded = to_decimal(x).quantize(quantum, rounding, _WIDE)
         if places < 0:
@@ -163,7 +164,7 @@ def int_(x: Any) -> Any:
     try:
         return math.floor(_number(x, "INT"))
     except (OverflowError, ValueError):
-        raise ExpressionError("INT needs a finite number") from None
+        raise ExpressionError(Message("formula.int_finite")) from None
 
 
 @functions.function(
@@ -218,10 +219,10 @@ def sqrt(x: Any) -> Any:
         return None
     _number(x, "SQRT")
     if x < 0:
-        raise ExpressionError("SQRT needs a number that is not negative")
+        raise ExpressionError(Message("formula.sqrt_negative"))
     if type(x) is Decimal:
         return x.sqrt()
     try:
         return math.sqrt(x)
     except OverflowError:
-        raise ExpressionError("SQRT: number is too large") from None
+        raise ExpressionError(Message("formula.sqrt_large")) from None

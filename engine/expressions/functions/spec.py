@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from engine.expressions.context import EvalContext
+from engine.tenancy import DEFAULT_TIMEZONE
 
 Kind = Literal["value", "context", "lazy"]
 """How the compiler calls ``impl``:
@@ -30,12 +31,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 Compiled = Callable[[Mapping[str, Any], EvalContext], Any]
 """A compiled (sub)expression: ``fn(values, ctx) -> value``; lazy functions get these."""
 
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
+_DEFAULT_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 
 EXAMPLE_CONTEXT = EvalContext(
-    user_id=42, now=datetime(2024, 3, 15, 10, 30, tzinfo=_SHANGHAI), tz=_SHANGHAI
+    user_id=42, now=datetime(2024, 3, 15, 10, 30, tzinfo=_DEFAULT_ZONE), tz=_DEFAULT_ZONE
 )
-"""The context every documented example runs in: user 42, 2024-03-15 10:30 in Shanghai."""
+"""The context every documented example runs in: user 42, 2024-03-15 10:30 in the
+default tenant zone (``engine.tenancy.DEFAULT_TIMEZONE``, Asia/Shanghai)."""
 
 
 @dataclass(frozen=True, slots=True)

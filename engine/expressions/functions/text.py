@@ -27,6 +27,7 @@ from engine.expressions.values import (
     to_text,
     type_name,
 )
+from engine.i18n import Message
 
 from .spec import FunctionSet
 
@@ -36,7 +37,7 @@ functions = FunctionSet("text")
 def _count(value: Any, what: str) -> int:
     count = as_int(value, what)
     if count < 0:
-        raise ExpressionError(f"{what} cannot be negative")
+        raise ExpressionError(Message("formula.negative", what=what))
     return count
 
 
@@ -111,7 +112,7 @@ def right(value: Any, count: Any = 1) -> str:
 def mid(value: Any, start: Any, count: Any) -> str:
     first = as_int(start, "MID's start")
     if first < 1:
-        raise ExpressionError("MID's start must be 1 or more")
+        raise ExpressionError(Message("formula.mid_start"))
     return to_text(value)[first - 1 : first - 1 + _count(count, "MID's count")]
 
 
@@ -236,7 +237,7 @@ _DATE_TOKENS = re.compile(r"YYYY|yyyy|YY|yy|MM|M|DD|dd|D|d|HH|H|mm|ss")
 def _format_number(value: Any, pattern: str) -> str:
     match = _NUMBER_FORMAT.match(pattern)
     if not match or not (match["int"] or match["frac"]):
-        raise ExpressionError(f"TEXT: {pattern!r} is not a number format such as '#,##0.00'")
+        raise ExpressionError(Message("formula.text_format", pattern=repr(pattern)))
     prefix, int_part, suffix = match["prefix"], match["int"], match["suffix"]
     frac = match["frac"] or ""
     number = to_decimal(value)
@@ -246,7 +247,7 @@ def _format_number(value: Any, pattern: str) -> str:
     try:
         rounded = number.quantize(Decimal(1).scaleb(-max_decimals), ROUND_HALF_UP)
     except InvalidOperation:
-        raise ExpressionError("TEXT: number is too large to format") from None
+        raise ExpressionError(Message("formula.text_large")) from None
     negative = rounded < 0
     whole, _, decimals = format(abs(rounded), "f").partition(".")
     decimals = decimals.rstrip("0").ljust(min_decimals, "0")
@@ -305,9 +306,9 @@ def text(ctx: EvalContext, value: Any, pattern: Any = None) -> str:
     if pattern is None:
         return to_text(ctx.local(value) if isinstance(value, datetime) else value)
     if not isinstance(pattern, str):
-        raise ExpressionError(f"TEXT's format must be text, got {type_name(pattern)}")
+        raise ExpressionError(Message("formula.text_format_type", got=type_name(pattern)))
     if len(pattern) > MAX_FORMAT_LENGTH:
-        raise ExpressionError(f"TEXT's format is longer than {MAX_FORMAT_LENGTH} characters")
+        raise ExpressionError(Message("formula.text_format_long", max=MAX_FORMAT_LENGTH))
     if isinstance(value, datetime):
         return _format_date(ctx.local(value), pattern)
     if isinstance(value, date):
@@ -333,13 +334,13 @@ def value_(value: Any) -> Any:
     if value is None or (is_number(value) and not isinstance(value, bool)):
         return value
     if not isinstance(value, str):
-        raise ExpressionError(f"VALUE needs a text, got {type_name(value)}")
+        raise ExpressionError(Message("formula.value_text", got=type_name(value)))
     text = value.strip().replace(",", "").replace(" ", "").lstrip("¥￥$€£")
     percent = text.endswith("%")
     if percent:
         text = text[:-1]
     if len(text) > 100 or not _VALUE_NUMBER.match(text):
-        raise ExpressionError(f"VALUE: {value[:50]!r} is not a number")
+        raise ExpressionError(Message("formula.value_number", value=repr(value[:50])))
     if percent:
         return Decimal(text) / 100
     if text.lstrip("+-").isdigit():

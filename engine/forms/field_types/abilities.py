@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy import ColumnElement, MetaData, Table
@@ -99,7 +100,19 @@ class ChildRows(ABC):
     ) -> dict[int, list[dict[str, Any]]]: ...
 
 
-Ability = TypeVar("Ability", References, Generated, Computed, QueryTime, ChildRows)
+class LocalTime(ABC):
+    """Values read as local time where they carry no zone (date-times without an offset).
+
+    The writer's zone is the tenant's (``WriteContext.zone()``); it is asked
+    for only when such a value is written, so other writes cost no query.
+    """
+
+    @abstractmethod
+    def coerce_local(self, value: Any, field: BoundField, tz: tzinfo) -> Any:
+        """``coerce``, reading a value without a zone in ``tz``."""
+
+
+Ability = TypeVar("Ability", References, Generated, Computed, QueryTime, ChildRows, LocalTime)
 
 
 def ability(field: BoundField, kind: type[Ability]) -> Ability:

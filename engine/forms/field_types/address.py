@@ -8,9 +8,17 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 from engine.store.types import JSONType
 
 PARTS = {"province": 50, "city": 50, "district": 50, "detail": 200}
+#: How a message names each part for its reader.
+PART_LABELS = {
+    "province": {"en": "province", "zh-CN": "省"},
+    "city": {"en": "city", "zh-CN": "市"},
+    "district": {"en": "district", "zh-CN": "区"},
+    "detail": {"en": "detail", "zh-CN": "详细地址"},
+}
 
 
 class AddressType(FieldType):
@@ -31,22 +39,24 @@ class AddressType(FieldType):
 
     def coerce(self, value: Any, field: BoundField) -> Any:
         if not isinstance(value, dict):
-            raise FieldInvalid("must be an object with province, city, district and detail")
+            raise FieldInvalid(Message("value.address"))
         unknown = set(value) - set(PARTS)
         if unknown:
-            raise FieldInvalid(f"unknown address part {sorted(unknown)[0]!r}")
+            raise FieldInvalid(Message("value.address_part", part=repr(sorted(unknown)[0])))
         address: dict[str, str] = {}
         for part, limit in PARTS.items():
             text = value.get(part)
             if text is None or text == "":
                 continue
             if not isinstance(text, str) or len(text) > limit:
-                raise FieldInvalid(f"{part} must be text of at most {limit} characters")
+                raise FieldInvalid(
+                    Message("value.address_part_long", part=PART_LABELS[part], max=limit)
+                )
             address[part] = text
         return address or None
 
     def parse_query(self, text: str, field: BoundField) -> Any:
-        raise FieldInvalid("cannot be filtered by equality")
+        raise FieldInvalid(Message("value.no_equality"))
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         return {

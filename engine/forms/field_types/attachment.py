@@ -20,6 +20,7 @@ from engine.files.ids import valid_file_id
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField, Example, FieldType, Options
+from engine.i18n import Message
 from engine.store.tables import files
 from engine.store.types import JSONType
 
@@ -43,9 +44,9 @@ def file_id(item: Any) -> str:
     if isinstance(item, dict):
         item = item.get("id")
     if not isinstance(item, str) or not 1 <= len(item) <= 36:
-        raise FieldInvalid("must be a list of uploaded files (ids from POST /api/files)")
+        raise FieldInvalid(Message("value.files"))
     if not valid_file_id(item):
-        raise FieldInvalid(f"there is no uploaded file with id {item}")
+        raise FieldInvalid(Message("value.no_file", id=item))
     return item
 
 
@@ -69,16 +70,16 @@ class AttachmentType(FieldType, References):
 
     def coerce(self, value: Any, field: BoundField) -> Any:
         if not isinstance(value, list):
-            raise FieldInvalid("must be a list of uploaded files (ids from POST /api/files)")
+            raise FieldInvalid(Message("value.files"))
         if len(value) > field.options.max_files:
-            raise FieldInvalid(f"must have at most {field.options.max_files} files")
+            raise FieldInvalid(Message("value.max_files", max=field.options.max_files))
         ids = [file_id(item) for item in value]
         if len(set(ids)) != len(ids):
-            raise FieldInvalid("must not list a file twice")
+            raise FieldInvalid(Message("value.file_repeated"))
         return ids
 
     def parse_query(self, text: str, field: BoundField) -> Any:
-        raise FieldInvalid("cannot be filtered by equality")
+        raise FieldInvalid(Message("value.no_equality"))
 
     def resolve(self, field: BoundField, values: Sequence[Any], ctx: WriteContext) -> list[Any]:
         wanted = {i for ids in values for i in ids}
@@ -97,25 +98,27 @@ class AttachmentType(FieldType, References):
         for i in ids:
             info = known.get(i)
             if info is None:
-                return FieldInvalid(f"there is no uploaded file with id {i}")
+                return FieldInvalid(Message("value.no_file", id=i))
             refusal = self.refusal(info, options)
             if refusal is not None:
                 return FieldInvalid(refusal)
             described.append(info)
         return described
 
-    def refusal(self, info: dict[str, Any], options: AttachmentOptions) -> str | None:
+    def refusal(self, info: dict[str, Any], options: AttachmentOptions) -> Message | None:
         """Why this field refuses an uploaded file, or ``None``.
 
         ``content_type`` is what the upload sniffed from the file's bytes
         (``engine.files.sniff``), never what the client claimed.
         """
         if info["size"] > options.max_size_mb * 1024 * 1024:
-            return f"{info['name']} is larger than {options.max_size_mb:g} MB"
+            return Message(
+                "value.file_too_large", name=info["name"], max=f"{options.max_size_mb:g}"
+            )
         if options.accept and not any(
             fnmatch.fnmatch(info["content_type"], pattern) for pattern in options.accept
         ):
-            return f"{info['name']} is not an accepted type of file"
+            return Message("value.file_type", name=info["name"])
         return None
 
     def to_json(self, value: Any, field: BoundField) -> Any:

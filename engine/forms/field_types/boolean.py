@@ -9,6 +9,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 
 
 class BooleanType(FieldType):
@@ -27,7 +28,7 @@ class BooleanType(FieldType):
 
     def coerce(self, value: Any, field: BoundField) -> Any:
         if not isinstance(value, bool):
-            raise FieldInvalid("must be true or false")
+            raise FieldInvalid(Message("value.boolean"))
         return value
 
     def parse_query(self, text: str, field: BoundField) -> Any:
@@ -35,7 +36,7 @@ class BooleanType(FieldType):
             return True
         if text.lower() in ("false", "0"):
             return False
-        raise FieldInvalid("must be true or false")
+        raise FieldInvalid(Message("value.boolean"))
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         return {"type": "boolean"}

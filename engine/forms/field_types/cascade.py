@@ -17,6 +17,7 @@ from sqlalchemy.types import TypeEngine
 from engine.definition import Label
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
+from engine.i18n import Message
 from engine.store.types import JSONType
 
 MAX_DEPTH = 6
@@ -72,17 +73,18 @@ class CascadeOptions(Options):
 
 def check_path(value: Any, options: CascadeOptions, *, prefix: bool) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise FieldInvalid("must be a list of option values from the top level down")
+        raise FieldInvalid(Message("value.cascade"))
     if len(value) > MAX_DEPTH:
-        raise FieldInvalid(f"must have at most {MAX_DEPTH} levels")
+        raise FieldInvalid(Message("value.max_levels", max=MAX_DEPTH))
     for depth in range(1, len(value) + 1):
         if options.has_children(tuple(value[:depth])) is None:
-            where = "at the top level" if depth == 1 else f"under {' / '.join(value[: depth - 1])}"
-            raise FieldInvalid(f"{value[depth - 1]!r} is not an option {where}")
+            chosen = repr(value[depth - 1])
+            if depth == 1:
+                raise FieldInvalid(Message("value.not_an_option_top", value=chosen))
+            parent = " / ".join(value[: depth - 1])
+            raise FieldInvalid(Message("value.not_an_option_under", value=chosen, parent=parent))
     if not prefix and options.require_leaf and options.has_children(tuple(value)):
-        raise FieldInvalid(
-            f"must go down to the last level: choose an option under {' / '.join(value)}"
-        )
+        raise FieldInvalid(Message("value.cascade_leaf", path=" / ".join(value)))
     return list(value)
 
 
@@ -142,7 +144,7 @@ class CascadeType(FieldType):
         try:
             value = json.loads(text) if text.startswith("[") else text.split(",")
         except ValueError:
-            raise FieldInvalid("must be a path like a,b or a JSON list") from None
+            raise FieldInvalid(Message("value.cascade_text")) from None
         return check_path(value, field.options, prefix=True)
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:

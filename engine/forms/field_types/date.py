@@ -10,6 +10,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 
 
 class DateType(FieldType):
@@ -31,11 +32,11 @@ class DateType(FieldType):
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         if not isinstance(value, str) or len(value) != 10:
-            raise FieldInvalid("must be a date like 2026-01-31")
+            raise FieldInvalid(Message("value.date"))
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise FieldInvalid("must be a date like 2026-01-31") from None
+            raise FieldInvalid(Message("value.date")) from None
 
     def to_json(self, value: Any, field: BoundField) -> Any:
         return None if value is None else value.isoformat()

@@ -12,6 +12,7 @@ from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.forms.field_types.link import MAX_ID, parse_id
+from engine.i18n import Message
 from engine.store.tables import departments
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 def department_id(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        raise FieldInvalid("must be the id of a department (a positive integer)")
+        raise FieldInvalid(Message("value.department_id"))
     return value
 
 
@@ -61,7 +62,7 @@ class DepartmentType(FieldType, References):
             ctx.conn.scalars(select(departments.c.id).where(departments.c.id.in_(set(values))))
         )
         return [
-            v if v in found else FieldInvalid(f"there is no department with id {v}") for v in values
+            v if v in found else FieldInvalid(Message("value.no_department", id=v)) for v in values
         ]
 
     def display_titles(

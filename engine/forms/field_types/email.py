@@ -10,6 +10,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 
 # Deliberately simple: one @, a dot in the domain, no spaces. Whether the
 # mailbox exists is for the mail server to say.
@@ -33,7 +34,7 @@ class EmailType(FieldType):
 
     def coerce(self, value: Any, field: BoundField) -> Any:
         if not isinstance(value, str) or len(value) > 254 or not EMAIL.match(value.strip()):
-            raise FieldInvalid("must be an email address like name@example.com")
+            raise FieldInvalid(Message("value.email"))
         return value.strip()
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 
 SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$", re.ASCII)
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -32,18 +33,18 @@ def check_character(first17: str) -> str:
 
 def check_id_number(value: Any, today: dt.date | None = None) -> str:
     if not isinstance(value, str):
-        raise FieldInvalid("must be an ID card number (text)")
+        raise FieldInvalid(Message("value.id_number"))
     number = value.strip().upper()
     if not SHAPE.match(number):
-        raise FieldInvalid("must be 18 characters: 17 digits and a check digit or X")
+        raise FieldInvalid(Message("value.id_number_length"))
     try:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise FieldInvalid("does not contain a valid date of birth") from None
+        raise FieldInvalid(Message("value.id_number_birth")) from None
     if not EARLIEST_BIRTH <= born <= (today or dt.date.today()):
-        raise FieldInvalid("does not contain a valid date of birth")
+        raise FieldInvalid(Message("value.id_number_birth"))
     if number[17] != check_character(number[:17]):
-        raise FieldInvalid("has a wrong check digit: please check the number")
+        raise FieldInvalid(Message("value.id_number_check"))
     return number
 
 

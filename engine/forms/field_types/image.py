@@ -18,6 +18,7 @@ from pydantic import Field
 from engine.files.sniff import RASTER_IMAGES
 from engine.forms.field_types.attachment import AttachmentOptions, AttachmentType
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example
+from engine.i18n import Message
 
 
 class ImageOptions(AttachmentOptions):
@@ -43,9 +44,9 @@ class ImageType(AttachmentType):
     example = Example([{"id": "4e1d2c3b-6a5f-4b7e-9c8d-0f1e2d3c4b5a"}], {"max_files": 3})
     Options = ImageOptions
 
-    def refusal(self, info: dict[str, Any], options: AttachmentOptions) -> str | None:
+    def refusal(self, info: dict[str, Any], options: AttachmentOptions) -> Message | None:
         if info["content_type"] not in RASTER_IMAGES:
-            return f"{info['name']} is not an image (PNG, JPEG, GIF, WebP or BMP)"
+            return Message("value.not_an_image", name=info["name"])
         return super().refusal(info, options)
 
     def check_definition(

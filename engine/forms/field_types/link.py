@@ -19,10 +19,11 @@ from sqlalchemy import Column, ForeignKey, Integer, select
 from sqlalchemy.types import TypeEngine
 
 from engine.definition import Key
-from engine.forms.errors import FieldInvalid
+from engine.forms.errors import FieldInvalid, noun_of
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.forms.naming import entity_table_name
+from engine.i18n import Message
 
 if TYPE_CHECKING:
     from engine.forms.context import ReadContext, WriteContext
@@ -57,14 +58,14 @@ MAX_ID = 2**31 - 1
 
 def record_id(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        raise FieldInvalid("must be the id of a record (a positive integer)")
+        raise FieldInvalid(Message("value.record_id"))
     return value
 
 
 def parse_id(text: str) -> int:
     # isascii and the length: int() refuses "²" and strings over 4,300 digits.
     if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        raise FieldInvalid("must be the id of a record (a positive integer)")
+        raise FieldInvalid(Message("value.record_id"))
     return record_id(int(text))
 
 
@@ -125,10 +126,11 @@ class LinkType(FieldType, References):
             select(table.c.id, table.c.deleted_at).where(table.c.id.in_(set(values)))
         )
         deleted = {row.id: row.deleted_at is not None for row in rows}
+        noun = noun_of(target)
         return [
-            FieldInvalid(f"there is no {target.key} with id {v}")
+            FieldInvalid(Message("value.no_record", entity=noun, id=v))
             if v not in deleted
-            else FieldInvalid(f"{target.key} #{v} is in the recycle bin")
+            else FieldInvalid(Message("value.binned_record", entity=noun, id=v))
             if deleted[v]
             else v
             for v in values

@@ -27,11 +27,12 @@ from sqlalchemy import (
 )
 
 from engine.definition import Key
-from engine.forms.errors import FieldInvalid
+from engine.forms.errors import FieldInvalid, noun_of
 from engine.forms.field_types.abilities import ChildRows, References
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.forms.field_types.link import record_id
 from engine.forms.naming import child_table_name, entity_table_name, physical_name
+from engine.i18n import Message
 
 if TYPE_CHECKING:
     from engine.forms.context import ReadContext, WriteContext
@@ -45,12 +46,12 @@ class LinksOptions(Options):
 
 def check_ids(value: Any, limit: int) -> list[int]:
     if not isinstance(value, list):
-        raise FieldInvalid("must be a list of record ids (positive integers)")
+        raise FieldInvalid(Message("value.record_ids"))
     ids = [record_id(item) for item in value]
     if len(set(ids)) != len(ids):
-        raise FieldInvalid("must not list a record twice")
+        raise FieldInvalid(Message("value.record_repeated"))
     if len(ids) > limit:
-        raise FieldInvalid(f"must have at most {limit} records")
+        raise FieldInvalid(Message("value.max_records", max=limit))
     return ids
 
 
@@ -118,7 +119,7 @@ class LinksType(FieldType, References, ChildRows):
         return [row["target_id"] for row in value or []]
 
     def parse_query(self, text: str, field: BoundField) -> Any:
-        raise FieldInvalid("cannot be filtered by equality")
+        raise FieldInvalid(Message("value.no_equality"))
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         return {
@@ -144,9 +145,11 @@ class LinksType(FieldType, References, ChildRows):
             for row in rows:
                 i = row["target_id"]
                 if i not in deleted:
-                    error = FieldInvalid(f"there is no {target.key} with id {i}")
+                    error = FieldInvalid(Message("value.no_record", entity=noun_of(target), id=i))
                 elif deleted[i]:
-                    error = FieldInvalid(f"{target.key} #{i} is in the recycle bin")
+                    error = FieldInvalid(
+                        Message("value.binned_record", entity=noun_of(target), id=i)
+                    )
                 if error is not None:
                     break
             resolved.append(rows if error is None else error)

@@ -10,20 +10,20 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType
+from engine.i18n import Message
 from engine.store.types import JSONType
 
 MAX_ADDRESS = 200
 RANGES = {"lat": 90.0, "lng": 180.0}
-MESSAGE = "must be an object {lat, lng, address?}"
 
 
 def coordinate(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise FieldInvalid(f"{name} must be a number")
+        raise FieldInvalid(Message("value.coordinate", name=name))
     number = float(value) + 0.0  # -0.0 is 0.0: PostgreSQL's JSONB has no negative zero
     limit = RANGES[name]
     if not math.isfinite(number) or not -limit <= number <= limit:
-        raise FieldInvalid(f"{name} must be between {-limit:g} and {limit:g}")
+        raise FieldInvalid(Message("value.coordinate_range", name=name, min=-limit, max=limit))
     return number
 
 
@@ -46,12 +46,12 @@ class LocationType(FieldType):
 
     def coerce(self, value: Any, field: BoundField) -> Any:
         if not isinstance(value, dict):
-            raise FieldInvalid(MESSAGE)
+            raise FieldInvalid(Message("value.location"))
         unknown = set(value) - {"lat", "lng", "address"}
         if unknown:
-            raise FieldInvalid(f"unknown part {sorted(unknown)[0]!r}: {MESSAGE}")
+            raise FieldInvalid(Message("value.location_part", part=repr(sorted(unknown)[0])))
         if "lat" not in value or "lng" not in value:
-            raise FieldInvalid(f"needs both lat and lng: {MESSAGE}")
+            raise FieldInvalid(Message("value.location_both"))
         location: dict[str, Any] = {
             "lat": coordinate(value["lat"], "lat"),
             "lng": coordinate(value["lng"], "lng"),
@@ -59,12 +59,12 @@ class LocationType(FieldType):
         address = value.get("address")
         if address is not None and address != "":
             if not isinstance(address, str) or len(address) > MAX_ADDRESS:
-                raise FieldInvalid(f"address must be text of at most {MAX_ADDRESS} characters")
+                raise FieldInvalid(Message("value.location_address", max=MAX_ADDRESS))
             location["address"] = address
         return location
 
     def parse_query(self, text: str, field: BoundField) -> Any:
-        raise FieldInvalid("cannot be filtered by equality")
+        raise FieldInvalid(Message("value.no_equality"))
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         return {

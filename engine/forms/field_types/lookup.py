@@ -27,6 +27,7 @@ from engine.forms.field_types.base import (
     FieldType,
     Options,
 )
+from engine.i18n import Message
 
 if TYPE_CHECKING:
     from engine.forms.runtime import AppRuntime, EntityRuntime
@@ -90,7 +91,7 @@ class LookupType(FieldType, QueryTime):
     def parse_query(self, text: str, field: BoundField) -> Any:
         target = _TARGETS.get(field)
         if target is None:
-            raise FieldInvalid("cannot be filtered before the app is loaded")
+            raise FieldInvalid(Message("value.not_loaded"))
         return target.type.parse_query(text, target)
 
     def filter_kind_of(

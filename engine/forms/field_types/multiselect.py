@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeEngine
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType
 from engine.forms.field_types.select import SelectOptions, check_choices
+from engine.i18n import Message
 from engine.store.types import JSONType
 
 
@@ -48,14 +49,14 @@ class MultiselectType(FieldType):
 
         def coerce(value: Any) -> Any:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise FieldInvalid("must be a list of options")
+                raise FieldInvalid(Message("value.list_of_options"))
             unknown = [v for v in value if v not in allowed]
             if unknown:
-                raise FieldInvalid(f"{unknown[0]!r} is not an option")
+                raise FieldInvalid(Message("value.not_an_option_short", value=repr(unknown[0])))
             if len(set(value)) != len(value):
-                raise FieldInvalid("must not repeat an option")
+                raise FieldInvalid(Message("value.option_repeated"))
             if max_items is not None and len(value) > max_items:
-                raise FieldInvalid(f"must have at most {max_items} options")
+                raise FieldInvalid(Message("value.max_options", max=max_items))
             return sorted(value, key=position.__getitem__)
 
         return coerce

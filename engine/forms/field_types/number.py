@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType, Options
+from engine.i18n import Message
 
 #: Large enough for money in any currency, small enough to stay exact in JSON numbers.
 MAX_DIGITS = 18
@@ -24,18 +25,18 @@ class NumberOptions(Options):
 
 def to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise FieldInvalid("must be a number")
+        raise FieldInvalid(Message("value.number"))
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int | float | str):
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise FieldInvalid("must be a number") from None
+            raise FieldInvalid(Message("value.number")) from None
     else:
-        raise FieldInvalid("must be a number")
+        raise FieldInvalid(Message("value.number"))
     if not number.is_finite():
-        raise FieldInvalid("must be a finite number")
+        raise FieldInvalid(Message("value.finite"))
     if number.is_zero():
         number = number.copy_abs()  # -0 is 0: neither database keeps the sign of a zero
     return number
@@ -46,13 +47,13 @@ def check_number(value: Any, options: NumberOptions, precision: int | None) -> D
     if precision is not None:
         exponent = number.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > precision:
-            raise FieldInvalid(f"must have at most {precision} decimal places")
+            raise FieldInvalid(Message("value.decimals", precision=precision))
         if abs(number) >= Decimal(10) ** (MAX_DIGITS - precision):
-            raise FieldInvalid("is too large")
+            raise FieldInvalid(Message("value.too_large"))
     if options.min is not None and number < Decimal(str(options.min)):
-        raise FieldInvalid(f"must be at least {options.min:g}")
+        raise FieldInvalid(Message("value.at_least", min=options.min))
     if options.max is not None and number > Decimal(str(options.max)):
-        raise FieldInvalid(f"must be at most {options.max:g}")
+        raise FieldInvalid(Message("value.at_most", max=options.max))
     return number
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeEngine
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.forms.field_types.number import NumberOptions, check_number, number_schema
+from engine.i18n import Message
 
 FRACTION_DIGITS = 6
 COLUMN_DIGITS = 12
@@ -45,7 +46,7 @@ class PercentType(FieldType):
         number = check_number(value, field.options, places)
         # What the column holds, so the database neither rounds nor overflows.
         if abs(number) >= LIMIT:
-            raise FieldInvalid(f"must be less than {LIMIT * 100:,}% in size")
+            raise FieldInvalid(Message("value.percent_size", limit=f"{LIMIT * 100:,}"))
         return number
 
     def to_json(self, value: Any, field: BoundField) -> Any:

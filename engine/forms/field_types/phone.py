@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 
 FORMATS = (
     re.compile(r"^1[3-9]\d{9}$", re.ASCII),  # mobile: 13812345678
@@ -36,15 +37,12 @@ class PhoneType(FieldType):
 
     def coerce(self, value: Any, field: BoundField) -> Any:
         if not isinstance(value, str):
-            raise FieldInvalid("must be a phone number")
+            raise FieldInvalid(Message("value.phone"))
         # Full-width digits and signs (１３８, ＋, －) are what a Chinese input method
         # types: NFKC makes them ASCII. Other scripts' digits stay and are refused.
         number = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
         if not any(fmt.match(number) for fmt in FORMATS):
-            raise FieldInvalid(
-                "must be a mobile number (13812345678), a landline (010-12345678) "
-                "or an international number (+8613812345678)"
-            )
+            raise FieldInvalid(Message("value.phone_format"))
         return number
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:

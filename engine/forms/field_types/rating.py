@@ -10,6 +10,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType, Options
+from engine.i18n import Message
 
 
 class RatingOptions(Options):
@@ -38,9 +39,9 @@ class RatingType(FieldType):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise FieldInvalid(f"must be a whole number from 1 to {top}")
+            raise FieldInvalid(Message("value.rating", top=top))
         if not 1 <= value <= top:
-            raise FieldInvalid(f"must be from 1 to {top} (got {value})")
+            raise FieldInvalid(Message("value.rating_range", top=top, value=value))
         return value
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.types import TypeEngine
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType, Options
 from engine.forms.field_types.text import check_text
+from engine.i18n import Message
 
 TAGS = frozenset(
     {
@@ -82,7 +83,7 @@ class RichtextType(FieldType):
         limit = field.options.max_length
         clean = sanitize(check_text(value, limit)).strip()
         if len(clean) > limit:
-            raise FieldInvalid(f"must be at most {limit} characters of HTML")
+            raise FieldInvalid(Message("value.max_html", max=limit))
         # Nothing left (only a script, say) is an empty value, so `required` catches it.
         return clean or None
 

@@ -25,6 +25,7 @@ from engine.forms.field_types.base import (
     FieldType,
     Options,
 )
+from engine.i18n import Message
 
 if TYPE_CHECKING:
     from engine.forms.runtime import AppRuntime, EntityRuntime
@@ -99,7 +100,7 @@ class RollupType(FieldType, QueryTime):
         try:
             return float(text)
         except ValueError:
-            raise FieldInvalid("must be a number") from None
+            raise FieldInvalid(Message("value.number")) from None
 
     def filter_kind_of(
         self, field: BoundField, entity: EntityRuntime | None, app: AppRuntime | None

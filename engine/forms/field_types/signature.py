@@ -17,6 +17,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 
 PREFIX = "data:image/png;base64,"
 MAX_CHARS = 200 * 1024
@@ -32,13 +33,13 @@ TINY_PNG = (
 
 def check_png(data: bytes) -> None:
     if not data.startswith(PNG_SIGNATURE):
-        raise FieldInvalid("must be a PNG image")
+        raise FieldInvalid(Message("value.png"))
     # The first chunk of every PNG is IHDR: length 13, then width and height.
     if len(data) < 33 or data[8:16] != b"\x00\x00\x00\x0dIHDR":
-        raise FieldInvalid("is not a complete PNG image")
+        raise FieldInvalid(Message("value.png_incomplete"))
     width, height = struct.unpack(">II", data[16:24])
     if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise FieldInvalid(f"must be an image of at most {MAX_SIDE}×{MAX_SIDE} pixels")
+        raise FieldInvalid(Message("value.image_side", side=MAX_SIDE))
 
 
 class SignatureType(FieldType):
@@ -57,20 +58,20 @@ class SignatureType(FieldType):
 
     def coerce(self, value: Any, field: BoundField) -> Any:
         if not isinstance(value, str) or not value.startswith(PREFIX):
-            raise FieldInvalid(f"must be a PNG image as a data URL ({PREFIX}…)")
+            raise FieldInvalid(Message("value.png_data_url", prefix=PREFIX))
         if len(value) > MAX_CHARS:
             raise FieldInvalid(
-                f"must be at most {MAX_CHARS // 1024} kB (got {len(value) // 1024} kB)"
+                Message("value.max_kb", max=MAX_CHARS // 1024, got=len(value) // 1024)
             )
         try:
             data = base64.b64decode(value[len(PREFIX) :], validate=True)
         except (binascii.Error, ValueError):
-            raise FieldInvalid("is not valid base64") from None
+            raise FieldInvalid(Message("value.base64")) from None
         check_png(data)
         return value
 
     def parse_query(self, text: str, field: BoundField) -> Any:
-        raise FieldInvalid("cannot be filtered by equality")
+        raise FieldInvalid(Message("value.no_equality"))
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:
         return {

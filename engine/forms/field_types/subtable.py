@@ -182,7 +182,7 @@ class SubtableType(FieldType, ChildRows):
         }
 
     def parse_query(self, text: str, field: BoundField) -> Any:
-        raise FieldInvalid("cannot be filtered by equality")
+        raise FieldInvalid(Message("value.no_equality"))
 
     def check_definition(
         self, field: BoundField, ctx: DefinitionContext

@@ -15,6 +15,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
+from engine.i18n import Message
 from engine.store.types import JSONType
 
 
@@ -25,14 +26,14 @@ class TagsOptions(Options):
 
 def check_tag(item: Any, max_length: int) -> str:
     if not isinstance(item, str):
-        raise FieldInvalid("must be a list of tags (text)")
+        raise FieldInvalid(Message("value.tags"))
     tag = item.strip()
     if not tag:
-        raise FieldInvalid("must not contain an empty tag")
+        raise FieldInvalid(Message("value.empty_tag"))
     if len(tag) > max_length:
-        raise FieldInvalid(f"tags must be at most {max_length} characters ({tag[:20]!r}…)")
+        raise FieldInvalid(Message("value.tag_length", max=max_length, tag=repr(tag[:20])))
     if "," in tag or any(ord(c) < 32 for c in tag):
-        raise FieldInvalid(f"tags must not contain commas or control characters ({tag!r})")
+        raise FieldInvalid(Message("value.tag_chars", tag=repr(tag)))
     return tag
 
 
@@ -54,14 +55,14 @@ class TagsType(FieldType):
     def coerce(self, value: Any, field: BoundField) -> Any:
         options: TagsOptions = field.options
         if not isinstance(value, list):
-            raise FieldInvalid("must be a list of tags (text)")
+            raise FieldInvalid(Message("value.tags"))
         if len(value) > options.max_count:
-            raise FieldInvalid(f"must have at most {options.max_count} tags")
+            raise FieldInvalid(Message("value.max_tags", max=options.max_count))
         tags = [check_tag(item, options.max_length) for item in value]
         folded = [t.casefold() for t in tags]
         repeated = next((t for t, f in zip(tags, folded, strict=True) if folded.count(f) > 1), None)
         if repeated is not None:
-            raise FieldInvalid(f"must not repeat a tag ({repeated!r})")
+            raise FieldInvalid(Message("value.tag_repeated", tag=repr(repeated)))
         return tags
 
     def parse_query(self, text: str, field: BoundField) -> Any:

@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType, Options
+from engine.i18n import Message
 
 
 class TextOptions(Options):
@@ -21,13 +22,13 @@ class TextOptions(Options):
 
 def check_text(value: Any, max_length: int, min_length: int = 0) -> str:
     if not isinstance(value, str):
-        raise FieldInvalid("must be text")
+        raise FieldInvalid(Message("value.text"))
     if len(value) > max_length:
-        raise FieldInvalid(f"must be at most {max_length} characters (got {len(value)})")
+        raise FieldInvalid(Message("value.max_chars", max=max_length, got=len(value)))
     if len(value) < min_length:
-        raise FieldInvalid(f"must be at least {min_length} characters")
+        raise FieldInvalid(Message("value.min_chars", min=min_length))
     if "\x00" in value:
-        raise FieldInvalid("must not contain NUL characters")
+        raise FieldInvalid(Message("value.nul"))
     return value
 
 
@@ -51,7 +52,7 @@ class TextType(FieldType):
 
         text = check_text(value, field.options.max_length, field.options.min_length)
         if field.options.pattern and not re.fullmatch(field.options.pattern, text):
-            raise FieldInvalid("does not have the expected format")
+            raise FieldInvalid(Message("value.format"))
         return text
 
     def json_schema(self, field: BoundField) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$", re.ASCII)
-MESSAGE = "must be a time of day like 09:30 or 09:30:15"
 
 
 class TimeType(FieldType):
@@ -34,13 +34,13 @@ class TimeType(FieldType):
     def coerce(self, value: Any, field: BoundField) -> Any:
         if isinstance(value, dt.time):
             if value.tzinfo is not None:
-                raise FieldInvalid("must be a time of day without a time zone")
+                raise FieldInvalid(Message("value.time_zone"))
             return value.replace(microsecond=0)
         if not isinstance(value, str):
-            raise FieldInvalid(MESSAGE)
+            raise FieldInvalid(Message("value.time_of_day"))
         match = TIME.match(value.strip())
         if match is None:
-            raise FieldInvalid(MESSAGE)
+            raise FieldInvalid(Message("value.time_of_day"))
         hour, minute, second = match.groups()
         return dt.time(int(hour), int(minute), int(second or 0))
 

@@ -11,30 +11,30 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, Example, FieldType
+from engine.i18n import Message
 
 MAX_LENGTH = 2048
 # Characters a browser would encode or a pasted address should not carry.
 FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
-MESSAGE = "must be a web address starting with http:// or https://"
 
 
 def check_url(value: Any) -> str:
     if not isinstance(value, str):
-        raise FieldInvalid(MESSAGE)
+        raise FieldInvalid(Message("value.url"))
     url = value.strip()
     if len(url) > MAX_LENGTH:
-        raise FieldInvalid(f"must be at most {MAX_LENGTH} characters (got {len(url)})")
+        raise FieldInvalid(Message("value.max_chars", max=MAX_LENGTH, got=len(url)))
     if FORBIDDEN.search(url):
-        raise FieldInvalid('must not contain spaces, control characters or <>"\\^`{|}')
+        raise FieldInvalid(Message("value.url_chars"))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port raises ValueError when it is not a number
     except ValueError:
-        raise FieldInvalid("has an invalid host or port") from None
+        raise FieldInvalid(Message("value.url_port")) from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise FieldInvalid(MESSAGE)
+        raise FieldInvalid(Message("value.url"))
     if not parts.hostname:
-        raise FieldInvalid("must name a host, like https://example.com/page")
+        raise FieldInvalid(Message("value.url_host"))
     return url
 
 

@@ -12,6 +12,7 @@ from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField, Example, FieldType
 from engine.forms.field_types.link import MAX_ID, parse_id
+from engine.i18n import Message
 from engine.store.tables import users
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ ACTIVE_USER_NAME = select(users.c.id, users.c.display_name).where(
 
 def user_id(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        raise FieldInvalid("must be the id of a user (a positive integer)")
+        raise FieldInvalid(Message("value.user_id"))
     return value
 
 
@@ -69,10 +70,7 @@ class UserType(FieldType, References):
             rows = ctx.conn.execute(ACTIVE_USER_NAMES, {"ids": list(wanted)})
         found = {row[0]: row[1] for row in rows}
         ctx.titles[field] = found  # the names the answer's _display shows
-        return [
-            v if v in found else FieldInvalid(f"there is no active user with id {v}")
-            for v in values
-        ]
+        return [v if v in found else FieldInvalid(Message("value.no_user", id=v)) for v in values]
 
     def display_titles(
         self, field: BoundField, values: Sequence[Any], ctx: ReadContext

@@ -18,6 +18,7 @@ from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.forms.field_types.link import parse_id
 from engine.forms.field_types.user import user_id
+from engine.i18n import Message
 from engine.store.tables import users
 from engine.store.types import JSONType
 
@@ -31,12 +32,12 @@ class UsersOptions(Options):
 
 def check_user_ids(value: Any, limit: int) -> list[int]:
     if not isinstance(value, list):
-        raise FieldInvalid("must be a list of user ids (positive integers)")
+        raise FieldInvalid(Message("value.user_ids"))
     ids = [user_id(item) for item in value]
     if len(set(ids)) != len(ids):
-        raise FieldInvalid("must not list a user twice")
+        raise FieldInvalid(Message("value.user_repeated"))
     if len(ids) > limit:
-        raise FieldInvalid(f"must have at most {limit} users")
+        raise FieldInvalid(Message("value.max_users", max=limit))
     return ids
 
 
@@ -80,9 +81,7 @@ class UsersType(FieldType, References):
         for ids in values:
             missing = next((i for i in ids if i not in active), None)
             resolved.append(
-                ids
-                if missing is None
-                else FieldInvalid(f"there is no active user with id {missing}")
+                ids if missing is None else FieldInvalid(Message("value.no_user", id=missing))
             )
         return resolved
 

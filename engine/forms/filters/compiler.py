@@ -19,15 +19,17 @@ the link column's index to look rows up by the matching ids.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
+from engine.forms.filters.kinds import Zone, default_zone
 from engine.forms.filters.model import Condition, FilterNode, Group, QueryParamCondition
 from engine.forms.filters.operators import OperandInvalid, Operator, operators
 from engine.forms.filters.targets import LinkedView, Target, resolve
+from engine.i18n import Message
 from engine.registry import UnknownKeyError
 
 if TYPE_CHECKING:
@@ -54,11 +56,16 @@ class Binder:
     """Binds conditions of one entity, collecting errors by path."""
 
     def __init__(
-        self, entity: EntityRuntime, app: AppRuntime, linked_view: LinkedView | None = None
+        self,
+        entity: EntityRuntime,
+        app: AppRuntime,
+        linked_view: LinkedView | None = None,
+        zone: Zone = default_zone,
     ) -> None:
         self.entity = entity
         self.app = app
         self.linked_view = linked_view
+        self.zone = zone
         self.errors: list[FieldError] = []
 
     def node(self, node: FilterNode, path: str) -> BoundNode | None:
@@ -79,7 +86,9 @@ class Binder:
         self, condition: Condition, field_path: str, op_path: str, value_path: str
     ) -> BoundCondition | None:
         try:
-            target = resolve(condition.field, self.entity, self.app, self.linked_view)
+            target = replace(
+                resolve(condition.field, self.entity, self.app, self.linked_view), zone=self.zone
+            )
         except FieldInvalid as err:
             self.errors.append(FieldError(field_path, err.message))
             return None
@@ -90,25 +99,28 @@ class Binder:
             op = "contains"
         try:
             operator = operators.get(op)
-        except UnknownKeyError as err:
-            self.errors.append(FieldError(op_path, str(err)))
+        except UnknownKeyError:
+            known = ", ".join(sorted(operators))
+            message = Message("filter.unknown_operator", op=op, known=known)
+            self.errors.append(FieldError(op_path, message))
             return None
         if operator.key not in target.kind.operators:
-            allowed = ", ".join(target.kind.operators)
-            self.errors.append(
-                FieldError(
-                    op_path,
-                    f"{operator.key} cannot be used on {target.described}; use one of: {allowed}",
-                )
+            message = Message(
+                "filter.operator_not_for",
+                op=operator.key,
+                field=target.label,
+                type=target.type_label,
+                allowed=", ".join(target.kind.operators),
             )
+            self.errors.append(FieldError(op_path, message))
             return None
         try:
             value = operator.operand(condition.value, target, query_text)
         except OperandInvalid as err:
-            self.errors.append(FieldError(value_path + err.at, err.message))
+            self.errors.append(FieldError(value_path + err.at, err.message, target.label))
             return None
         except FieldInvalid as err:
-            self.errors.append(FieldError(value_path, err.message))
+            self.errors.append(FieldError(value_path, err.message, target.label))
             return None
         return BoundCondition(target, operator, value)
 
@@ -123,9 +135,10 @@ def bind_filter(
     app: AppRuntime,
     path: str = "filter",
     linked_view: LinkedView | None = None,
+    zone: Zone = default_zone,
 ) -> BoundNode:
     """Check ``node`` against ``entity``; raise ``RecordInvalid`` naming each bad part."""
-    binder = Binder(entity, app, linked_view)
+    binder = Binder(entity, app, linked_view, zone)
     bound = binder.node(node, path)
     binder.raise_errors()
     assert bound is not None  # no errors means every node was bound
@@ -180,13 +193,15 @@ def filter_conditions(
     params: Mapping[str, QueryParamCondition] | None = None,
     tree: FilterNode | None = None,
     linked_view: LinkedView | None = None,
+    zone: Zone = default_zone,
 ) -> list[ColumnElement[bool]]:
     """The conditions of a list request: equality parameters and the filter tree.
 
     Every error of both is collected and raised together as ``RecordInvalid``.
-    ``linked_view`` is how the reader sees linked entities (see ``targets``).
+    ``linked_view`` is how the reader sees linked entities (see ``targets``);
+    ``zone`` gives the tenant's zone, for date-times without an offset.
     """
-    binder = Binder(entity, app, linked_view)
+    binder = Binder(entity, app, linked_view, zone)
     bound: list[BoundNode | None] = [binder.param(k, c) for k, c in (params or {}).items()]
     if tree is not None:
         bound.append(binder.node(tree, "filter"))

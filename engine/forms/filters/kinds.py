@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import ColumnElement, Text, and_, cast, or_
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
-from engine.forms.field_types.datetime import parse_moment
+from engine.forms.field_types.datetime import DEFAULT_TZ, parse_moment
 from engine.forms.field_types.link import MAX_ID
 from engine.forms.field_types.number import to_decimal
+from engine.i18n import Message
 
 if TYPE_CHECKING:
     from engine.forms.runtime import AppRuntime, EntityRuntime
@@ -32,6 +35,15 @@ if TYPE_CHECKING:
 MAX_TEXT_OPERAND = 1000
 
 RANGE = ("lt", "lte", "gt", "gte", "between")
+
+
+#: The zone local date-times are read in, asked for only when one is compared.
+Zone = Callable[[], tzinfo]
+
+
+def default_zone() -> tzinfo:
+    """The zone of a filter bound without a tenant (checks at publish, tests)."""
+    return DEFAULT_TZ
 
 
 class Kind(ABC):
@@ -45,6 +57,14 @@ class Kind(ABC):
     @abstractmethod
     def value(self, raw: Any, field: BoundField | None) -> Any:
         """A comparable value from a JSON operand, or raise ``FieldInvalid``."""
+
+    def local_value(self, raw: Any, field: BoundField | None, zone: Zone) -> Any:
+        """``value``, reading a local time without an offset in ``zone()``'s zone.
+
+        Only date-times have local times: the zone is asked for (a tenant
+        setting, one query) only when a filter compares one.
+        """
+        return self.value(raw, field)
 
     def from_text(self, text: str) -> Any:
         """The JSON operand a query-string text stands for (``"true"`` → ``True``)."""
@@ -65,9 +85,9 @@ class TextKind(Kind):
 
     def value(self, raw: Any, field: BoundField | None) -> Any:
         if not isinstance(raw, str):
-            raise FieldInvalid("must be text")
+            raise FieldInvalid(Message("value.text"))
         if len(raw) > MAX_TEXT_OPERAND:
-            raise FieldInvalid(f"must be at most {MAX_TEXT_OPERAND} characters")
+            raise FieldInvalid(Message("filter.max_chars", max=MAX_TEXT_OPERAND))
         return raw
 
     # Blank text may be stored as NULL (left out) or '' (imported), so both count.
@@ -101,7 +121,7 @@ class DateKind(Kind):
                 return dt.date.fromisoformat(raw)
             except ValueError:
                 pass
-        raise FieldInvalid("must be a date like 2026-01-31")
+        raise FieldInvalid(Message("value.date"))
 
 
 class DatetimeKind(Kind):
@@ -109,10 +129,19 @@ class DatetimeKind(Kind):
     operators = DateKind.operators
 
     def value(self, raw: Any, field: BoundField | None) -> Any:
+        """ISO 8601; without an offset it is in the default zone (see ``local_value``)."""
+        return self.local_value(raw, field, default_zone)
+
+    def local_value(self, raw: Any, field: BoundField | None, zone: Zone) -> Any:
         """ISO 8601; without an offset it is the tenant's local time, as on input."""
         if not isinstance(raw, str):
-            raise FieldInvalid("must be a date and time like 2026-01-31T09:30:00+08:00")
-        return parse_moment(raw)
+            raise FieldInvalid(Message("value.datetime"))
+        try:
+            local = len(raw) <= 40 and dt.datetime.fromisoformat(raw).tzinfo is None
+        except ValueError:
+            local = False  # parse_moment names the problem
+        # A moment with an offset of its own needs no zone: none is asked for.
+        return parse_moment(raw, zone()) if local else parse_moment(raw)
 
 
 class TimeKind(Kind):
@@ -128,7 +157,7 @@ class TimeKind(Kind):
             else:
                 if moment.tzinfo is None:
                     return moment
-        raise FieldInvalid("must be a time of day like 09:30 or 09:30:00")
+        raise FieldInvalid(Message("value.time"))
 
 
 class ChoiceKind(Kind):
@@ -141,7 +170,7 @@ class ChoiceKind(Kind):
         allowed = options_of(field)
         if not isinstance(raw, str) or (allowed is not None and raw not in allowed):
             listed = ", ".join(sorted(allowed or ()))
-            raise FieldInvalid(f"{raw!r} is not an option (allowed: {listed})")
+            raise FieldInvalid(Message("value.not_an_option", value=repr(raw), allowed=listed))
         return raw
 
 
@@ -178,7 +207,7 @@ class TagsKind(ArrayKind):
 
     def value(self, raw: Any, field: BoundField | None) -> Any:
         if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_TEXT_OPERAND:
-            raise FieldInvalid("must be a tag (non-empty text)")
+            raise FieldInvalid(Message("filter.tag"))
         return raw.strip()
 
 
@@ -202,11 +231,11 @@ class ReferenceKind(Kind):
 
     def value(self, raw: Any, field: BoundField | None) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-            raise FieldInvalid("must be an id (a positive integer)")
+            raise FieldInvalid(Message("filter.id"))
         # Ids are INTEGER columns: a larger value made SQLite's driver raise
         # OverflowError (a 500); no record can have it, so it is refused.
         if raw > MAX_ID:
-            raise FieldInvalid(f"must be an id (at most {MAX_ID})")
+            raise FieldInvalid(Message("filter.id_max", max=MAX_ID))
         return raw
 
     def from_text(self, text: str) -> Any:
@@ -230,7 +259,7 @@ class BooleanKind(Kind):
 
     def value(self, raw: Any, field: BoundField | None) -> Any:
         if not isinstance(raw, bool):
-            raise FieldInvalid("must be true or false")
+            raise FieldInvalid(Message("value.boolean"))
         return raw
 
     def from_text(self, text: str) -> Any:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.validation import unstorable_text
+from engine.i18n import Message
 
 #: Longer filters are refused before parsing: proxies drop such URLs anyway.
 MAX_FILTER_CHARS = 10_000
@@ -85,12 +86,12 @@ def node_json(node: FilterNode) -> dict[str, Any]:
     return node.model_dump()
 
 
-_SHAPE = 'must be a condition {field, op, value} or a group {"and": [...]} or {"or": [...]}'
 _PYDANTIC_MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "is not a key of a condition (use field, op and value)",
-    "string_type": "must be text",
-    "string_too_short": "must not be empty",
+    "missing": "value.required",
+    "extra_forbidden": "filter.not_a_condition_key",
+    "string_type": "value.text",
+    "string_too_short": "filter.not_empty",
+    "string_too_long": "filter.max_chars",
 }
 
 
@@ -105,14 +106,16 @@ class _Parser:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             if self.nodes == MAX_NODES + 1:
-                self.errors.append(FieldError(self.root, f"has more than {MAX_NODES} parts"))
+                self.errors.append(
+                    FieldError(self.root, Message("filter.too_many_parts", max=MAX_NODES))
+                )
             return None
         if not isinstance(raw, dict):
-            self.errors.append(FieldError(path, _SHAPE))
+            self.errors.append(FieldError(path, Message("filter.shape")))
             return None
         if "and" in raw or "or" in raw:
             if len(raw) != 1:
-                self.errors.append(FieldError(path, 'a group has exactly one key, "and" or "or"'))
+                self.errors.append(FieldError(path, Message("filter.group_one_key")))
                 return None
             key: Literal["and", "or"] = "and" if "and" in raw else "or"
             return self.group(key, raw[key], f"{path}.{key}", depth + 1)
@@ -122,10 +125,10 @@ class _Parser:
         self, conjunction: Literal["and", "or"], raw: Any, path: str, depth: int
     ) -> FilterNode | None:
         if depth > MAX_DEPTH:
-            self.errors.append(FieldError(path, f"groups nest at most {MAX_DEPTH} deep"))
+            self.errors.append(FieldError(path, Message("filter.too_deep", max=MAX_DEPTH)))
             return None
         if not isinstance(raw, list) or not raw:
-            self.errors.append(FieldError(path, "must be a non-empty list of conditions or groups"))
+            self.errors.append(FieldError(path, Message("filter.group_list")))
             return None
         items = [self.node(item, f"{path}[{i}]", depth) for i, item in enumerate(raw)]
         kept = tuple(item for item in items if item is not None)
@@ -136,13 +139,17 @@ class _Parser:
     def condition(self, raw: dict[str, Any], path: str) -> Condition | None:
         self.conditions += 1
         if self.conditions == MAX_CONDITIONS + 1:
-            self.errors.append(FieldError(self.root, f"has more than {MAX_CONDITIONS} conditions"))
+            self.errors.append(
+                FieldError(self.root, Message("filter.too_many_conditions", max=MAX_CONDITIONS))
+            )
         try:
             condition = Condition.model_validate(raw)
         except ValidationError as err:
             for problem in err.errors():
                 where = "".join(f".{part}" for part in problem["loc"])
-                message = _PYDANTIC_MESSAGES.get(problem["type"], problem["msg"])
+                key = _PYDANTIC_MESSAGES.get(problem["type"])
+                limit = problem.get("ctx", {}).get("max_length")
+                message = problem["msg"] if key is None else Message(key, max=limit)
                 self.errors.append(FieldError(path + where, message))
             return None
         # A NUL or a lone surrogate cannot be compared with a column: PostgreSQL
@@ -164,16 +171,16 @@ def parse_filter(text: str | None) -> FilterNode | None:
         return None
     if len(text) > MAX_FILTER_CHARS:
         raise RecordInvalid(
-            [FieldError("filter", f"must be at most {MAX_FILTER_CHARS} characters")]
+            [FieldError("filter", Message("filter.max_chars", max=MAX_FILTER_CHARS))]
         )
     if json_nesting(text) > MAX_JSON_NESTING:
         raise RecordInvalid(
-            [FieldError("filter", f"nests lists and objects more than {MAX_JSON_NESTING} deep")]
+            [FieldError("filter", Message("filter.json_nesting", max=MAX_JSON_NESTING))]
         )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
-        message = f"is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
+        message = Message("filter.json_invalid", reason=err.msg, line=err.lineno, column=err.colno)
         raise RecordInvalid([FieldError("filter", message)]) from None
     return filter_from_json(raw)
 

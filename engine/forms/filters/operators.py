@@ -24,6 +24,7 @@ from engine.definition import Label
 from engine.forms.errors import FieldInvalid
 from engine.forms.filters.kinds import ArrayKind
 from engine.forms.filters.targets import Target
+from engine.i18n import Message
 from engine.registry import Registry
 
 #: Most values one ``in``/``not_in``/``contains`` list may hold.
@@ -64,17 +65,17 @@ class Operator(ABC):
 
 def _required(raw: Any) -> Any:
     if raw is None:
-        raise OperandInvalid("is required (use is_empty to find blank values)")
+        raise OperandInvalid(Message("filter.operand_required"))
     return raw
 
 
 def _items(raw: Any, size: int | None = None) -> Sequence[Any]:
     if not isinstance(raw, list) or not raw:
-        raise OperandInvalid("must be a non-empty list")
+        raise OperandInvalid(Message("filter.nonempty_list"))
     if size is not None and len(raw) != size:
-        raise OperandInvalid(f"must be a list of {size} values")
+        raise OperandInvalid(Message("filter.list_of", size=size))
     if len(raw) > MAX_LIST:
-        raise OperandInvalid(f"must have at most {MAX_LIST} values")
+        raise OperandInvalid(Message("filter.max_values", max=MAX_LIST))
     return raw
 
 
@@ -162,7 +163,7 @@ class Between(Operator):
     def operand(self, raw: Any, target: Target, query_text: bool) -> Any:
         low, high = _each(_items(raw, 2), target.operand, unique=False)
         if low > high:
-            raise OperandInvalid("the first value must not be greater than the second")
+            raise OperandInvalid(Message("filter.between_order"))
         return (low, high)
 
     def to_sql(self, target: Target, value: Any, dialect: str) -> ColumnElement[bool]:
@@ -231,9 +232,9 @@ class Contains(Operator):
             return _each(items, target.operand)
         term = target.operand(_required(raw))
         if not term:
-            raise OperandInvalid("must not be empty")
+            raise OperandInvalid(Message("filter.not_empty"))
         if len(term) > MAX_TERM:
-            raise OperandInvalid(f"must be at most {MAX_TERM} characters")
+            raise OperandInvalid(Message("filter.max_chars", max=MAX_TERM))
         return term
 
     def to_sql(self, target: Target, value: Any, dialect: str) -> ColumnElement[bool]:
@@ -265,7 +266,7 @@ class IsEmpty(Operator):
         if raw is None:
             return True
         if not isinstance(raw, bool):
-            raise OperandInvalid("must be true or false (or left out, meaning true)")
+            raise OperandInvalid(Message("filter.is_empty_flag"))
         return raw
 
     def to_sql(self, target: Target, value: Any, dialect: str) -> ColumnElement[bool]:

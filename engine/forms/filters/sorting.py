@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, select
 
 from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
 from engine.forms.filters.targets import LinkedView, Target, resolve
+from engine.i18n import Message
 
 if TYPE_CHECKING:
     from engine.forms.runtime import AppRuntime, EntityRuntime
@@ -43,15 +44,15 @@ def _sort_key(
     target = resolve(key, entity, app, linked_view)
     if not target.kind.sortable:
         kind = target.field.type.key if target.field is not None else target.kind.key
-        raise FieldInvalid(f"a {kind} field holds several values")
+        raise FieldInvalid(Message("sort.several_values", kind=kind))
     # The type's word too: rich text is text to filter but has no useful order.
     if target.field is not None and not target.field.type.sortable:
-        raise FieldInvalid(f"a {target.field.type.key} field has no order to sort by")
+        raise FieldInvalid(Message("sort.no_order", type=target.field.type.key))
     if target.hop is None:
         # The selected column (a roll-up's label), so the database computes it once.
         return columns.get(key, target.column)
     if target.query_time:
-        raise FieldInvalid("roll-ups of linked records are not sortable")
+        raise FieldInvalid(Message("sort.rollup"))
     return _linked_key(target)
 
 
@@ -64,7 +65,7 @@ def order_by(
 ) -> list[ColumnElement[Any]]:
     """The ORDER BY of ``sort``; ``columns`` are the selected ones, by key."""
     if len(sort) > MAX_SORT_KEYS:
-        raise RecordInvalid([FieldError("sort", f"sort by at most {MAX_SORT_KEYS} keys")])
+        raise RecordInvalid([FieldError("sort", Message("sort.max_keys", max=MAX_SORT_KEYS))])
     order: list[ColumnElement[Any]] = []
     errors: list[FieldError] = []
     for item in sort:
@@ -73,7 +74,7 @@ def order_by(
         try:
             column = _sort_key(key, entity, app, columns, linked_view)
         except FieldInvalid as err:
-            errors.append(FieldError("sort", f"cannot sort by {key!r}: {err.message}"))
+            errors.append(FieldError("sort", Message("sort.cannot", key=key, reason=err.message)))
             continue
         order.append(column.desc().nulls_last() if descending else column.asc().nulls_first())
     if errors:

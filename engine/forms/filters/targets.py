@@ -15,14 +15,25 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Numeric, type_coerce
 
-from engine.forms.errors import FieldInvalid
-from engine.forms.field_types.abilities import QueryTime
-from engine.forms.field_types.base import BoundField
+from engine.forms.errors import FieldInvalid, Label, label_of
+from engine.forms.field_types.abilities import LocalTime, QueryTime
+from engine.forms.field_types.base import BoundField, FieldType
 from engine.forms.field_types.link import LinkType
-from engine.forms.filters.kinds import NUMBER, SYSTEM_KINDS, Kind, kind_of
+from engine.forms.filters.kinds import NUMBER, SYSTEM_KINDS, Kind, Zone, default_zone, kind_of
+from engine.i18n import ZH_CN, Message, label_in
 
 if TYPE_CHECKING:
     from engine.forms.runtime import AppRuntime, EntityRuntime
+
+
+#: What messages call the type of a system column (``id``, ``created_at``…).
+SYSTEM_LABEL: Label = {"zh-CN": "系统字段", "en": "system"}
+
+
+def type_name(field_type: FieldType) -> Label:
+    """A field type as a message names it: its key in English (the word of the
+    definition and of API clients), its label in Chinese ("单行文本")."""
+    return {"en": field_type.key, ZH_CN: label_in(field_type.label, ZH_CN)}
 
 
 #: How the reader sees a linked entity: the same entity without the fields
@@ -37,6 +48,8 @@ class Hop:
 
     link: ColumnElement[Any]
     entity: EntityRuntime
+    #: The link field's label (None: its key names it).
+    label: Label | None = None
 
 
 @dataclass(frozen=True)
@@ -52,11 +65,28 @@ class Target:
     hop: Hop | None = None
     #: Computed at read time (a roll-up): a correlated subquery, not a column.
     query_time: bool = False
+    #: The tenant's zone, for date-times written without an offset (the binder's).
+    zone: Zone = default_zone
 
     @property
     def described(self) -> str:
         kind = self.field.type.key if self.field is not None else "system"
         return f"{self.path} ({kind})"
+
+    @property
+    def type_label(self) -> Label:
+        """The field type as messages name it (see ``type_name``)."""
+        return type_name(self.field.type) if self.field is not None else SYSTEM_LABEL
+
+    @property
+    def label(self) -> Label:
+        """How a message names the target: the field's label ("客户的行业" after a
+        link), the path where it has none."""
+        own = label_of(self.field) if self.field is not None else {"en": self.key}
+        if self.hop is None:
+            return own
+        head = self.path.partition(".")[0]
+        return Message("filter.linked_label", link=self.hop.label or {"en": head}, field=own)
 
     def exact(self, raw: Any, query_text: bool) -> Any:
         """A value the field could hold, for ``eq``/``in``: coerced by the field type.
@@ -68,16 +98,19 @@ class Target:
         """
         field = self.field
         if field is not None and field.type.writable:
+            if isinstance(field.type, LocalTime):
+                # Read in the tenant's zone, as the same text typed into the form is.
+                return self.kind.local_value(raw, field, self.zone)
             if query_text:
                 return field.type.parse_query(raw, field)
             return field.type.coerce(raw, field)
         if query_text and isinstance(raw, str):
             raw = self.kind.from_text(raw)
-        return self.kind.value(raw, field)
+        return self.kind.local_value(raw, field, self.zone)
 
     def operand(self, raw: Any) -> Any:
         """A bound of a range or a search term: the kind's value, free of field limits."""
-        return self.kind.value(raw, self.field)
+        return self.kind.local_value(raw, self.field, self.zone)
 
 
 def _field_target(
@@ -85,7 +118,9 @@ def _field_target(
 ) -> Target:
     kind = kind_of(field, entity, app)
     if kind is None:
-        raise FieldInvalid(f"{path} ({field.type.key}) cannot be filtered or sorted")
+        raise FieldInvalid(
+            Message("filter.not_filterable", field=label_of(field), type=type_name(field.type))
+        )
     if isinstance(field.type, QueryTime):
         column = field.type.select_expression(field, entity, app)
         # count() is typed integer; a decimal operand needs a numeric bind type.
@@ -93,7 +128,9 @@ def _field_target(
             column = type_coerce(column, Numeric())
         return Target(path, field.key, kind, column, field, hop, query_time=True)
     if not field.type.stored:
-        raise FieldInvalid(f"{path} ({field.type.key}) cannot be filtered or sorted")
+        raise FieldInvalid(
+            Message("filter.not_filterable", field=label_of(field), type=type_name(field.type))
+        )
     column = entity.table.c[field.key]
     # An integer column (a rating) compared with 3.5: bind the operand as numeric.
     if kind is NUMBER and not isinstance(column.type, Numeric):
@@ -125,25 +162,25 @@ def resolve(
     if not dot:
         target = _local_target(path, path, entity, app, None)
         if target is None:
-            raise FieldInvalid(f"{entity.key} has no field {path!r}")
+            raise FieldInvalid(Message("filter.no_field", entity=label_of(entity), field=path))
         return target
     link = entity.fields.get(head)
     if link is None:
-        raise FieldInvalid(f"{entity.key} has no field {head!r}")
+        raise FieldInvalid(Message("filter.no_field", entity=label_of(entity), field=head))
     if not isinstance(link.type, LinkType):
         raise FieldInvalid(
-            f"{head} is a {link.type.key} field: only link fields can be followed with '.'"
+            Message("filter.not_a_link", field=label_of(link), type=type_name(link.type))
         )
     if "." in rest:
-        raise FieldInvalid("a path follows at most one link (like customer.industry)")
+        raise FieldInvalid(Message("filter.one_hop"))
     linked = app.entities[link.options.target]
     if linked_view is not None:
         linked = linked_view(linked)
-    hop = Hop(entity.table.c[link.key], linked)
+    hop = Hop(entity.table.c[link.key], linked, label_of(link))
     target = _local_target(path, rest, linked, app, hop)
     if target is None:
-        raise FieldInvalid(f"{linked.key} has no field {rest!r}")
+        raise FieldInvalid(Message("filter.no_field", entity=label_of(linked), field=rest))
     return target
 
 
-__all__ = ["Hop", "LinkedView", "Target", "resolve"]
+__all__ = ["SYSTEM_LABEL", "Hop", "LinkedView", "Target", "resolve", "type_name"]

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
+from engine.i18n import Message
 
 LANGS = ("zh-CN", "en")
 BOOLEAN_WORDS = {"zh-CN": ("是", "否"), "en": ("Yes", "No")}
@@ -151,8 +152,12 @@ def choice_lookup(bound: BoundField) -> dict[str, str]:
 def _choice(bound: BoundField, lookup: Mapping[str, str], text: str) -> str:
     value = lookup.get(text.strip().casefold())
     if value is None:
-        names = ", ".join(text_of(c.label, "en", c.value) for c in bound.options.options)
-        raise FieldInvalid(f"{text!r} is not an option (options: {names})")
+        choices = bound.options.options
+        names = {
+            "en": ", ".join(text_of(c.label, "en", c.value) for c in choices),
+            "zh-CN": "、".join(text_of(c.label, "zh-CN", c.value) for c in choices),
+        }
+        raise FieldInvalid(Message("import.not_an_option", value=repr(text), options=names))
     return value
 
 
@@ -168,7 +173,7 @@ def _as_text(cell: Any) -> str:
 
 def _number(cell: Any, percent: bool) -> Any:
     if isinstance(cell, bool):
-        raise FieldInvalid("must be a number")
+        raise FieldInvalid(Message("value.number"))
     if isinstance(cell, int | float | Decimal):
         return cell
     text = str(cell).strip().replace(",", "").replace("，", "").replace(" ", "")
@@ -176,7 +181,7 @@ def _number(cell: Any, percent: bool) -> Any:
         try:
             return str(Decimal(text[:-1]) / 100)
         except InvalidOperation:
-            raise FieldInvalid("must be a percentage like 15% or 0.15") from None
+            raise FieldInvalid(Message("import.percent")) from None
     return text
 
 
@@ -188,7 +193,7 @@ def _boolean(cell: Any) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise FieldInvalid("must be 是/否, Yes/No, true/false or 1/0")
+    raise FieldInvalid(Message("import.boolean"))
 
 
 def _date(cell: Any) -> str:
@@ -198,11 +203,11 @@ def _date(cell: Any) -> str:
         return cell.isoformat()
     match = DATE_TEXT.match(_as_text(cell).strip())
     if match is None:
-        raise FieldInvalid("must be a date like 2026-01-31")
+        raise FieldInvalid(Message("value.date"))
     try:
         return dt.date(*(int(part) for part in match.groups())).isoformat()
     except ValueError:
-        raise FieldInvalid("must be a date like 2026-01-31") from None
+        raise FieldInvalid(Message("value.date")) from None
 
 
 def _datetime(cell: Any, tz: ZoneInfo) -> str:
@@ -215,7 +220,7 @@ def _datetime(cell: Any, tz: ZoneInfo) -> str:
         try:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
-            raise FieldInvalid("must be a date and time like 2026-01-31 09:30") from None
+            raise FieldInvalid(Message("import.datetime")) from None
     if moment.tzinfo is None:  # as exported: the tenant's local time
         moment = moment.replace(tzinfo=tz)
     return moment.isoformat()
@@ -273,7 +278,7 @@ def from_cell(bound: BoundField, cell: Any, resolve: Resolve, tz: ZoneInfo) -> A
         try:
             return json.loads(text)
         except ValueError:
-            raise FieldInvalid("must be JSON as the export writes it") from None
+            raise FieldInvalid(Message("import.json")) from None
     return text
 
 

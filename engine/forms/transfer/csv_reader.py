@@ -27,6 +27,7 @@ from charset_normalizer import from_bytes
 from engine.forms.errors import FieldError, RecordInvalid
 from engine.forms.transfer.limits import Deadline, ImportLimits
 from engine.forms.transfer.problems import file_problem
+from engine.i18n import Message
 
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -40,10 +41,6 @@ PLAUSIBLE = 0.05
 HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]")
 #: A best guess messier than this is no guess.
 MAX_CHAOS = 0.2
-SAVE_AS_UTF8 = (
-    "is not UTF-8 and its encoding cannot be told for sure: save it as "
-    "'CSV UTF-8' or pass ?encoding= (for example gb18030, big5 or shift_jis)"
-)
 
 
 def _text_codec(name: str) -> codecs.CodecInfo | None:
@@ -59,7 +56,8 @@ def check_encoding(name: str) -> str:
     """The Python codec name of ``?encoding=``; 422 naming ``encoding`` when unknown."""
     info = _text_codec(name.strip())
     if info is None:
-        raise RecordInvalid([FieldError("encoding", f"{name[:40]!r} is not a known text encoding")])
+        message = Message("import.unknown_encoding", name=repr(name[:40]))
+        raise RecordInvalid([FieldError("encoding", message)])
     return info.name
 
 
@@ -73,7 +71,7 @@ def _decode(data: bytes, encoding: str) -> str | None:
 def _guess(data: bytes) -> str:
     results = [r for r in from_bytes(data) if not r.encoding.startswith(("utf_16", "utf_32"))]
     if not results or results[0].chaos > MAX_CHAOS:
-        raise file_problem(SAVE_AS_UTF8)
+        raise file_problem(Message("import.save_as_utf8"))
     best = results[0].chaos
     texts = {_decode(data, r.encoding) for r in results if r.chaos <= best + PLAUSIBLE}
     plausible = {text for text in texts if text is not None}
@@ -83,7 +81,7 @@ def _guess(data: bytes) -> str:
     if len(without_kana) == 1:
         return next(iter(without_kana))
     if len(plausible) != 1:
-        raise file_problem(SAVE_AS_UTF8)
+        raise file_problem(Message("import.save_as_utf8"))
     return next(iter(plausible))
 
 
@@ -93,12 +91,12 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         if data.startswith(bom):
             text = _decode(data, codec)
             if text is None:
-                raise file_problem(f"starts with a {codec} byte-order mark but is not {codec}")
+                raise file_problem(Message("import.bom", codec=codec))
             return text.removeprefix("\ufeff")
     if encoding is not None:
         text = _decode(data, encoding)
         if text is None:
-            raise file_problem(f"is not valid {encoding}: check the encoding it was saved in")
+            raise file_problem(Message("import.not_encoding", encoding=encoding))
         return text
     text = _decode(data, "utf-8")
     return text if text is not None else _guess(data)
@@ -109,10 +107,7 @@ def csv_rows(
 ) -> Iterator[tuple[int, list[Any]]]:
     """(line number of the row's start, its cells) for every row, bounded by ``limits``."""
     if "\x00" in text:
-        raise file_problem(
-            "contains NUL characters: it is not a text file (or it is UTF-16 without a "
-            "byte-order mark); save it as 'CSV UTF-8'"
-        )
+        raise file_problem(Message("import.nul_file"))
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count) if first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -127,26 +122,23 @@ def csv_rows(
         except csv.Error as err:
             if "field limit" in str(err):
                 raise file_problem(
-                    f"has a cell longer than {csv.field_size_limit()} characters "
-                    f"(line {reader.line_num})"
+                    Message("import.long_cell", max=csv.field_size_limit(), line=reader.line_num)
                 ) from None
-            raise file_problem(f"cannot be read as CSV at line {reader.line_num}: {err}") from None
+            raise file_problem(
+                Message("import.csv", line=reader.line_num, error=str(err))
+            ) from None
         number += 1
         if number > limits.max_rows + 1:
-            raise file_problem(
-                f"has more than {limits.max_rows} rows below the header: split it into "
-                "several files"
-            )
+            raise file_problem(Message("import.max_rows", max=limits.max_rows))
         if len(row) > limits.max_columns:
             raise file_problem(
-                f"has {len(row)} columns in line {start}: at most {limits.max_columns} "
-                "can be imported"
+                Message(
+                    "import.max_columns_line", count=len(row), line=start, max=limits.max_columns
+                )
             )
         cells += len(row)
         if cells > limits.max_cells:
-            raise file_problem(
-                f"has more than {limits.max_cells} cells: split it into several files"
-            )
+            raise file_problem(Message("import.max_cells", max=limits.max_cells))
         if number % 1000 == 0:
             deadline.check()
         yield number, row

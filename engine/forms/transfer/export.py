@@ -35,6 +35,7 @@ from engine.forms.transfer.cells import (
     to_cell,
 )
 from engine.forms.views import View
+from engine.i18n import Message
 from engine.tenancy import tenant_timezone
 
 Format = Literal["xlsx", "csv"]
@@ -113,13 +114,7 @@ def export_rows(
     total = int(first.get("total") or 0)
     if total > MAX_ROWS:
         raise RecordInvalid(
-            [
-                FieldError(
-                    "limit",
-                    f"{total} records match; at most {MAX_ROWS} can be exported at once: "
-                    "narrow them with a filter or a view",
-                )
-            ]
+            [FieldError("limit", Message("record.export_limit", total=total, max=MAX_ROWS))]
         )
     return _cells(reads, query, columns, lang, first["items"])
 

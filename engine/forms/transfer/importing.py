@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.definition import SYSTEM_FIELDS
-from engine.forms.errors import FieldInvalid, RecordInvalid
+from engine.forms.errors import FieldInvalid, RecordInvalid, noun_of
 from engine.forms.field_types.base import BoundField
 from engine.forms.guard import GuardedWrites
 from engine.forms.permissions import EntityAccess, FieldAccess
@@ -77,9 +77,8 @@ def map_columns(entity: EntityRuntime, access: EntityAccess, sheet: Sheet) -> li
         if not header:
             if any(index < len(cells) and not blank([cells[index]]) for _, cells in sheet.rows):
                 letter = column_letter(index + 1)
-                problems.append(
-                    Problem(f"columns.{letter}", f"column {letter} has values but no header", 1)
-                )
+                message = Message("import.no_header", column=letter)
+                problems.append(Problem(f"columns.{letter}", message, 1))
             continue
         folded = header.casefold()
         if folded in ignored:
@@ -90,19 +89,20 @@ def map_columns(entity: EntityRuntime, access: EntityAccess, sheet: Sheet) -> li
             key = names.get(folded.removesuffix(REQUIRED_MARK).rstrip())
         hidden = key is not None and not access.unrestricted and key in access.hidden
         if key is None or hidden:
-            message = f"{header!r} is neither the label nor the key of a field of {entity.key}"
+            message = Message("import.unknown_column", header=repr(header), entity=noun_of(entity))
             problems.append(Problem(where, message, 1, header))
             continue
         bound = entity.fields[key]
         if not bound.type.writable:
             continue  # computed by the engine (formula, autonumber, roll-up): exported only
         if not in_sheets(bound):
-            message = f"{bound.type.key} values cannot be imported from a spreadsheet"
+            kind = {**bound.type.label, "en": bound.type.key}
+            message = Message("import.not_importable", type=kind)
             problems.append(Problem(where, message, 1, header))
         elif not access.unrestricted and access.fields[key] is not FieldAccess.WRITE:
-            problems.append(Problem(where, "is read-only for you", 1, header))
+            problems.append(Problem(where, Message("value.read_only_for_you"), 1, header))
         elif key in seen:
-            message = f"names the same field as the column {seen[key]!r}"
+            message = Message("import.same_field", column=repr(seen[key]))
             problems.append(Problem(where, message, 1, header))
         else:
             seen[key] = header

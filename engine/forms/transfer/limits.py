@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from engine.forms.transfer.problems import file_problem
+from engine.i18n import Message
 
 MB = 1024 * 1024
 
@@ -41,9 +42,7 @@ class Deadline:
 
     def check(self) -> None:
         if time.monotonic() - self.started > self.seconds:
-            raise file_problem(
-                f"took longer than {self.seconds:g} seconds to read: split it into smaller files"
-            )
+            raise file_problem(Message("import.slow", seconds=self.seconds))
 
 
 __all__ = ["MB", "Deadline", "ImportLimits"]

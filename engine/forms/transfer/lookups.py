@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, select
 
-from engine.forms.errors import FieldInvalid
+from engine.forms.errors import FieldInvalid, noun_of
 from engine.forms.field_types.base import BoundField
 from engine.forms.runtime import AppRuntime
 from engine.forms.transfer.cells import kind_of
+from engine.i18n import Message
 from engine.store.tables import departments, users
 from engine.tenancy import DEFAULT_TIMEZONE, tenant_timezone, zone
 
@@ -115,8 +116,8 @@ class Lookups:
         if len(found) == 1:
             return found[0]
         if found:
-            raise FieldInvalid(f"{len(found)} users are named {text!r}: write the username instead")
-        raise FieldInvalid(f"there is no active user named {text!r}")
+            raise FieldInvalid(Message("import.users_named", count=len(found), name=repr(text)))
+        raise FieldInvalid(Message("import.no_user_named", name=repr(text)))
 
     def _load_departments(self) -> dict[str, list[int]]:
         if self._departments is None:
@@ -129,11 +130,13 @@ class Lookups:
         if len(found) == 1:
             return found[0]
         if found:
-            raise FieldInvalid(f"{len(found)} departments are named {text!r}")
+            raise FieldInvalid(
+                Message("import.departments_named", count=len(found), name=repr(text))
+            )
         identifier = id_of(text)
         if identifier is not None:
             return identifier
-        raise FieldInvalid(f"there is no department named {text!r}")
+        raise FieldInvalid(Message("import.no_department_named", name=repr(text)))
 
     # -- linked records -----------------------------------------------------
     def prepare_titles(self, bound: BoundField, texts: set[str]) -> None:
@@ -156,18 +159,18 @@ class Lookups:
                 found.setdefault(key, []).extend(ids)
 
     def record(self, bound: BoundField, text: str) -> int:
-        target = bound.options.target
         found = self._titles.get(bound.key, {}).get(text.strip().casefold(), [])
         if len(found) == 1:
             return found[0]
+        target = noun_of(self.app.entities[bound.options.target])  # for the messages only
         if found:
             raise FieldInvalid(
-                f"{len(found)} {target} records are titled {text!r}: write the id instead"
+                Message("import.records_titled", count=len(found), entity=target, title=repr(text))
             )
         identifier = id_of(text)
         if identifier is not None:
             return identifier
-        raise FieldInvalid(f"there is no {target} titled {text!r}")
+        raise FieldInvalid(Message("import.no_record_titled", entity=target, title=repr(text)))
 
     def resolve(self, bound: BoundField, text: str) -> int:
         """The id a reference cell names (``engine.forms.transfer.cells.Resolve``)."""

@@ -31,6 +31,8 @@ class Problem:
             answer["label"] = Message("label.import_cell", row=self.row, column=self.column)
         elif self.row is not None:
             answer["label"] = Message("label.import_row", row=self.row)
+        elif self.field == "file":
+            answer["label"] = Message("label.file")
         if self.row is not None:
             answer["row"] = self.row
         if self.column is not None:

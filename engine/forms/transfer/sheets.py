@@ -18,6 +18,7 @@ from engine.forms.transfer.csv_reader import csv_rows, decode
 from engine.forms.transfer.limits import Deadline, ImportLimits
 from engine.forms.transfer.problems import file_problem
 from engine.forms.transfer.xlsx_reader import xlsx_grid
+from engine.i18n import Message
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -48,9 +49,9 @@ def _collect(
 ) -> Sheet:
     first = next(rows, None)
     if first is None:
-        raise file_problem("is empty: the first row must hold the column headers")
+        raise file_problem(Message("import.empty"))
     if blank(first[1]):
-        raise file_problem("the first row must hold the column headers")
+        raise file_problem(Message("import.header_row"))
     header = [_header_text(c) for c in first[1]]
     found: list[tuple[int, list[Any]]] = []
     for number, cells in rows:
@@ -59,13 +60,10 @@ def _collect(
         if blank(cells):
             continue
         if len(found) == limits.max_rows:
-            raise file_problem(
-                f"has more than {limits.max_rows} rows below the header; split it into "
-                "several files"
-            )
+            raise file_problem(Message("import.max_rows_sheet", max=limits.max_rows))
         found.append((number, cells))
     if not found:
-        raise file_problem("has no rows below the headers")
+        raise file_problem(Message("import.no_rows"))
     return Sheet(header, found)
 
 
@@ -100,15 +98,15 @@ def read_sheet(
     limits = limits or ImportLimits()
     deadline = Deadline(limits.max_seconds)
     if len(data) > limits.max_bytes:
-        raise file_problem(f"is larger than {limits.max_bytes / (1024 * 1024):g} MB")
+        raise file_problem(Message("import.too_large", max=f"{limits.max_bytes / (1024 * 1024):g}"))
     if not data.strip():
-        raise file_problem("is empty: the first row must hold the column headers")
+        raise file_problem(Message("import.empty"))
     if data.startswith(OLE_MAGIC):
-        raise file_problem("is an old Excel workbook (.xls): save it as .xlsx")
+        raise file_problem(Message("import.xls"))
     if data.startswith(ZIP_MAGIC):
         return _collect(_numbered(xlsx_grid(data, limits, deadline)), limits, deadline)
     if filename.lower().endswith(SPREADSHEET_NAMES):
-        raise file_problem("is not an XLSX workbook (save old .xls files as .xlsx)")
+        raise file_problem(Message("import.not_xlsx_named"))
     return _collect(_csv(decode(data, encoding), limits, deadline), limits, deadline)
 
 

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from engine.errors import DomainError
-from engine.forms.errors import RecordInvalid
+from engine.forms.errors import RecordInvalid, noun_of
 from engine.forms.guard import GuardedWrites
 from engine.forms.permissions import AccessDenied
 from engine.forms.runtime import EntityRuntime
@@ -40,6 +40,7 @@ from engine.forms.transfer.lookups import id_of
 from engine.forms.transfer.problems import ImportInvalid, Problem
 from engine.forms.transfer.sheets import Sheet
 from engine.forms.validation import validate_values
+from engine.i18n import Message
 
 Mode = Literal["insert", "update", "upsert"]
 MODES: tuple[Mode, ...] = ("insert", "update", "upsert")
@@ -101,7 +102,7 @@ def row_keys(sheet: Sheet) -> RowKeys:
             value = _whole(cell)
             if value is None:
                 header = sheet.header[at] if at is not None else what
-                message = f"must be a record's {what}, a whole number like 12"
+                message = Message(f"import.bad_{what}")
                 problems.append(Problem(f"rows[{number}].{what}", message, number, header))
             else:
                 found[number] = value
@@ -115,11 +116,13 @@ def check_matching(entity: EntityRuntime, matching: Matching, mapped: Sequence[s
         return
     bound = entity.fields.get(by)
     if bound is None or not bound.defn.unique:
-        uniques = ", ".join(k for k, b in entity.fields.items() if b.defn.unique) or "none"
-        message = f"must be a unique field of {entity.key} (unique fields: {uniques})"
+        keys = [k for k, b in entity.fields.items() if b.defn.unique]
+        uniques = {"en": ", ".join(keys) or "none", "zh-CN": "、".join(keys) or "无"}
+        message = Message("import.match_by", entity=noun_of(entity), uniques=uniques)
         raise ImportInvalid([Problem("match_by", message)])
     if by not in mapped:
-        raise ImportInvalid([Problem("match_by", f"the file has no column for {by!r}", 1)])
+        message = Message("import.no_match_column", field=repr(by))
+        raise ImportInvalid([Problem("match_by", message, 1)])
 
 
 @dataclass(frozen=True)
@@ -247,7 +250,7 @@ class _Run:
         writes, entity = self.writes, self.writes.entity
         current = _current(writes, record_id)
         if current is None:
-            message = f"there is no {entity.key} with id {record_id}"
+            message = Message("value.no_record", entity=noun_of(entity), id=record_id)
             self.fail(number, "id", message, self.keys.id_header)
             return
         changed = _changes(writes, current, values)
@@ -257,10 +260,7 @@ class _Run:
         version = int(current["version"])
         exported = self.keys.versions.get(number)
         if exported is not None and exported != version:
-            message = (
-                f"was changed by someone else since the file was exported (version "
-                f"{exported}, now {version}): export it again"
-            )
+            message = Message("import.stale", exported=exported, current=version)
             self.fail(number, "version", message, "version")
             return
         problems_before = len(self.outcome.problems)
@@ -269,7 +269,7 @@ class _Run:
         except RecordInvalid as err:
             self.outcome.problems += row_problems(err, [(number, values)], self.headers)
         except DomainError as err:  # refused: out of the update scope, a guard, a conflict
-            self.fail(number, "id", str(err), self.keys.id_header)
+            self.fail(number, "id", err.problem_detail(), self.keys.id_header)
         if len(self.outcome.problems) == problems_before:
             self.outcome.results.append(RowResult(number, "updated", record_id, changed or ()))
 
@@ -285,7 +285,7 @@ class _Run:
             return
         except AccessDenied as err:
             for number, _ in rows:
-                self.fail(number, "id", str(err), self.keys.id_header)
+                self.fail(number, "id", err.problem_detail(), self.keys.id_header)
             return
         for (number, _), record_id in zip(rows, ids, strict=True):
             self.outcome.results.append(RowResult(number, "created", record_id))
@@ -314,13 +314,18 @@ def apply_rows(
             record_id = keys.ids.get(number, by_value.get(number))
             if record_id is None:
                 if matching.mode == "update":
-                    named = f" nor a {matching.by} of one" if matching.by else ""
-                    message = f"names no {writes.entity.key}: it has no ID{named}"
+                    noun = noun_of(writes.entity)
+                    message = (
+                        Message("import.no_id_nor", entity=noun, by=matching.by)
+                        if matching.by
+                        else Message("import.no_id", entity=noun)
+                    )
                     run.fail(number, "id", message, keys.id_header)
                 else:
                     creates.append((number, values))
             elif record_id in claimed:
-                message = f"names the same {writes.entity.key} as row {claimed[record_id]}"
+                noun = noun_of(writes.entity)
+                message = Message("import.same_record", entity=noun, row=claimed[record_id])
                 run.fail(number, "id", message, keys.id_header)
             else:
                 claimed[record_id] = number

@@ -35,6 +35,7 @@ import python_calamine
 
 from engine.forms.transfer.limits import MB, Deadline, ImportLimits
 from engine.forms.transfer.problems import ImportInvalid, file_problem
+from engine.i18n import Message
 
 #: An honest workbook has a few dozen parts; this many is not a spreadsheet.
 MAX_PARTS = 10_000
@@ -45,7 +46,11 @@ CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 OFFICE_DOCUMENT = "/officeDocument"
 #: What every part holding cells (a worksheet) contains, with or without a prefix.
 SHEET_DATA = b"sheetData"
-NOT_XLSX = "is not a readable XLSX workbook"
+
+
+def not_xlsx(why: str) -> Message:
+    """The file is no workbook this reader can read; ``why`` is a technical detail."""
+    return Message("import.not_xlsx", why=why)
 
 
 def column_letter(index: int) -> str:
@@ -70,14 +75,14 @@ def _open(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise file_problem(f"{NOT_XLSX} (the archive is damaged or truncated)") from None
+        raise file_problem(not_xlsx("the archive is damaged or truncated")) from None
     names = [info.filename for info in infos]
     if len(names) > MAX_PARTS:
-        raise file_problem(f"{NOT_XLSX} (it holds {len(names)} parts)")
+        raise file_problem(not_xlsx(f"it holds {len(names)} parts"))
     if len(set(names)) != len(names):
-        raise file_problem(f"{NOT_XLSX} (a part is stored twice)")
+        raise file_problem(not_xlsx("a part is stored twice"))
     if "mimetype" in names and "content.xml" in names:
-        raise file_problem("is an OpenDocument spreadsheet (.ods): save it as .xlsx")
+        raise file_problem(Message("import.ods"))
     return archive
 
 
@@ -92,30 +97,24 @@ def _read_part(
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > budget:
-                    raise file_problem(
-                        f"unpacks to more than {limit / MB:g} MB of XML: a compressed bomb "
-                        "or a workbook too large to import; split it into smaller files"
-                    )
+                    raise file_problem(Message("import.xml_bomb", max=f"{limit / MB:g}"))
                 chunks.append(chunk)
                 deadline.check()
     except ImportInvalid:
         raise
     except RuntimeError:  # zipfile's word for "encrypted"
-        raise file_problem("is password-protected: remove the password and save again") from None
+        raise file_problem(Message("import.password")) from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError):
-        raise file_problem(f"{NOT_XLSX} (part {info.filename} is damaged)") from None
+        raise file_problem(not_xlsx(f"part {info.filename} is damaged")) from None
     return b"".join(chunks)
 
 
 def _check_xml(name: str, content: bytes) -> None:
     head = content[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise file_problem(f"{NOT_XLSX} (part {name} is not UTF-8)")
+        raise file_problem(not_xlsx(f"part {name} is not UTF-8"))
     if DECLARATIONS.search(content):
-        raise file_problem(
-            f"declares a DTD or an entity in {name}: such workbooks are refused "
-            "(save the file again from Excel, WPS or LibreOffice)"
-        )
+        raise file_problem(Message("import.dtd", part=name))
 
 
 def _xml_parts(
@@ -169,7 +168,7 @@ def _sheets(parts: Mapping[str, bytes]) -> list[str]:
             None,
         )
         if workbook is None or workbook not in parts:
-            raise file_problem(f"{NOT_XLSX} (it has no workbook part; is it an .xlsb?)")
+            raise file_problem(not_xlsx("it has no workbook part; is it an .xlsb?"))
         relations = _relationships(parts, workbook)
         sheets = []
         for element in ElementTree.fromstring(parts[workbook]).iter():
@@ -179,9 +178,9 @@ def _sheets(parts: Mapping[str, bytes]) -> list[str]:
             if rel in relations:
                 sheets.append(relations[rel][1])
     except ElementTree.ParseError:
-        raise file_problem(f"{NOT_XLSX} (its workbook part is not well-formed XML)") from None
+        raise file_problem(not_xlsx("its workbook part is not well-formed XML")) from None
     if not sheets or sheets[0] not in parts:
-        raise file_problem(f"{NOT_XLSX} (it has no worksheet)")
+        raise file_problem(not_xlsx("it has no worksheet"))
     return sheets
 
 
@@ -209,7 +208,7 @@ def _other_ref(attributes: bytes) -> tuple[bytes, bytes] | None:
     ref = (found.group(1) or found.group(2) or b"").decode("ascii", "replace")
     match = CELL_REF.match(ref) or re.match(r"^()([0-9]{1,7})$", ref)  # a row's r is digits
     if match is None:
-        raise file_problem(f"{NOT_XLSX} (a cell or row has the reference {ref[:20]!r})")
+        raise file_problem(not_xlsx(f"a cell or row has the reference {ref[:20]!r}"))
     return match.group(1).encode(), match.group(2).encode()
 
 
@@ -233,7 +232,7 @@ def _measure(content: bytes, limits: ImportLimits, deadline: Deadline) -> tuple[
             if found is not None:
                 letters, digits = found
         elif b"r" in attributes and REF_ATTRIBUTE.search(attributes):
-            raise file_problem(f"{NOT_XLSX} (a cell or row has two references)")
+            raise file_problem(not_xlsx("a cell or row has two references"))
         if name == b"row":
             row = int(digits) if digits else row + 1
             column = 0
@@ -241,7 +240,7 @@ def _measure(content: bytes, limits: ImportLimits, deadline: Deadline) -> tuple[
         if digits is None:
             column += 1
         elif not letters:
-            raise file_problem(f"{NOT_XLSX} (a cell has the reference {digits[:20]!r})")
+            raise file_problem(not_xlsx(f"a cell has the reference {digits[:20]!r}"))
         else:
             index = columns.get(letters)
             if index is None:
@@ -253,20 +252,17 @@ def _measure(content: bytes, limits: ImportLimits, deadline: Deadline) -> tuple[
             last_column = column
             if last_column > max_columns:
                 raise file_problem(
-                    f"has a value in column {column_letter(last_column)}: "
-                    f"at most {max_columns} columns can be imported"
+                    Message(
+                        "import.max_columns", column=column_letter(last_column), max=max_columns
+                    )
                 )
         if row > last_row:
             last_row = row
             if last_row > max_rows:
-                raise file_problem(
-                    f"has a value in row {last_row}: at most {limits.max_rows} rows below "
-                    "the header can be imported; split it into several files"
-                )
+                raise file_problem(Message("import.max_rows_at", row=last_row, max=limits.max_rows))
         if last_row * last_column > max_cells:
             raise file_problem(
-                f"spans {last_row} rows × {last_column} columns: at most "
-                f"{max_cells} cells can be imported; split it into several files"
+                Message("import.max_span", rows=last_row, columns=last_column, max=max_cells)
             )
     return last_row, last_column
 
@@ -289,14 +285,14 @@ def _calamine_grid(buffer: io.BytesIO) -> list[list[Any]]:
         finally:
             workbook.close()
     except python_calamine.PasswordError:
-        raise file_problem("is password-protected: remove the password and save again") from None
+        raise file_problem(Message("import.password")) from None
     except python_calamine.CalamineError as err:
-        raise file_problem(f"{NOT_XLSX} ({type(err).__name__}: {str(err)[:200]})") from None
+        raise file_problem(not_xlsx(f"{type(err).__name__}: {str(err)[:200]}")) from None
     except BaseException as err:
         # A Rust panic reaches Python as pyo3's PanicException, a BaseException.
         if type(err).__name__ != "PanicException":
             raise
-        raise file_problem(f"{NOT_XLSX} (the reader gave up on it)") from None
+        raise file_problem(not_xlsx("the reader gave up on it")) from None
     return [list(row) for row in grid]
 
 

@@ -143,14 +143,48 @@ export async function request<T>(
 }
 
 /**
- * A fresh `Idempotency-Key` for one submission: the server replays its first
- * answer to a retry with the same key instead of writing twice.
+ * A fresh `Idempotency-Key`: the server replays its first answer to a retry
+ * with the same key instead of writing twice. Callers keep one per
+ * submission (see `Submission`), never one per HTTP call: a key made anew for
+ * a retry would let the retry write again.
  */
 export function newIdempotencyKey(): string {
   // getRandomValues, not randomUUID: the latter needs a secure context (HTTPS).
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * The key of one submission: a form's save, a dialog's confirmed action, a
+ * bulk operation. Pressing Save again after a lost answer (a network error,
+ * a closed connection) sends the same request with the same key, so the
+ * server answers with what the first one did instead of writing twice. What
+ * is sent decides what "the same submission" is: once it changes (the user
+ * edited the form) the key is new — the server would refuse the old key with
+ * another body anyway — and so it is after a success, as the next save is
+ * another submission.
+ */
+export class Submission {
+  private key = newIdempotencyKey();
+  private sent: string | undefined;
+
+  /** The key to send `body` with: the last one, unless `body` differs from what it was sent with. */
+  keyFor(body: unknown): string {
+    const text = JSON.stringify(body) ?? "";
+    if (this.sent !== undefined && this.sent !== text) this.key = newIdempotencyKey();
+    this.sent = text;
+    return this.key;
+  }
+
+  /** The submission went through: whatever is sent next is a new one. */
+  succeeded(): void {
+    this.key = newIdempotencyKey();
+    this.sent = undefined;
+  }
+}
+
+/** The header of a submission's key. */
+export const idempotencyHeader = (key: string) => ({ "Idempotency-Key": key });
 
 const recordsPath = (app: string, entity: string) =>
   `/api/apps/${encodeURIComponent(app)}/${encodeURIComponent(entity)}`;
@@ -168,9 +202,9 @@ export const api = {
     request<Page<RecordData>>("GET", recordsPath(app, entity), undefined, query),
   getRecord: (app: string, entity: string, id: number) =>
     request<RecordData>("GET", `${recordsPath(app, entity)}/${id}`),
-  /** One submission, one key: pass the same `key` to retry it safely. */
-  createRecord: (app: string, entity: string, values: Record<string, unknown>, key = newIdempotencyKey()) =>
-    request<RecordData>("POST", recordsPath(app, entity), values, undefined, undefined, { "Idempotency-Key": key }),
+  /** `key`: the submission's (`Submission.keyFor`), the same for each retry of it. */
+  createRecord: (app: string, entity: string, values: Record<string, unknown>, key: string) =>
+    request<RecordData>("POST", recordsPath(app, entity), values, undefined, undefined, idempotencyHeader(key)),
   /** `values` carry the `version` the edit started from, so a stale edit answers 409. */
   updateRecord: (app: string, entity: string, id: number, values: Record<string, unknown>) =>
     request<RecordData>("PATCH", `${recordsPath(app, entity)}/${id}`, values),
@@ -178,14 +212,15 @@ export const api = {
     request<AggregateAnswer>("GET", `${recordsPath(app, entity)}/aggregate`, undefined, query),
   recordActions: (app: string, entity: string, id: number) =>
     request<{ items: RecordAction[] }>("GET", `${recordsPath(app, entity)}/${id}/actions`),
-  runAction: (app: string, entity: string, id: number, action: string, body: Record<string, unknown>) =>
+  /** `key`: the confirmed run's (`Submission.keyFor`), the same for each retry of it. */
+  runAction: (app: string, entity: string, id: number, action: string, body: Record<string, unknown>, key: string) =>
     request<ActionResult>(
       "POST",
       `${recordsPath(app, entity)}/${id}/actions/${encodeURIComponent(action)}`,
       body,
       undefined,
       undefined,
-      { "Idempotency-Key": newIdempotencyKey() },
+      idempotencyHeader(key),
     ),
   /** The live state of a form for `values`; `record` when it edits that record. */
   preview: (app: string, entity: string, values: Record<string, unknown>, record?: number, signal?: AbortSignal) =>

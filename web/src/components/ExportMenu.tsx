@@ -9,13 +9,15 @@ export interface ExportScope {
   view?: string;
   sort?: string;
   q?: string;
+  /** The list's own filters (builder and columns), ANDed: the file holds what the list shows. */
+  filter?: string;
 }
 
 type Columns = "view" | "importable";
 
 /**
- * Export the entity's records as Excel or CSV: the current view, sort and
- * search, in the UI language; either the view's columns or every importable
+ * Export the entity's records as Excel or CSV: the current view, filters, sort
+ * and search, in the UI language; either the view's columns or every importable
  * field (with the ID and version), a file to edit and import back as an upsert.
  */
 export function ExportMenu({ app, entity, scope }: { app: string; entity: string; scope: ExportScope }) {
@@ -26,7 +28,7 @@ export function ExportMenu({ app, entity, scope }: { app: string; entity: string
   const run = async (format: "xlsx" | "csv", columns: Columns) => {
     setBusy(true);
     try {
-      await exportRecords(app, entity, { format, lang, columns, view: scope.view, sort: scope.sort, q: scope.q });
+      await exportRecords(app, entity, { format, lang, columns, view: scope.view, sort: scope.sort, q: scope.q, filter: scope.filter });
     } catch (failure) {
       const detail = failure instanceof ApiError ? failure.message : String(failure);
       message.error(`${t("exportFailed")}: ${detail}`);

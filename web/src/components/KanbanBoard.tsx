@@ -4,6 +4,8 @@
  * count and, for a money or number card field, its sum (`…/aggregate`).
  * A card moves by native drag and drop or its "Move to…" menu (phones,
  * keyboards): the board changes at once and goes back if the server refuses.
+ * On a phone the columns snap one per swipe, and a strip of the stages
+ * above them brings any column into view with a tap.
  */
 import { SwapOutlined } from "@ant-design/icons";
 import { App as AntApp, Button, Card, Dropdown, Empty, Flex, Spin, Tag, Typography } from "antd";
@@ -16,6 +18,7 @@ import { cellValue } from "../fields/registry";
 import { asNumber } from "../fields/values";
 import { useAppDefinition, useEntityAccess } from "../hooks/useAppDefinition";
 import { useI18n } from "../hooks/useI18n";
+import { usePhone } from "../hooks/usePhone";
 
 /** Cards a column loads at a time. */
 const CARDS_PER_PAGE = 50;
@@ -93,6 +96,11 @@ export function KanbanBoard({ app, entity, view, q }: BoardProps) {
   const [generation, setGeneration] = useState(0);
   const dragged = useRef<{ record: RecordData; from: string } | null>(null);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
+  const phone = usePhone();
+  const board = useRef<HTMLDivElement>(null);
+  const strip = useRef<HTMLDivElement>(null);
+  /** The stage whose column is at the board's left edge now (phones). */
+  const [inView, setInView] = useState(options[0]?.value);
 
   const cardsOf = useCallback(
     (value: string, page: number) =>
@@ -242,6 +250,44 @@ export function KanbanBoard({ app, entity, view, q }: BoardProps) {
     if (moving) void move(moving.record, moving.from, value);
   };
 
+  /** Scrolls `container` sideways until `child`'s left edge is `margin` px from its own. */
+  const scrollTo = (container: HTMLElement, child: Element, margin = 0) => {
+    const offset = child.getBoundingClientRect().left - container.getBoundingClientRect().left;
+    container.scrollTo({ left: container.scrollLeft + offset - margin, behavior: "smooth" });
+  };
+  const stageChild = (container: HTMLElement | null, value: string) =>
+    [...(container?.children ?? [])].find((child) => child instanceof HTMLElement && child.dataset.stage === value);
+  /** The strip follows the board: its chip of the stage in view scrolls into the strip's view. */
+  const showChip = (value: string) => {
+    setInView(value);
+    const chip = stageChild(strip.current, value);
+    // Scrolling the strip alone: scrollIntoView would scroll the page up to it too.
+    if (strip.current && chip) scrollTo(strip.current, chip, 24);
+  };
+  const bringIntoView = (value: string) => {
+    const column = stageChild(board.current, value);
+    if (!board.current || !column) return;
+    scrollTo(board.current, column);
+    showChip(value);
+  };
+  const onBoardScroll = () => {
+    const element = board.current;
+    if (!phone || !element) return;
+    // The column nearest the left edge; at the end of the scroll, the last (it cannot reach the edge).
+    const atEnd = element.scrollLeft + element.clientWidth >= element.scrollWidth - 2;
+    const columns = [...element.children].filter((child) => child instanceof HTMLElement);
+    const edge = element.getBoundingClientRect().left;
+    const distance = (column: Element) => Math.abs(column.getBoundingClientRect().left - edge);
+    const nearest = atEnd
+      ? columns[columns.length - 1]
+      : columns.reduce<HTMLElement | undefined>(
+          (best, column) => (!best || distance(column) < distance(best) ? column : best),
+          undefined,
+        );
+    const value = nearest?.dataset.stage;
+    if (value !== undefined && value !== inView) showChip(value);
+  };
+
   if (failed) {
     return (
       <Typography.Text type="danger" data-testid="kanban-error">
@@ -332,13 +378,33 @@ export function KanbanBoard({ app, entity, view, q }: BoardProps) {
 
   return (
     <Spin spinning={loading}>
-      <div className="fw-board" data-testid="kanban-board">
+      {phone && (
+        <div className="fw-board-stages" role="tablist" aria-label={t("stages")} ref={strip} data-testid="kanban-stages">
+          {options.map((option) => (
+            <Button
+              key={option.value}
+              size="small"
+              shape="round"
+              role="tab"
+              aria-selected={inView === option.value}
+              type={inView === option.value ? "primary" : "default"}
+              data-stage={option.value}
+              data-testid={`kanban-stage-${option.value}`}
+              onClick={() => bringIntoView(option.value)}
+            >
+              {label(option.label, option.value)} · {columns[option.value]?.total ?? 0}
+            </Button>
+          ))}
+        </div>
+      )}
+      <div className="fw-board" data-testid="kanban-board" ref={board} onScroll={onBoardScroll}>
         {options.map((option) => {
           const column = columns[option.value];
           return (
             <section
               key={option.value}
               className={`fw-board-column${dropTarget === option.value ? " fw-drop-target" : ""}`}
+              data-stage={option.value}
               style={{ borderTopColor: option.color ?? "#d9d9d9" }}
               data-testid={`kanban-column-${option.value}`}
               aria-label={label(option.label, option.value)}

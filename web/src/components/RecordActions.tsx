@@ -6,10 +6,11 @@
 import { Alert, App as AntApp, Button, Card, Checkbox, Form, Modal, Space, Typography } from "antd";
 import type { ButtonProps } from "antd";
 import { useMemo, useState } from "react";
-import { api, ApiError } from "../api/client";
+import { api, ApiError, Submission } from "../api/client";
 import type { ActionInput, ActionResult, AppDefinition, EntityDef, FieldDef, RecordAction, RecordData } from "../api/types";
 import { findEntity } from "../definition";
 import { FieldEnvironmentContext, type FieldEnvironment } from "../fields/context";
+import { BarButtons, BottomBar, type BarItem } from "./BottomBar";
 import { FieldInput } from "../fields/FieldInput";
 import { wireValue } from "../fields/registry";
 import { isEmpty, isRow } from "../fields/values";
@@ -65,6 +66,8 @@ function ActionDialog({ app, entity, record, action, onClose, onDone }: RunProps
   const [problem, setProblem] = useState<string[] | null>(null);
   const steps = action.type === "convert" ? (action.steps ?? []) : [];
   const [leftOut, setLeftOut] = useState<Set<string>>(new Set());
+  // One key per confirmed run: pressing it again after a lost answer replays instead of running twice.
+  const [submission] = useState(() => new Submission());
   const environment = useMemo<FieldEnvironment>(() => ({ app, definition, display: {} }), [app, definition]);
 
   const own = inputFields(definition, action.input);
@@ -148,7 +151,9 @@ function ActionDialog({ app, entity, record, action, onClose, onDone }: RunProps
     setRunning(true);
     setProblem(null);
     try {
-      const result = await api.runAction(app, entity.key, record.id, action.key, body(values));
+      const sent = body(values);
+      const result = await api.runAction(app, entity.key, record.id, action.key, sent, submission.keyFor(sent));
+      submission.succeeded();
       onDone(result, action);
     } catch (failure) {
       setRunning(false);
@@ -249,22 +254,29 @@ interface ActionsProps {
   entity: EntityDef;
   record: RecordData;
   onDone: (result: ActionResult, action: RecordAction) => void;
+  /**
+   * On phones: the actions go into the bottom bar, after `leading` (Edit)
+   * and before `trailing` (quick adds); what does not fit, into its "more" menu.
+   */
+  bar?: { leading: BarItem[]; trailing: BarItem[] };
 }
 
-/** The record's action buttons; nothing while they load or when none is offered. */
-export function RecordActions({ app, entity, record, onDone }: ActionsProps) {
+/** The record's action buttons (or its bottom bar); nothing while they load or when none is offered. */
+export function RecordActions({ app, entity, record, onDone, bar }: ActionsProps) {
   const { t, label } = useI18n();
   const { message, modal } = AntApp.useApp();
   const [open, setOpen] = useState<RecordAction | null>(null);
   const [running, setRunning] = useState<string | null>(null);
   /** Why the last action run at once failed: it stays until the next run, unlike a toast. */
   const [failed, setFailed] = useState<{ title: string; text: string } | null>(null);
+  // Running the same action again after a failure is a retry of it: same key, so it runs at most once.
+  const [submission] = useState(() => new Submission());
   const { data } = useLoader(
     () => api.recordActions(app, entity.key, record.id),
     [app, entity.key, record.id, record.version],
   );
   const actions = data?.items ?? [];
-  if (!actions.length) return null;
+  if (!actions.length && !bar?.leading.length && !bar?.trailing.length) return null;
 
   const finished = (result: ActionResult, action: RecordAction) => {
     setOpen(null);
@@ -276,7 +288,10 @@ export function RecordActions({ app, entity, record, onDone }: ActionsProps) {
   const runAtOnce = async (action: RecordAction) => {
     setRunning(action.key);
     try {
-      finished(await api.runAction(app, entity.key, record.id, action.key, {}), action);
+      const key = submission.keyFor({ action: action.key, version: record.version });
+      const result = await api.runAction(app, entity.key, record.id, action.key, {}, key);
+      submission.succeeded();
+      finished(result, action);
     } catch (failure) {
       setRunning(null);
       const title = t("actionFailed", { action: label(action.label, action.key) });
@@ -315,19 +330,38 @@ export function RecordActions({ app, entity, record, onDone }: ActionsProps) {
           onClose={() => setFailed(null)}
         />
       )}
-      <Space wrap className="fw-gap" data-testid="record-actions" aria-label={t("actions")}>
-        {actions.map((action) => (
-          <Button
-            key={action.key}
-            data-testid={`action-${action.key}`}
-            loading={running === action.key}
-            disabled={running !== null && running !== action.key}
-            onClick={() => start(action)}
-          >
-            {label(action.label, action.key)}
-          </Button>
-        ))}
-      </Space>
+      {bar ? (
+        <BottomBar testId="record-bar">
+          <BarButtons
+            items={[
+              ...bar.leading,
+              ...actions.map((action) => ({
+                key: `action:${action.key}`,
+                label: label(action.label, action.key),
+                testId: `action-${action.key}`,
+                loading: running === action.key,
+                disabled: running !== null && running !== action.key,
+                onClick: () => start(action),
+              })),
+              ...bar.trailing,
+            ]}
+          />
+        </BottomBar>
+      ) : (
+        <Space wrap className="fw-gap" data-testid="record-actions" aria-label={t("actions")}>
+          {actions.map((action) => (
+            <Button
+              key={action.key}
+              data-testid={`action-${action.key}`}
+              loading={running === action.key}
+              disabled={running !== null && running !== action.key}
+              onClick={() => start(action)}
+            >
+              {label(action.label, action.key)}
+            </Button>
+          ))}
+        </Space>
+      )}
       {open && (
         <ActionDialog
           app={app}

@@ -10,7 +10,7 @@ import {
   type KeyboardEvent,
   type ReactNode,
 } from "react";
-import { api, ApiError } from "../api/client";
+import { api, ApiError, Submission } from "../api/client";
 import type { DisplayTitle, EntityDef, FieldDef, FieldLevel, RecordData } from "../api/types";
 import { formSections, literalDefaults, type Section } from "../definition";
 import { FieldEnvironmentContext, type FieldEnvironment } from "../fields/context";
@@ -21,7 +21,9 @@ import { isEmpty } from "../fields/values";
 import { useAppDefinition, useEntityAccess } from "../hooks/useAppDefinition";
 import { useFormPreview, type LivePreview } from "../hooks/useFormPreview";
 import { useI18n } from "../hooks/useI18n";
+import { usePhone } from "../hooks/usePhone";
 import { buildPayload, placeErrors, previewBody, type Sends } from "../recordPayload";
+import { BottomBar } from "./BottomBar";
 
 type Values = Record<string, unknown>;
 
@@ -233,9 +235,12 @@ export function RecordForm({
   const { t, label } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<Values>();
+  const phone = usePhone();
   const [saving, setSaving] = useState(false);
   // Set at once, not at the next render: a second submit in the same tick must see it.
   const inFlight = useRef(false);
+  // One key per submission: a second Save after a lost answer replays the first instead of creating twice.
+  const [submission] = useState(() => new Submission());
   const [problem, setProblem] = useState<ProblemBox | null>(null);
 
   const levelOf = useCallback((field: FieldDef): FieldLevel => access.fields[field.key] ?? "write", [access]);
@@ -303,7 +308,10 @@ export function RecordForm({
     setProblem(null);
     try {
       const body = buildPayload(fields, form.getFieldsValue(true) as Values, sends, record);
-      await (record ? api.updateRecord(app, entity.key, record.id, body) : api.createRecord(app, entity.key, body));
+      await (record
+        ? api.updateRecord(app, entity.key, record.id, body)
+        : api.createRecord(app, entity.key, body, submission.keyFor(body)));
+      submission.succeeded();
       message.success(t("saved"));
       onSaved();
     } catch (failure) {
@@ -361,11 +369,31 @@ export function RecordForm({
     if (event.key === "Enter" && event.target instanceof HTMLInputElement) event.preventDefault();
   };
 
+  // Beside the title on a desktop; on a phone in the bottom bar, within reach however long the form.
+  const buttons = (
+    <Space className={phone ? "fw-bar-buttons" : undefined}>
+      <Button onClick={onCancel}>{canSave ? t("cancel") : t("back")}</Button>
+      {canSave && (
+        <Button
+          type="primary"
+          htmlType="submit"
+          loading={saving}
+          disabled={saving}
+          data-testid="save-record"
+          onClick={onLeaveAll}
+        >
+          {t("save")}
+        </Button>
+      )}
+    </Space>
+  );
+
   return (
     <FieldEnvironmentContext.Provider value={environment}>
       <FormPreviewContext.Provider value={live.preview}>
         <Form<Values>
           form={form}
+          className={phone ? "fw-has-bottom-bar" : undefined}
           name="record"
           layout="vertical"
           initialValues={initialValues}
@@ -378,21 +406,7 @@ export function RecordForm({
             <Typography.Title level={4} className="fw-flush" data-testid="form-title">
               {label(entity.label, entity.key)} · {record ? t(canSave ? "editRecord" : "viewRecord") : t("newRecord")}
             </Typography.Title>
-            <Space>
-              <Button onClick={onCancel}>{canSave ? t("cancel") : t("back")}</Button>
-              {canSave && (
-                <Button
-                  type="primary"
-                  htmlType="submit"
-                  loading={saving}
-                  disabled={saving}
-                  data-testid="save-record"
-                  onClick={onLeaveAll}
-                >
-                  {t("save")}
-                </Button>
-              )}
-            </Space>
+            {!phone && buttons}
           </Flex>
           {extra}
           {problem && (
@@ -416,6 +430,7 @@ export function RecordForm({
               <SectionCard key={index} section={section} stateOf={stateOf} locked={locked} tools={tools} />
             ))}
           </div>
+          {phone && <BottomBar testId="form-bar">{buttons}</BottomBar>}
         </Form>
       </FormPreviewContext.Provider>
     </FieldEnvironmentContext.Provider>

@@ -1,7 +1,7 @@
 import { DownOutlined } from "@ant-design/icons";
 import { Alert, App as AntApp, Button, Dropdown, Flex, Form, Modal, Select, Typography } from "antd";
 import { useMemo, useState } from "react";
-import { api, ApiError, exportRecords } from "../api/client";
+import { api, ApiError, exportRecords, Submission } from "../api/client";
 import type { EntityDef, FieldDef, RecordAction } from "../api/types";
 import { findEntity } from "../definition";
 import { FieldEnvironmentContext, type FieldEnvironment } from "../fields/context";
@@ -51,6 +51,8 @@ export function BulkBar({ app, entity, selected, onClear, onDone }: Props) {
   const [running, setRunning] = useState(false);
   const [problem, setProblem] = useState<string[] | null>(null);
   const [offered, setOffered] = useState<RecordAction[] | null>(null);
+  // One key per confirmed operation: running it again after a lost answer replays it.
+  const [submission] = useState(() => new Submission());
   const environment = useMemo<FieldEnvironment>(() => ({ app, definition, display: {} }), [app, definition]);
   const n = selected.length;
 
@@ -67,11 +69,13 @@ export function BulkBar({ app, entity, selected, onClear, onDone }: Props) {
     onClear();
     onDone();
   };
-  const run = async (call: () => Promise<unknown>) => {
+  /** Runs one bulk operation; `what` names it (with its records and values) for its key. */
+  const run = async (what: unknown, call: (key: string) => Promise<unknown>) => {
     setRunning(true);
     setProblem(null);
     try {
-      await call();
+      await call(submission.keyFor({ what, selected }));
+      submission.succeeded();
       finish(n);
     } catch (failure) {
       const lines = failureLines(failure, t);
@@ -94,7 +98,8 @@ export function BulkBar({ app, entity, selected, onClear, onDone }: Props) {
   const submit = async () => {
     const values = await form.validateFields();
     if (mode?.kind === "edit" && field) {
-      await run(() => listApi.bulkUpdate(app, entity.key, selected, { [field.key]: wireValue(field, values[field.key]) }));
+      const changes = { [field.key]: wireValue(field, values[field.key]) };
+      await run(["update", changes], (key) => listApi.bulkUpdate(app, entity.key, selected, changes, key));
     } else if (mode?.kind === "action") {
       const params = Object.fromEntries(
         mode.action.input.flatMap((input) => {
@@ -103,7 +108,8 @@ export function BulkBar({ app, entity, selected, onClear, onDone }: Props) {
           return def && !isEmpty(value) ? [[input.field, wireValue(def, value)]] : [];
         }),
       );
-      await run(() => listApi.bulkAction(app, entity.key, selected, mode.action.key, params));
+      const action = mode.action.key;
+      await run(["action", action, params], (key) => listApi.bulkAction(app, entity.key, selected, action, params, key));
     }
   };
 
@@ -132,7 +138,7 @@ export function BulkBar({ app, entity, selected, onClear, onDone }: Props) {
             const action = offered?.find((candidate) => candidate.key === key);
             if (!action) return;
             if (action.input.length) setMode({ kind: "action", action });
-            else void run(() => listApi.bulkAction(app, entity.key, selected, action.key, {}));
+            else void run(["action", action.key, {}], (key) => listApi.bulkAction(app, entity.key, selected, action.key, {}, key));
           },
         }}
       >
@@ -147,7 +153,7 @@ export function BulkBar({ app, entity, selected, onClear, onDone }: Props) {
           onClick={() =>
             modal.confirm({
               title: t("bulkDeleteConfirm", { n }),
-              onOk: () => run(() => listApi.bulkDelete(app, entity.key, selected)),
+              onOk: () => run(["delete"], (key) => listApi.bulkDelete(app, entity.key, selected, key)),
             })
           }
         >

@@ -5,11 +5,7 @@ import type { FieldDef } from "../api/types";
 import { useI18n } from "../hooks/useI18n";
 import type { FilterCatalogue } from "./api";
 import { ConditionEditor } from "./ConditionEditor";
-import { emptyGroup, isComplete, isGroup, type Condition, type Group } from "./filters";
-
-function count(group: Group): number {
-  return group.items.reduce((n, item) => n + (isGroup(item) ? count(item) : isComplete(item) ? 1 : 0), 0);
-}
+import { countConditions, emptyGroup, isGroup, type Condition, type Group } from "./filters";
 
 function GroupEditor({
   catalogue,
@@ -98,7 +94,7 @@ export function FilterBuilder({
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState<Group>(value);
-  const active = count(value);
+  const active = countConditions(value);
   return (
     <Popover
       open={open}

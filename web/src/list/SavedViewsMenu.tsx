@@ -6,25 +6,34 @@ import { useI18n } from "../hooks/useI18n";
 import { useLoader } from "../hooks/useLoader";
 import { listApi, type SavedView, type SavedViewDefinition } from "./api";
 
-/** The user's own saved views of this list: pick one, save the current list as one, delete one. */
+/**
+ * The user's own saved views of this list: pick one, save the current list as
+ * one, delete one. Which one is picked is the page's (it lives in the URL).
+ */
 export function SavedViewsMenu({
   app,
   entity,
   current,
+  picked: requested,
   onPick,
+  onSaved,
 }: {
   app: string;
   entity: string;
   current: () => SavedViewDefinition;
+  /** The id of the view the list started from; one the user does not have (a shared link) shows as none. */
+  picked?: number;
   onPick: (view: SavedView | undefined) => void;
+  /** The current list was saved as `view`. */
+  onSaved: (view: SavedView) => void;
 }) {
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const { data, reload } = useLoader(() => listApi.savedViews(app, entity), [app, entity]);
-  const [picked, setPicked] = useState<number>();
   const [name, setName] = useState("");
   const [saving, setSaving] = useState(false);
   const views = data?.items ?? [];
+  const picked = views.some((view) => view.id === requested) ? requested : undefined;
 
   const save = async () => {
     setSaving(true);
@@ -32,7 +41,7 @@ export function SavedViewsMenu({
       const saved = await listApi.saveView(app, entity, name, current());
       message.success(t("viewSaved"));
       setName("");
-      setPicked(saved.id);
+      onSaved(saved);
       reload();
     } catch (failure) {
       message.error(failure instanceof ApiError ? failure.message : String(failure));
@@ -43,7 +52,6 @@ export function SavedViewsMenu({
   const remove = async () => {
     if (picked === undefined) return;
     await listApi.deleteView(app, entity, picked);
-    setPicked(undefined);
     onPick(undefined);
     reload();
   };
@@ -57,10 +65,7 @@ export function SavedViewsMenu({
         value={picked}
         notFoundContent={t("noSavedViews")}
         options={views.map((view) => ({ value: view.id, label: view.name }))}
-        onChange={(id: number | undefined) => {
-          setPicked(id);
-          onPick(views.find((view) => view.id === id));
-        }}
+        onChange={(id: number | undefined) => onPick(views.find((view) => view.id === id))}
       />
       {picked !== undefined && (
         <Button icon={<DeleteOutlined />} aria-label={t("deleteView")} data-testid="saved-view-delete" onClick={() => void remove()} />

@@ -1,5 +1,5 @@
 /** Calls of the list screens: saved views, bulk work, the recycle bin, the filter catalogue. */
-import { newIdempotencyKey, request } from "../api/client";
+import { idempotencyHeader, request } from "../api/client";
 import type { Label, Page, RecordData } from "../api/types";
 
 const recordsPath = (app: string, entity: string) =>
@@ -35,8 +35,6 @@ export interface BulkFailure {
   errors?: { field: string; message: string }[];
 }
 
-const keyed = () => ({ "Idempotency-Key": newIdempotencyKey() });
-
 let catalogue: Promise<FilterCatalogue> | null = null;
 
 export const listApi = {
@@ -53,18 +51,40 @@ export const listApi = {
     request<SavedView>("POST", `${recordsPath(app, entity)}/saved-views`, { name, ...definition }),
   deleteView: (app: string, entity: string, id: number) =>
     request<void>("DELETE", `${recordsPath(app, entity)}/saved-views/${id}`),
-  bulkUpdate: (app: string, entity: string, ids: number[], values: Record<string, unknown>) =>
-    request<{ updated: number }>("POST", `${recordsPath(app, entity)}/bulk-update`, { ids, values }, undefined, undefined, keyed()),
-  bulkDelete: (app: string, entity: string, ids: number[]) =>
-    request<{ deleted: number }>("POST", `${recordsPath(app, entity)}/bulk-delete`, { ids }, undefined, undefined, keyed()),
-  bulkAction: (app: string, entity: string, ids: number[], action: string, params: Record<string, unknown>) =>
+  // Bulk calls take the confirmed operation's key (`Submission.keyFor`): a retry of it replays.
+  bulkUpdate: (app: string, entity: string, ids: number[], values: Record<string, unknown>, key: string) =>
+    request<{ updated: number }>(
+      "POST",
+      `${recordsPath(app, entity)}/bulk-update`,
+      { ids, values },
+      undefined,
+      undefined,
+      idempotencyHeader(key),
+    ),
+  bulkDelete: (app: string, entity: string, ids: number[], key: string) =>
+    request<{ deleted: number }>(
+      "POST",
+      `${recordsPath(app, entity)}/bulk-delete`,
+      { ids },
+      undefined,
+      undefined,
+      idempotencyHeader(key),
+    ),
+  bulkAction: (
+    app: string,
+    entity: string,
+    ids: number[],
+    action: string,
+    params: Record<string, unknown>,
+    key: string,
+  ) =>
     request<{ done: number }>(
       "POST",
       `${recordsPath(app, entity)}/bulk-action`,
       { ids, action, params },
       undefined,
       undefined,
-      keyed(),
+      idempotencyHeader(key),
     ),
   deleted: (app: string, entity: string, page: number, pageSize: number) =>
     request<Page<RecordData>>("GET", `${recordsPath(app, entity)}/deleted`, undefined, { page, page_size: pageSize }),

@@ -76,6 +76,11 @@ export function isComplete(condition: Condition): boolean {
   return Boolean(condition.field && condition.op && (condition.op === "is_empty" || condition.value.trim()));
 }
 
+/** How many complete conditions the tree holds, nested groups included. */
+export function countConditions(group: Group): number {
+  return group.items.reduce((n, item) => n + (isGroup(item) ? countConditions(item) : isComplete(item) ? 1 : 0), 0);
+}
+
 function groupJson(group: Group, kindOf: (field: string) => string | undefined): unknown {
   const items = group.items
     .map((item) => (isGroup(item) ? groupJson(item, kindOf) : isComplete(item) ? conditionJson(item, kindOf) : undefined))

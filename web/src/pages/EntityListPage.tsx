@@ -1,9 +1,9 @@
 import { DeleteOutlined, FilterFilled, PlusOutlined } from "@ant-design/icons";
-import { App as AntApp, Button, Flex, Input, Space, Table, Tabs, Typography } from "antd";
+import { Alert, App as AntApp, Button, Flex, Input, Space, Table, Tabs, Typography } from "antd";
 import type { ColumnsType, SorterResult, TablePaginationConfig } from "antd/es/table/interface";
 import { useLocation, useNavigate, useParams } from "react-router-dom";
-import { useMemo, useState } from "react";
-import { api, ApiError } from "../api/client";
+import { useEffect, useMemo, useState } from "react";
+import { api, ApiError, Submission } from "../api/client";
 import type { ActionDef, AppDefinition, EntityDef, FieldDef, RecordData, ViewDef } from "../api/types";
 import { ExportMenu } from "../components/ExportMenu";
 import { ImportDialog } from "../components/ImportDialog";
@@ -14,25 +14,24 @@ import { cellValue } from "../fields/registry";
 import { useAppDefinition, useAppRoles, useEntityAccess } from "../hooks/useAppDefinition";
 import { DEFAULT_PAGE_SIZE, useListParams } from "../hooks/useListParams";
 import { useLoader } from "../hooks/useLoader";
+import { usePhone } from "../hooks/usePhone";
 import { useI18n } from "../hooks/useI18n";
-import { listApi, type FilterCatalogue, type SavedView } from "../list/api";
+import { listApi, type FilterCatalogue } from "../list/api";
 import { BulkBar } from "../list/BulkBar";
+import { CardList } from "../list/CardList";
 import { ConditionEditor } from "../list/ConditionEditor";
+import { PhoneTools } from "../list/PhoneTools";
 import { FilterBuilder } from "../list/FilterBuilder";
-import { emptyGroup, filterKind, fromFilter, isComplete, toFilter, type Condition, type Group } from "../list/filters";
+import { FilterChips } from "../list/FilterChips";
+import { filterKind, isComplete, type Condition } from "../list/filters";
+import { useNewInList } from "../list/newInList";
+import { useListFilters, type Refinement } from "../list/useListFilters";
 import { SavedViewsMenu } from "../list/SavedViewsMenu";
 
 /** "Select all matching" stops here: a bulk request takes at most this many records. */
 const MAX_SELECTION = 1000;
 /** The largest page the server answers (docs/filters.md). */
 const MAX_PAGE_SIZE = 500;
-
-/** What the list shows beyond its view: the user's filter, column filters, columns of a saved view. */
-interface Refinement {
-  tree: Group;
-  columnFilters: Record<string, Condition>;
-  columns?: string[];
-}
 
 /** The tab of an entity without a table view: all its records, in the default columns. */
 const PLAIN_LIST = "";
@@ -77,6 +76,10 @@ interface TableProps {
   catalogue?: FilterCatalogue;
   refinement: Refinement;
   onRefine: (next: Refinement) => void;
+  /** The `filter` of the list request (the URL's filters, ANDed). */
+  filter?: string;
+  /** The server refused the list: true when its filter and sort were dropped, so the list loads again. */
+  onRefused: (error: Error) => boolean;
 }
 
 /** The column header's filter: one condition on that column's field, ANDed with the builder's. */
@@ -125,7 +128,7 @@ function ColumnFilter({
   );
 }
 
-function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine }: TableProps) {
+function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine, filter, onRefused }: TableProps) {
   const definition = useAppDefinition();
   const access = useEntityAccess(entity.key);
   const { t, label } = useI18n();
@@ -136,12 +139,8 @@ function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine 
   const [claiming, setClaiming] = useState<number>();
   const [selected, setSelected] = useState<number[]>([]);
   const [selecting, setSelecting] = useState(false);
-  const kindOf = (key: string) => {
-    const field = entity.fields.find((candidate) => candidate.key === key);
-    return catalogue && field ? filterKind(catalogue, field) : undefined;
-  };
-  const filterJson = toFilter(refinement.tree, refinement.columnFilters, kindOf);
-  const filter = filterJson === undefined ? undefined : JSON.stringify(filterJson);
+  // One key per claim: clicking it again after a lost answer replays it.
+  const [claims] = useState(() => new Submission());
   const query = { view: view?.key, sort: list.sort, q: list.q, filter };
   const { data, error, loading, reload } = useLoader(
     () => api.listRecords(app, entity.key, { ...query, page: list.page, page_size: list.pageSize }),
@@ -175,7 +174,6 @@ function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine 
     if (condition) columnFilters[key] = condition;
     else delete columnFilters[key];
     onRefine({ ...refinement, columnFilters });
-    list.update({ page: 1 });
   };
   const columns: ColumnsType<RecordData> = visibleColumns.map((field) => {
     const filterable = catalogue && filterKind(catalogue, field) !== undefined;
@@ -207,13 +205,15 @@ function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine 
     };
   });
 
+  const phone = usePhone();
   const claim = poolClaim(definition, entity, roles, admin);
   const runClaim = async (record: RecordData) => {
     if (!claim) return;
     const name = label(claim.action.label, claim.action.key);
     setClaiming(record.id);
     try {
-      await api.runAction(app, entity.key, record.id, claim.action.key, {});
+      await api.runAction(app, entity.key, record.id, claim.action.key, {}, claims.keyFor({ claim: record.id }));
+      claims.succeeded();
       message.success(t("actionDone", { action: name }));
       reload();
     } catch (failure) {
@@ -225,27 +225,28 @@ function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine 
       setClaiming(undefined);
     }
   };
+  const claimButton = (record: RecordData) =>
+    claim &&
+    record[claim.ownerField] == null && (
+      <Button
+        size="small"
+        data-testid={`row-claim-${record.id}`}
+        loading={claiming === record.id}
+        // The row opens the record on click: the button only claims.
+        onClick={(event) => {
+          event.stopPropagation();
+          void runClaim(record);
+        }}
+      >
+        {label(claim.action.label, claim.action.key)}
+      </Button>
+    );
   if (claim) {
-    columns.push({
-      key: "_claim",
-      fixed: "right",
-      render: (_value: unknown, record: RecordData) =>
-        record[claim.ownerField] == null && (
-          <Button
-            size="small"
-            data-testid={`row-claim-${record.id}`}
-            loading={claiming === record.id}
-            // The row opens the record on click: the button only claims.
-            onClick={(event) => {
-              event.stopPropagation();
-              void runClaim(record);
-            }}
-          >
-            {label(claim.action.label, claim.action.key)}
-          </Button>
-        ),
-    });
+    columns.push({ key: "_claim", fixed: "right", render: (_value: unknown, record: RecordData) => claimButton(record) });
   }
+  // The record page comes back to this view and page when done.
+  const openRecord = (record: RecordData) =>
+    navigate(String(record.id), { state: { back: `${location.pathname}${location.search}` } });
 
   const onChange = (
     pagination: TablePaginationConfig,
@@ -263,6 +264,10 @@ function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine 
     });
   };
 
+  // A link's filter or sort the server refuses: the list falls back to its view and says why.
+  useEffect(() => {
+    if (error) onRefused(error);
+  }, [error]);
   if (error) return <LoadError error={error} />;
   const total = data?.total ?? 0;
   const pageIds = (data?.items ?? []).map((record) => record.id);
@@ -281,6 +286,24 @@ function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine 
           )}
         </Flex>
       )}
+    {phone ? (
+      <CardList
+        entity={entity}
+        fields={visibleColumns}
+        records={data?.items ?? []}
+        loading={loading}
+        selected={selected}
+        onSelect={setSelected}
+        onOpen={openRecord}
+        extra={claim ? claimButton : undefined}
+        sort={shownSort}
+        onSort={(sort) => list.update({ sort, page: 1 })}
+        page={list.page}
+        pageSize={list.pageSize}
+        total={total}
+        onPage={(page, pageSize) => list.update({ page, pageSize })}
+      />
+    ) : (
     <Table<RecordData>
       data-testid="record-table"
       rowKey="id"
@@ -298,11 +321,7 @@ function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine 
       onChange={onChange}
       // No "unsorted" step: without a sort the list falls back to the view's default order anyway.
       sortDirections={["ascend", "descend", "ascend"]}
-      onRow={(record) => ({
-        // The record page comes back to this view and page when done.
-        onClick: () => navigate(String(record.id), { state: { back: `${location.pathname}${location.search}` } }),
-        className: "fw-clickable",
-      })}
+      onRow={(record) => ({ onClick: () => openRecord(record), className: "fw-clickable" })}
       pagination={{
         current: list.page,
         pageSize: list.pageSize,
@@ -311,6 +330,7 @@ function RecordTable({ app, entity, view, list, catalogue, refinement, onRefine 
         showTotal: (n) => t("total", { n }),
       }}
     />
+    )}
     </>
   );
 }
@@ -332,7 +352,9 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
   // Bumped after an import, so the list below loads again with the new records.
   const [loaded, setLoaded] = useState(0);
   const catalogue = useLoader(() => listApi.filterCatalogue(), []).data ?? undefined;
-  const [refinement, setRefinement] = useState<Refinement>({ tree: emptyGroup(), columnFilters: {} });
+  const filters = useListFilters(entity, catalogue, list);
+  const { refinement } = filters;
+  const newRecord = useNewInList(app, entity, filters.builderFilter);
   const filterFields = useMemo(
     () =>
       catalogue
@@ -340,19 +362,6 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
         : [],
     [catalogue, entity.fields, access.fields],
   );
-  const kindOf = (key: string) => {
-    const field = entity.fields.find((candidate) => candidate.key === key);
-    return catalogue && field ? filterKind(catalogue, field) : undefined;
-  };
-  const pickSaved = (saved: SavedView | undefined) => {
-    if (!saved) {
-      setRefinement({ tree: emptyGroup(), columnFilters: {} });
-      return;
-    }
-    const { filter, sort, columns } = saved.definition;
-    setRefinement({ tree: fromFilter(filter), columnFilters: {}, columns });
-    list.update({ page: 1, sort: sort[0] });
-  };
 
   const tabs = [
     ...(views.length && !views.some((candidate) => candidate.type === "table")
@@ -378,32 +387,31 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
               catalogue={catalogue}
               fields={filterFields}
               value={refinement.tree}
-              onApply={(tree) => {
-                setRefinement({ ...refinement, tree });
-                list.update({ page: 1 });
-              }}
+              onApply={(tree) => filters.refine({ ...refinement, tree })}
             />
           )}
           {view?.type !== "kanban" && (
             <SavedViewsMenu
               app={app}
               entity={entity.key}
-              onPick={pickSaved}
-              current={() => ({
-                filter: toFilter(refinement.tree, refinement.columnFilters, kindOf) ?? null,
-                sort: list.sort ? [list.sort] : [],
-                columns: refinement.columns ?? [],
-              })}
+              picked={list.saved}
+              onPick={filters.pickSaved}
+              onSaved={(saved) => list.update({ saved: saved.id })}
+              current={filters.current}
             />
           )}
           <Input.Search
             allowClear
             placeholder={t("search")}
             defaultValue={list.q}
+            // Back and forward change the search of the URL: the box shows it.
+            key={list.q}
+            className="fw-list-search"
             data-testid="record-search"
             onSearch={(q) => list.update({ q, page: 1 })}
           />
-          <ExportMenu app={app} entity={entity.key} scope={{ view: view?.key, sort: list.sort, q: list.q }} />
+          <PhoneTools>
+          <ExportMenu app={app} entity={entity.key} scope={{ view: view?.key, sort: list.sort, q: list.q, filter: filters.filter }} />
           {access.delete && (
             <Button icon={<DeleteOutlined />} data-testid="recycle-bin" onClick={() => navigate("deleted")}>
               {t("recycleBin")}
@@ -417,8 +425,9 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
               onImported={() => setLoaded((n) => n + 1)}
             />
           )}
+          </PhoneTools>
           {access.create && (
-            <Button type="primary" icon={<PlusOutlined />} data-testid="new-record" onClick={() => navigate("new")}>
+            <Button type="primary" icon={<PlusOutlined />} data-testid="new-record" onClick={() => void newRecord()}>
               {t("newRecord")}
             </Button>
           )}
@@ -434,6 +443,29 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
           onChange={switchTo}
         />
       )}
+      {filters.notice && (
+        <Alert type="warning" showIcon closable className="fw-gap" data-testid="list-notice" title={filters.notice} onClose={filters.closeNotice} />
+      )}
+      {view?.type !== "kanban" && (
+        <FilterChips
+          app={app}
+          entity={entity}
+          catalogue={catalogue}
+          tree={refinement.tree}
+          columnFilters={refinement.columnFilters}
+          onRemoveCondition={(index) =>
+            filters.refine({
+              ...refinement,
+              tree: { ...refinement.tree, items: index === undefined ? [] : refinement.tree.items.filter((_, i) => i !== index) },
+            })
+          }
+          onRemoveColumn={(key) => {
+            const columnFilters = { ...refinement.columnFilters };
+            delete columnFilters[key];
+            filters.refine({ ...refinement, columnFilters });
+          }}
+        />
+      )}
       {view?.type === "kanban" ? (
         <KanbanBoard key={`${view.key}-${loaded}`} app={app} entity={entity} view={view} q={list.q} />
       ) : (
@@ -445,7 +477,9 @@ function EntityPage({ app, entity }: { app: string; entity: EntityDef }) {
           list={list}
           catalogue={catalogue}
           refinement={refinement}
-          onRefine={setRefinement}
+          onRefine={filters.refine}
+          filter={filters.filter}
+          onRefused={filters.refused}
         />
       )}
     </>

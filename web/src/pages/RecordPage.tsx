@@ -5,11 +5,13 @@ import { useNavigate, useOutletContext, useParams } from "react-router-dom";
 import { api } from "../api/client";
 import type { ActionResult, EntityDef, RecordAction } from "../api/types";
 import { LoadError, NotFound } from "../components/LoadError";
+import type { BarItem } from "../components/BottomBar";
 import { RecordActions } from "../components/RecordActions";
 import { findEntity } from "../definition";
 import { useAppDefinition, useEntityAccess, type OpenApp } from "../hooks/useAppDefinition";
 import { useI18n } from "../hooks/useI18n";
 import { useLoader } from "../hooks/useLoader";
+import { usePhone } from "../hooks/usePhone";
 import { ActionOutcome } from "../record/ActionOutcome";
 import { HistoryTimeline } from "../record/HistoryTimeline";
 import { RecordFields } from "../record/RecordFields";
@@ -23,6 +25,7 @@ function ViewRecord({ app, entity, id }: { app: string; entity: EntityDef; id: n
   const rights = useEntityAccess(entity.key);
   const { t, label } = useI18n();
   const navigate = useNavigate();
+  const phone = usePhone();
   const { data: record, error, reload } = useLoader(() => api.getRecord(app, entity.key, id), [app, entity.key, id]);
   const [outcome, setOutcome] = useState<{ result: ActionResult; action: RecordAction } | null>(null);
   const lists = relatedLists(definition, entity, access);
@@ -36,43 +39,65 @@ function ViewRecord({ app, entity, id }: { app: string; entity: EntityDef; id: n
   const titleKey = entity.title_field;
   const title = (titleKey && typeof record[titleKey] === "string" && record[titleKey]) || `#${record.id}`;
   const mayEdit = !!rights.update && record._access?.update !== false;
+  // The page's commands: beside the title on a desktop, in the bottom bar on a phone.
+  const edit: BarItem[] = mayEdit
+    ? [
+        {
+          key: "edit",
+          label: t("recordEdit"),
+          icon: <EditOutlined />,
+          primary: true,
+          testId: "edit-record",
+          onClick: () => navigate(editPath(app, entity.key, record.id)),
+        },
+      ]
+    : [];
+  const quickAdds: BarItem[] = lists
+    .filter((list) => list.quickAdd)
+    .map((list) => ({
+      key: `quick-add:${list.key}`,
+      label:
+        label(list.quickAddLabel ?? undefined, "") ||
+        t("relatedNew", { entity: label(list.entity.label, list.entity.key) }),
+      icon: <PlusOutlined />,
+      testId: `quick-add-${list.entity.key}`,
+      onClick: () => newRelated(list),
+    }));
+  const button = (item: BarItem) => (
+    <Button
+      key={item.key}
+      type={item.primary ? "primary" : "default"}
+      icon={item.icon}
+      data-testid={item.testId}
+      onClick={item.onClick}
+    >
+      {item.label}
+    </Button>
+  );
   return (
-    <div className="fw-record-page">
+    <div className={phone ? "fw-record-page fw-has-bottom-bar" : "fw-record-page"}>
       <Flex justify="space-between" align="center" gap="middle" wrap className="fw-gap">
-        <div>
+        <div className="fw-record-heading">
           <Typography.Text type="secondary">{label(entity.label, entity.key)}</Typography.Text>
           <Typography.Title level={4} className="fw-flush" data-testid="record-title">
             {String(title)}
           </Typography.Title>
         </div>
-        <Flex gap="small" wrap className="fw-record-buttons">
-          {lists
-            .filter((list) => list.quickAdd)
-            .map((list) => (
-              <Button
-                key={list.key}
-                icon={<PlusOutlined />}
-                data-testid={`quick-add-${list.entity.key}`}
-                onClick={() => newRelated(list)}
-              >
-                {label(list.quickAddLabel ?? undefined, "") ||
-                  t("relatedNew", { entity: label(list.entity.label, list.entity.key) })}
-              </Button>
-            ))}
-          {mayEdit && (
-            <Button
-              type="primary"
-              icon={<EditOutlined />}
-              data-testid="edit-record"
-              onClick={() => navigate(editPath(app, entity.key, record.id))}
-            >
-              {t("recordEdit")}
-            </Button>
-          )}
-        </Flex>
+        {!phone && (
+          <Flex gap="small" wrap className="fw-record-buttons">
+            {quickAdds.map(button)}
+            {edit.map(button)}
+          </Flex>
+        )}
       </Flex>
       {outcome && <ActionOutcome app={app} result={outcome.result} action={outcome.action} />}
-      <RecordActions app={app} entity={entity} record={record} onDone={acted} />
+      <RecordActions
+        app={app}
+        entity={entity}
+        record={record}
+        onDone={acted}
+        bar={phone ? { leading: edit, trailing: quickAdds } : undefined}
+      />
       <RecordFields app={app} entity={entity} record={record} access={rights} />
       <RelatedLists app={app} host={entity} record={record} lists={lists} />
       <HistoryTimeline app={app} entity={entity} id={record.id} version={record.version} />

@@ -1,11 +1,12 @@
 /**
  * The records linking to this one, one tab per link (contacts, opportunities,
  * follow-ups… of a customer), each with its count, its first rows, "view all"
- * and "new" pre-linked to the record. One list request per related list: it
- * answers the rows and the count together.
+ * (the entity's own list, filtered to the record) and "new" pre-linked to the
+ * record. One list request per related list: it answers the rows and the
+ * count together.
  */
 import { PlusOutlined } from "@ant-design/icons";
-import { Button, Card, Empty, Flex, Table, Tabs } from "antd";
+import { Button, Card, Empty, Flex, Table, Tabs, Typography } from "antd";
 import type { ColumnsType } from "antd/es/table/interface";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
@@ -16,11 +17,11 @@ import { cellValue } from "../fields/registry";
 import { useAppDefinition } from "../hooks/useAppDefinition";
 import { useI18n } from "../hooks/useI18n";
 import { useLoader } from "../hooks/useLoader";
+import { usePhone } from "../hooks/usePhone";
 import { newRecordPath, recordPath } from "./paths";
-import { prelinked, relatedColumns, type RelatedList } from "./related";
+import { prelinked, relatedColumns, relatedListPath, type RelatedList } from "./related";
 
 const FIRST_ROWS = 5;
-const ALL_ROWS = 20;
 
 interface Props {
   app: string;
@@ -45,19 +46,17 @@ function RelatedTable({ app, list, record, onCount }: { app: string; list: Relat
   const definition = useAppDefinition();
   const { t, label } = useI18n();
   const navigate = useNavigate();
-  const [page, setPage] = useState(1);
-  const [all, setAll] = useState(false);
-  const pageSize = all ? ALL_ROWS : FIRST_ROWS;
+  const phone = usePhone();
   const { data, error, loading } = useLoader(async () => {
     const answer = await api.listRecords(app, list.entity.key, {
       [list.via.key]: record.id,
-      page: all ? page : 1,
-      page_size: pageSize,
+      page: 1,
+      page_size: FIRST_ROWS,
       sort: "-created_at",
     });
     onCount(answer.total);
     return answer;
-  }, [app, list.key, record.id, record.version, page, all]);
+  }, [app, list.key, record.id, record.version]);
   if (error) return <LoadError error={error} />;
   const columns: ColumnsType<RecordData> = relatedColumns(definition, list).map((field) => ({
     key: field.key,
@@ -67,23 +66,61 @@ function RelatedTable({ app, list, record, onCount }: { app: string; list: Relat
       cellValue(field, value, { t, label, definition, title: row._display?.[field.key] }),
   }));
   const total = data?.total ?? 0;
+  const rows = data?.items ?? [];
+  const open = (row: RecordData) => navigate(recordPath(app, list.entity.key, row.id));
+  // On a phone the rows are cards (the list page's form): a table would scroll sideways.
+  const fields = relatedColumns(definition, list);
+  const cards = (
+    <Flex vertical gap="small" data-testid={`related-table-${list.key}`}>
+      {!loading && !rows.length && <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("relatedNone")} />}
+      {rows.map((row) => (
+        <div
+          key={row.id}
+          className="fw-list-card"
+          role="button"
+          tabIndex={0}
+          data-row-key={row.id}
+          onClick={() => open(row)}
+          onKeyDown={(event) => {
+            if (event.key === "Enter") open(row);
+          }}
+        >
+          {fields.map((field, index) => {
+            const value = cellValue(field, row[field.key], { t, label, definition, title: row._display?.[field.key] });
+            if (value === "") return null;
+            return index === 0 ? (
+              <Typography.Text strong key={field.key} className="fw-list-card-title">
+                {value}
+              </Typography.Text>
+            ) : (
+              <div key={field.key} className="fw-card-field">
+                <Typography.Text type="secondary">{label(field.label, field.key)}</Typography.Text>
+                <span>{value}</span>
+              </div>
+            );
+          })}
+        </div>
+      ))}
+    </Flex>
+  );
   return (
     <>
-      <Table<RecordData>
+      {phone ? cards : <Table<RecordData>
         rowKey="id"
         size="small"
         loading={loading}
         columns={columns}
-        dataSource={data?.items ?? []}
+        dataSource={rows}
         data-testid={`related-table-${list.key}`}
         locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("relatedNone")} /> }}
         scroll={{ x: "max-content" }}
-        pagination={all && total > ALL_ROWS ? { current: page, pageSize, total, onChange: setPage } : false}
-        onRow={(row) => ({ onClick: () => navigate(recordPath(app, list.entity.key, row.id)), className: "fw-clickable" })}
-      />
-      {total > FIRST_ROWS && (
-        <Button type="link" data-testid={`related-all-${list.key}`} onClick={() => { setAll(!all); setPage(1); }}>
-          {all ? t("relatedFewer") : t("relatedViewAll", { n: total })}
+        pagination={false}
+        onRow={(row) => ({ onClick: () => open(row), className: "fw-clickable" })}
+      />}
+      {total > 0 && (
+        // The entity's own list, with its filters, sorting and bulk work, filtered to this record.
+        <Button type="link" data-testid={`related-all-${list.key}`} onClick={() => navigate(relatedListPath(app, list, record))}>
+          {t("relatedViewAll", { n: total })}
         </Button>
       )}
     </>

@@ -115,3 +115,9 @@ export function prelinked(
   }
   return { values, titles };
 }
+
+/** The entity's own list of the related records, filtered to `record` (a related list's "view all"). */
+export function relatedListPath(app: string, list: RelatedList, record: RecordData): string {
+  const filter = JSON.stringify({ field: list.via.key, op: "eq", value: record.id });
+  return `/apps/${encodeURIComponent(app)}/${encodeURIComponent(list.entity.key)}?${new URLSearchParams({ filter }).toString()}`;
+}
