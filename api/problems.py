@@ -84,6 +84,12 @@ def localize(body: dict[str, Any], accept_language: str | None) -> dict[str, Any
     errors = body.get("errors")
     if isinstance(errors, list):
         body["errors"] = [_localized_error(e, lang, labelled) for e in errors]
+    failures = body.get("failures")
+    if isinstance(failures, list):
+        # A bulk report: each record's own problem, in the same language.
+        body["failures"] = [
+            localize(dict(f), accept_language) if isinstance(f, dict) else f for f in failures
+        ]
     return body
 
 

@@ -92,9 +92,7 @@ class BulkFailed(DomainError):
         self.title = TITLES.get(self.status, TITLES[422])
         self.total = total
         self.failures = failures
-        super().__init__(
-            f"{len(failures)} of {total} records could not be changed, so nothing was changed"
-        )
+        super().__init__(Message("bulk.failed", failed=len(failures), total=total))
 
     def problem_members(self) -> dict[str, Any]:
         return {"total": self.total, "failed": len(self.failures), "failures": self.failures}

@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body, Header
+from fastapi import APIRouter, Body, Header, Query
 
 from api.deps import CurrentPrincipal, PlatformDep
 from api.entities import open_entity
+from api.params import MAX_ID
 from engine.forms import WriteContext, preview_as
 from engine.i18n import negotiate, translate
 
@@ -32,7 +33,7 @@ def preview(
     principal: CurrentPrincipal,
     platform: PlatformDep,
     body: dict[str, Any] = Body(),
-    record: int | None = None,
+    record: int | None = Query(None, ge=1, le=MAX_ID, description="the record the form edits"),
     accept_language: str | None = Header(None),
 ) -> dict[str, Any]:
     """Visibility, requirement, read-only state and computed values of a form;

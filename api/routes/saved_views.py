@@ -49,7 +49,8 @@ FieldPath = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 class SavedViewIn(BaseModel):
     """A view to save: ``filter`` in the filter language (an object), ``sort`` as
-    the list's ``sort`` items (``-amount``), ``columns`` the field keys shown."""
+    the list's ``sort`` items (``-amount``), ``columns`` the field keys shown,
+    ``q`` the list's search text ("苏州")."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -57,13 +58,18 @@ class SavedViewIn(BaseModel):
     filter: dict[str, Any] | None = None
     sort: list[FieldPath] = Field(default_factory=list, max_length=10)
     columns: list[FieldPath] = Field(default_factory=list, max_length=200)
+    q: str | None = Field(default=None, max_length=200)
 
 
 def _check(records: GuardedReads, view: SavedViewIn) -> dict[str, Any]:
     """The view's definition, checked by running it once as the user's own list query."""
     filter_text = None if view.filter is None else json.dumps(view.filter)
     query = ListQuery(
-        page_size=1, sort=list(view.sort), filter=parse_filter(filter_text), with_total=False
+        page_size=1,
+        sort=list(view.sort),
+        filter=parse_filter(filter_text),
+        q=view.q or None,
+        with_total=False,
     )
     records.page(query)  # refuses unknown or hidden fields, bad operators and values
     known = set(records.view.fields) | set(SYSTEM_FIELDS)
@@ -77,7 +83,12 @@ def _check(records: GuardedReads, view: SavedViewIn) -> dict[str, Any]:
     ]
     if unknown:
         raise RecordInvalid(unknown)
-    return {"filter": view.filter, "sort": list(view.sort), "columns": list(view.columns)}
+    return {
+        "filter": view.filter,
+        "sort": list(view.sort),
+        "columns": list(view.columns),
+        "q": view.q or None,
+    }
 
 
 @router.get("")

@@ -7,10 +7,11 @@ each batch its own transaction. The job kind ``actions.pool_return``
 (engine/actions/jobs.py) calls it every 10 minutes.
 
 A record is stale when it is owned, open (``open_when``), matches
-``auto_return.when`` and the first non-blank of its ``since`` fields is at
+``auto_return.when`` and the latest of its non-blank ``since`` fields is at
 least ``after_days`` old (a date field: ``after_days`` calendar days in the
-tenant's time zone). A record with all of them blank is never stale: list
-``created_at`` last to make it so.
+tenant's time zone): a lead claimed today is not stale because its last
+follow-up, under its previous owner, was a month ago. A record with all of
+them blank is never stale: list ``created_at`` too to make it so.
 """
 
 from __future__ import annotations
@@ -67,18 +68,22 @@ def stale_condition(target: Pool, now: datetime, ctx: EvalContext) -> ColumnElem
 
 
 def _clock(target: Pool, auto: AutoReturn, now: datetime, ctx: EvalContext) -> ColumnElement[bool]:
-    """COALESCE(since…) <= cutoff, spelled out so date and datetime fields can mix."""
+    """The latest non-blank ``since`` value <= cutoff: every one set is old, one is set.
+
+    Spelled out (no GREATEST, which SQLite lacks and which treats NULLs
+    differently on each database) so date and datetime fields can mix.
+    """
     moment = now - timedelta(days=auto.after_days)
     day = ctx.local(now).date() - timedelta(days=auto.after_days)
-    branches = []
-    earlier_blank: list[ColumnElement[bool]] = []
+    old: list[ColumnElement[bool]] = []
+    set_: list[ColumnElement[bool]] = []
     for key in auto.since:
         column = target.entity.table.c[key]
         bound = target.entity.fields.get(key)
         cutoff: Any = day if bound is not None and bound.defn.type == "date" else moment
-        branches.append(and_(*earlier_blank, column.is_not(None), column <= cutoff))
-        earlier_blank.append(column.is_(None))
-    return or_(*branches)
+        old.append(or_(column.is_(None), column <= cutoff))
+        set_.append(column.is_not(None))
+    return and_(or_(*set_), *old)
 
 
 def return_stale(

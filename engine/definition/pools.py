@@ -46,7 +46,7 @@ class AutoReturn(Strict):
     """Records nobody followed up for ``after_days`` go back (``formwork jobs run``)."""
 
     after_days: int = Field(ge=1, le=3650)
-    #: Date or datetime fields (or ``updated_at``/``created_at``); the first
+    #: Date or datetime fields (or ``updated_at``/``created_at``); the latest
     #: that is not blank is when the record was last worked on.
     since: list[Key] = Field(min_length=1, max_length=5)
     #: Only records for which this expression is true go back.

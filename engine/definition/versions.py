@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from engine.errors import DomainError
+from engine.i18n import Message
 from engine.store.tables import app_versions, apps
 
 
@@ -25,7 +26,7 @@ class AppNotFound(DomainError, LookupError):
     title = "Not found"
 
     def __init__(self, key: str) -> None:
-        super().__init__(f"there is no app {key!r}")
+        super().__init__(Message("app.not_found", app=key))
         self.key = key
 
 

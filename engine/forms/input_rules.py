@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from engine.forms.context import WriteContext
-from engine.forms.errors import FieldError, FieldInvalid, label_of
+from engine.forms.errors import FieldError, FieldInvalid, label_of, row_label
 from engine.forms.field_types.abilities import ChildRows
 from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.subtable import SubtableType, sub_fields
@@ -82,7 +82,9 @@ class InputRules:
         errors: list[FieldError] = []
         for key in self.locked:
             if key in typed and self._changed(ctx, key, values, before):
-                errors.append(FieldError(prefix + key, READ_ONLY_FOR_YOU))
+                errors.append(
+                    FieldError(prefix + key, READ_ONLY_FOR_YOU, label_of(self.fields[key]))
+                )
         for bound in self.conditional:
             key = bound.key
             if key not in typed or key in self.locked:
@@ -154,7 +156,8 @@ def _refused_rows(
             else:
                 changed = row.get(key) != _default(bound, ctx)
             if changed and _read_only(ctx, bound, stored, row):
-                errors.append(FieldError(f"{path}[{i}].{key}", READ_ONLY_NOW))
+                where = row_label(sub.field, i, label_of(bound))
+                errors.append(FieldError(f"{path}[{i}].{key}", READ_ONLY_NOW, where))
     return errors
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import TITLES, DomainError
+from engine.i18n import Message
 from engine.store.tables import idempotency_keys
 
 #: How long a key replays its first answer (the draft suggests at least 24 hours).
@@ -81,9 +82,7 @@ def parse_key(header: str) -> str:
     if len(key) >= 2 and key[0] == key[-1] == '"':
         key = key[1:-1]
     if not key or len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
-        raise IdempotencyKeyInvalid(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"
-        )
+        raise IdempotencyKeyInvalid(Message("idempotency.invalid", max=MAX_KEY_LENGTH))
     return key
 
 
@@ -111,9 +110,7 @@ def stored_answer(
         conn.execute(delete(table).where(*where))
         return None
     if row.request != request or row.request_hash != fingerprint:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was sent with another request: send a new key for a new request"
-        )
+        raise IdempotencyKeyReused(Message("idempotency.reused"))
     return StoredAnswer(int(row.status), str(row.body))
 
 
@@ -150,9 +147,7 @@ def remember_answer(
                 )
             )
     except IntegrityError:
-        raise IdempotencyKeyBusy(
-            "a request with this Idempotency-Key is already being processed: try again shortly"
-        ) from None
+        raise IdempotencyKeyBusy(Message("idempotency.busy")) from None
 
 
 __all__ = [

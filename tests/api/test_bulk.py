@@ -77,6 +77,17 @@ def test_invalid_values_are_reported_per_record_with_their_field_errors(
     body = problem(response, 422)
     assert [f["id"] for f in body["failures"]] == ids
     assert body["failures"][0]["errors"][0]["field"] == "email"
+    # The report speaks the reader's language, each record's problem too.
+    chinese = client.post(
+        f"{BASE}/customer/bulk-update",
+        json={"ids": ids, "values": {"email": "nope"}},
+        headers={**auth, "Accept-Language": "zh-CN"},
+    ).json()
+    assert chinese["detail"] == "2 条记录中有 2 条无法修改，因此全部未修改"
+    failure = chinese["failures"][0]
+    assert failure["detail"] == "记录填写有误"
+    assert failure["errors"][0]["field"] == "email"
+    assert failure["errors"][0]["message"] == "邮箱：必须是邮箱地址，如 name@example.com"
 
 
 def test_bulk_delete_moves_the_selection_to_the_recycle_bin(

@@ -165,6 +165,15 @@ def test_a_leads_status_moves_by_actions_and_follow_ups_not_by_patch(crm: Crm) -
         assert "status" in refused_fields(crm.patch("rep_a", "lead", lead, status=status))
         assert "status" in refused_fields(crm.patch("manager", "lead", lead, status=status))
     assert crm.read("rep_a", "lead", lead["id"])["status"] == "new"
+    # The refusal names the field by its label, in the reader's language.
+    chinese = crm.client.patch(
+        f"{CRM}/lead/{lead['id']}",
+        json={"status": "qualified", "version": lead["version"]},
+        headers={**crm.auth("rep_a"), "Accept-Language": "zh-CN"},
+    )
+    assert chinese.json()["errors"] == [
+        {"field": "status", "label": "状态", "message": "状态：你无权修改"}
+    ]
     # Nor may a rep create a lead that is converted already.
     refused = crm.client.post(
         f"{CRM}/lead",
@@ -198,3 +207,29 @@ def test_a_leads_status_moves_by_actions_and_follow_ups_not_by_patch(crm: Crm) -
     reopened = crm.act("manager", "lead", lead["id"], "reopen")
     assert reopened.status_code == 200, reopened.text
     assert reopened.json()["record"]["status"] == "contacting"
+
+
+def test_a_manager_moves_owners_by_actions_too(crm: Crm) -> None:
+    lead = owned_lead(crm, "rep_a")
+    # A PATCH or a bulk edit would skip the pool's reason, count and cap.
+    assert refused_fields(crm.patch("manager", "lead", lead, owner=None)) == ["owner"]
+    assert refused_fields(crm.patch("manager", "lead", lead, owner=crm.ids["rep_b"])) == ["owner"]
+    bulk = crm.client.post(
+        f"{CRM}/lead/bulk-update",
+        json={"ids": [lead["id"]], "values": {"owner": crm.ids["rep_b"]}},
+        headers=crm.auth("manager"),
+    )
+    assert bulk.status_code == 422, bulk.text
+    customer = crm.post("rep_a", "customer", {"name": "宁波海辰机械有限公司"})
+    assert refused_fields(crm.patch("manager", "customer", customer, owner=crm.ids["rep_b"])) == [
+        "owner"
+    ]
+    assert crm.read("manager", "lead", lead["id"])["owner"] == crm.ids["rep_a"]
+    # The actions do it, with their rules.
+    moved = crm.act("manager", "customer", customer["id"], "transfer", {"owner": crm.ids["rep_b"]})
+    assert moved.status_code == 200, moved.text
+    back = crm.act(
+        "manager", "lead", lead["id"], "return_to_pool", {"return_reason": "unreachable"}
+    )
+    assert back.status_code == 200, back.text
+    assert back.json()["record"]["times_returned"] == 1

@@ -112,6 +112,25 @@ def test_filters_and_search_cannot_find_a_pool_lead_by_a_hidden_value(api: Api) 
     assert [item["id"] for item in api.leads("manager", q="13800000")] == [pooled]
 
 
+def test_an_import_cannot_test_a_guess_of_a_hidden_value(api: Api) -> None:
+    pooled = api.sales.lead("ACME", phone=PHONE, email=EMAIL)
+    answers = []
+    for guess in (PHONE, "13900000000"):
+        for mode in ("update", "upsert"):
+            sheet = f"ID,phone\n{pooled},{guess}\n".encode()
+            answer = api.client.post(
+                f"{BASE}/lead/import",
+                params={"dry_run": "true", "mode": mode},
+                files={"file": ("guess.csv", sheet)},
+                headers=api.auth("rep_a"),
+            )
+            answers.append((answer.status_code, answer.json().get("errors")))
+    # The right guess and a wrong one get the same refusal: the rep may not change it.
+    assert answers[0] == answers[1] == answers[2] == answers[3]
+    status, errors = answers[0]
+    assert status == 422 and errors and errors[0]["field"] == "rows[2].id", answers[0]
+
+
 def test_sorting_by_a_hidden_field_says_nothing(api: Api) -> None:
     # Created in the opposite order of their phones: a sort on the real phone
     # would list them in reverse of the id order.

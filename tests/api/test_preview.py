@@ -150,6 +150,13 @@ def test_half_filled_values_count_as_blank_and_say_why(
     )
     assert chinese.status_code == 200, chinese.text
     assert chinese.json()["errors"]["amount"] == "必须是数字"
+    # A record id beyond the id column is a bad parameter, not a database error.
+    for huge in ("99999999999999999999", str(2**31), "0"):
+        far = client.post(
+            f"{CRM}/opportunity/preview", params={"record": huge}, json={}, headers=auth
+        )
+        assert far.status_code == 422, far.text
+        assert far.json()["errors"][0]["field"] == "record"
 
 
 def test_sub_field_conditions_per_row_and_readonly_when(

@@ -22,6 +22,7 @@ def test_saved_views_belong_to_their_user(
         "filter": {"field": "status", "op": "in", "value": ["new"]},
         "sort": ["-created_at"],
         "columns": ["company", "status"],
+        "q": "苏州",
     }
     saved = client.post(URL, json=view, headers=rep_a)
     assert saved.status_code == 201, saved.text
@@ -34,7 +35,12 @@ def test_saved_views_belong_to_their_user(
     # Saving under the same name replaces the view.
     again = client.post(URL, json={"name": "Hot leads", "sort": ["company"]}, headers=rep_a)
     assert again.status_code == 200 and again.json()["id"] == view_id
-    assert again.json()["definition"] == {"filter": None, "sort": ["company"], "columns": []}
+    assert again.json()["definition"] == {
+        "filter": None,
+        "sort": ["company"],
+        "columns": [],
+        "q": None,
+    }
     assert client.delete(f"{URL}/{view_id}", headers=rep_a).status_code == 204
     assert client.get(URL, headers=rep_a).json()["items"] == []
 
@@ -51,6 +57,7 @@ def test_a_view_is_checked_like_a_list_request(
         {"name": "x", "columns": ["company", "nope"]},
         {"name": "  "},
         {"name": "x", "extra": 1},
+        {"name": "x", "q": "x" * 201},
     ]
     for body in bad:
         answer = client.post(URL, json=body, headers=rep_a)

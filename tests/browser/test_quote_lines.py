@@ -68,8 +68,13 @@ def test_quote_lines_show_products_and_fill_prices(
     expect(subtotal).to_contain_text("¥")
     expect(subtotal).to_be_in_viewport()
     page.get_by_test_id("save-record").click()
-    # Saved: the form goes back to the record's page.
+    # Saved: the form goes back to the record's page, which shows the lines themselves.
     expect(page).to_have_url(re.compile(rf"/apps/crm/quote/{quote['id']}(\?.*)?$"))
+    shown = page.get_by_test_id("field-lines").get_by_test_id("subtable-view-lines")
+    expect(shown).to_contain_text(first["name"])
+    expect(shown).to_contain_text(second["name"])
+    expect(shown).to_contain_text("¥")
+    expect(shown).not_to_contain_text(f"#{first['id']}")
 
     page.goto(f"{live_server}/apps/crm/quote/{quote['id']}/edit")
     expect(page.get_by_test_id("cell-lines[0].product")).to_contain_text(first["name"])

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from engine.errors import DomainError
-from engine.forms.errors import RecordInvalid, noun_of
+from engine.forms.errors import RecordInvalid, label_of, noun_of
 from engine.forms.guard import GuardedWrites
 from engine.forms.permissions import AccessDenied
 from engine.forms.runtime import EntityRuntime
@@ -219,6 +219,22 @@ def _current(writes: GuardedWrites, record_id: int) -> Mapping[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
+def _updatable(writes: GuardedWrites, record_id: int) -> bool:
+    """Whether the record is in the importer's update scope."""
+    if not writes.access.allows("update"):
+        return False
+    scope = writes.access.condition("update", writes.entity.table)
+    if scope is None:
+        return True
+    table = writes.entity.table
+    found = writes.ctx.conn.execute(select(table.c.id).where(table.c.id == record_id, scope))
+    return found.first() is not None
+
+
+def _denied(entity: EntityRuntime) -> Message:
+    return Message("record.denied_one", action=Message("verb.update"), entity=label_of(entity))
+
+
 def _changes(
     writes: GuardedWrites, current: Mapping[str, Any], values: Mapping[str, Any]
 ) -> tuple[str, ...] | None:
@@ -253,7 +269,14 @@ class _Run:
             message = Message("value.no_record", entity=noun_of(entity), id=record_id)
             self.fail(number, "id", message, self.keys.id_header)
             return
-        changed = _changes(writes, current, values)
+        # "Unchanged" compares the file with the stored values: only for a record
+        # the importer may change, and never on values masked from them — else a
+        # dry run would answer yes or no to a guessed pool phone number.
+        masked = writes.access.masks.masked_now(writes.ctx.conn, entity.table, record_id)
+        if not _updatable(writes, record_id):
+            self.fail(number, "id", _denied(entity), self.keys.id_header)
+            return
+        changed = None if masked & values.keys() else _changes(writes, current, values)
         if changed == ():
             self.outcome.results.append(RowResult(number, "unchanged", record_id))
             return

@@ -29,8 +29,10 @@ def test_leads_nobody_followed_up_go_back(sales: Sales) -> None:
     assigned = owned(sales, "Assigned long ago", assigned_at=ago(30))
     for company, values in [
         ("Followed 6 days ago", {"last_followed_up_at": ago(6)}),
-        # The first clock that is set counts: followed up lately, assigned long ago.
+        # The latest clock that is set counts: followed up lately, assigned long ago…
         ("Followed lately", {"last_followed_up_at": ago(2), "assigned_at": ago(30)}),
+        # …and claimed today, its last follow-up (a previous owner's) long ago.
+        ("Claimed today", {"last_followed_up_at": ago(30), "assigned_at": ago(0)}),
         ("Invalid", {"assigned_at": ago(30), "status": "invalid"}),  # auto_return.when
         ("Converted", {"assigned_at": ago(30), "status": "converted"}),  # not open
         ("Never touched", {}),  # no clock at all

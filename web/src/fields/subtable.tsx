@@ -1,5 +1,5 @@
 import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
-import { Button, Form, Table } from "antd";
+import { Button, Form, Table, Typography } from "antd";
 import type { ColumnsType } from "antd/es/table";
 import { useRef } from "react";
 import type { FieldDef } from "../api/types";
@@ -8,8 +8,9 @@ import { FieldEnvironmentContext, useFieldEnvironment } from "./context";
 // FieldInput and the registry include this module: the cycle is the recursion of sub-tables.
 import { FieldInput } from "./FieldInput";
 import { usePathState } from "./preview";
-import { isEditable, wireValue } from "./registry";
-import type { FieldInputProps, FieldRenderer } from "./types";
+import { usePhone } from "../hooks/usePhone";
+import { cellValue, isEditable, wireValue } from "./registry";
+import type { DisplayContext, FieldInputProps, FieldRenderer } from "./types";
 import { asDisplayMap, asRows, type Row } from "./values";
 
 /** Stable React keys for rows, carried over when a row object is replaced by its edited copy. */
@@ -154,13 +155,26 @@ function SubtableInput({ field, value, onChange, disabled, id, ...aria }: FieldI
           disabled
             ? undefined
             : () => (
-                <Button type="dashed" icon={<PlusOutlined />} onClick={() => onChange?.([...rows, {}])}>
+                <Button type="dashed" icon={<PlusOutlined />} onClick={() => onChange?.([...rows, newRow(field)])}>
                   {t("addRow")}
                 </Button>
               )
         }
       />
     </div>
+  );
+}
+
+/**
+ * A new row with its sub-fields' literal defaults (a quantity of 1), so its
+ * formulas (the subtotal) show at once; expression defaults are the server's.
+ */
+function newRow(field: FieldDef): Row {
+  return Object.fromEntries(
+    (field.fields ?? []).flatMap((sub) => {
+      const literal = sub.default !== undefined && sub.default !== null;
+      return literal && !(typeof sub.default === "string" && sub.default.startsWith("=")) ? [[sub.key, sub.default]] : [];
+    }),
   );
 }
 
@@ -182,8 +196,57 @@ function rowsToWire(value: unknown, field: FieldDef): Row[] {
   );
 }
 
+/**
+ * The rows read-only, as a record page shows them: a table of the sub-fields
+ * in their types' formats (product names, not ids; money as money), or on a
+ * phone one card per row, the sub-fields stacked, so nothing scrolls sideways.
+ */
+function SubtableView({ rows, field, ctx }: { rows: Row[]; field: FieldDef; ctx: DisplayContext }) {
+  const phone = usePhone();
+  const subFields = field.fields ?? [];
+  const cell = (sub: FieldDef, row: Row) =>
+    cellValue(sub, row[sub.key], { ...ctx, title: asDisplayMap(row._display)[sub.key] });
+  if (phone) {
+    return (
+      <div className="fw-subtable-cards" data-testid={`subtable-view-${field.key}`}>
+        {rows.map((row, index) => (
+          <div key={index} className="fw-list-card">
+            {subFields.map((sub) => {
+              const shown = cell(sub, row);
+              return shown === "" ? null : (
+                <div key={sub.key} className="fw-card-field">
+                  <Typography.Text type="secondary">{ctx.label(sub.label, sub.key)}</Typography.Text>
+                  <span>{shown}</span>
+                </div>
+              );
+            })}
+          </div>
+        ))}
+      </div>
+    );
+  }
+  const columns: ColumnsType<Row> = subFields.map((sub) => ({
+    key: sub.key,
+    title: ctx.label(sub.label, sub.key),
+    render: (_: unknown, row: Row) => cell(sub, row),
+  }));
+  return (
+    <Table<Row>
+      size="small"
+      pagination={false}
+      rowKey={(_, index) => String(index)}
+      columns={columns}
+      dataSource={rows}
+      scroll={{ x: "max-content" }}
+      data-testid={`subtable-view-${field.key}`}
+    />
+  );
+}
+
 export const subtable: FieldRenderer = {
   Input: SubtableInput,
-  display: (value, _field, { t }) => t("rows", { n: asRows(value).length }),
+  display: (value, field, ctx) => <SubtableView rows={asRows(value)} field={field} ctx={ctx} />,
+  // One line in a list's cell: how many rows.
+  summary: (value, _field, { t }) => t("rows", { n: asRows(value).length }),
   toWire: rowsToWire,
 };

@@ -18,6 +18,8 @@ export interface SavedViewDefinition {
   filter: unknown;
   sort: string[];
   columns: string[];
+  /** The search text; absent in views saved before it was kept. */
+  q?: string | null;
 }
 
 export interface SavedView {

@@ -84,9 +84,10 @@ export function useListFilters(entity: EntityDef, catalogue: FilterCatalogue | u
       list.update({ saved: undefined, filter: undefined, columnFilters: undefined, columns: undefined, page: 1 });
       return;
     }
-    const { filter, sort, columns: shown } = saved.definition;
+    const { filter, sort, columns: shown, q } = saved.definition;
     list.update({
       saved: saved.id,
+      q: q ?? "",
       filter: filter === null || filter === undefined ? undefined : JSON.stringify(filter),
       columnFilters: undefined,
       columns: shown.length ? shown : undefined,
@@ -100,6 +101,7 @@ export function useListFilters(entity: EntityDef, catalogue: FilterCatalogue | u
     filter: filterJson ?? null,
     sort: list.sort ? [list.sort] : [],
     columns: list.columns ?? [],
+    q: list.q || null,
   });
 
   /**

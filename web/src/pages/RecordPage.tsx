@@ -96,7 +96,8 @@ function ViewRecord({ app, entity, id }: { app: string; entity: EntityDef; id: n
         entity={entity}
         record={record}
         onDone={acted}
-        bar={phone ? { leading: edit, trailing: quickAdds } : undefined}
+        // Logging a follow-up is what a rep does most on a phone: it comes first.
+        bar={phone ? { leading: [...quickAdds, ...edit], trailing: [] } : undefined}
       />
       <RecordFields app={app} entity={entity} record={record} access={rights} />
       <RelatedLists app={app} host={entity} record={record} lists={lists} />

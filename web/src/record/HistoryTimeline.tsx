@@ -4,7 +4,7 @@ import dayjs from "dayjs";
 import type { ReactNode } from "react";
 import type { EntityDef, Label } from "../api/types";
 import { LoadError } from "../components/LoadError";
-import { displayValue } from "../fields/registry";
+import { cellValue } from "../fields/registry";
 import { isEmpty } from "../fields/values";
 import { useAppDefinition } from "../hooks/useAppDefinition";
 import { useI18n } from "../hooks/useI18n";
@@ -36,7 +36,8 @@ export function HistoryTimeline({ app, entity, id, version }: Props) {
     }
     const field = entity.fields.find((candidate) => candidate.key === change.field);
     if (!field) return typeof value === "string" ? value : JSON.stringify(value);
-    return displayValue(field, value, { t, label, definition });
+    // One line per value (a sub-table as its row count): a timeline, not the record.
+    return cellValue(field, value, { t, label, definition });
   };
 
   if (error) return <LoadError error={error} />;

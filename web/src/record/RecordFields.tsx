@@ -1,5 +1,5 @@
 /** A record's fields read-only, in its form's sections, each shown in its type's format. */
-import { Card, Descriptions } from "antd";
+import { Card, Descriptions, Typography } from "antd";
 import { Link } from "react-router-dom";
 import type { EntityAccess, EntityDef, FieldDef, RecordData } from "../api/types";
 import { formSections } from "../definition";
@@ -43,12 +43,23 @@ export function RecordFields({ app, entity, record, access }: Props) {
           title={section.title ? label(section.title, "") : index === 0 ? t("recordDetails") : undefined}
         >
           <Descriptions size="small" column={{ xs: 1, sm: 1, md: section.columns }}>
-            {section.fields.map((field) => (
-              <Descriptions.Item key={field.key} label={label(field.label, field.key)}>
-                <span data-testid={`field-${field.key}`}>{show(field)}</span>
-              </Descriptions.Item>
-            ))}
+            {section.fields
+              .filter((field) => field.type !== "subtable")
+              .map((field) => (
+                <Descriptions.Item key={field.key} label={label(field.label, field.key)}>
+                  <span data-testid={`field-${field.key}`}>{show(field)}</span>
+                </Descriptions.Item>
+              ))}
           </Descriptions>
+          {/* Line items get the section's whole width: their columns are what is read. */}
+          {section.fields
+            .filter((field) => field.type === "subtable")
+            .map((field) => (
+              <div key={field.key} className="fw-gap" data-testid={`field-${field.key}`}>
+                <Typography.Text type="secondary">{label(field.label, field.key)}</Typography.Text>
+                {show(field)}
+              </div>
+            ))}
         </Card>
       ))}
     </>

@@ -53,7 +53,9 @@ export function relatedLists(definition: AppDefinition, host: EntityDef, access:
         key: `${other.key}.${via.key}`,
         entity: other,
         via,
-        ambiguous: links.length > 1,
+        // Named by its link too when one name could mean two lists, or the entity
+        // itself: a customer's "customers" are its subsidiaries ("客户 (上级客户)").
+        ambiguous: links.length > 1 || other.key === host.key,
         quickAdd: !!setting?.quick_add && rights.create,
         quickAddLabel: setting?.label,
         canCreate: rights.create,
