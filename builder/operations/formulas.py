@@ -111,11 +111,7 @@ def _record_events(
 
     return [
         RecordUpdated(
-            app=ctx.app.key,
-            entity=ctx.entity_key,
-            user_id=ctx.user_id,
-            at=ctx.now,
-            cause=ctx.cause,
+            **ctx.event_header(),
             record_id=row["id"],
             before=json({key: row[key] for key in after}),
             after=json(after),
@@ -152,11 +148,7 @@ def _parent_events(
 ) -> list[RecordUpdated]:
     return [
         RecordUpdated(
-            app=ctx.app.key,
-            entity=ctx.entity_key,
-            user_id=ctx.user_id,
-            at=ctx.now,
-            cause=ctx.cause,
+            **ctx.event_header(),
             record_id=parent,
             before={sub.key: sub.type.to_json(rows, sub)},
             after={sub.key: sub.type.to_json(after[parent], sub)},

@@ -184,11 +184,7 @@ def _audit(
     """Why the record changed: the field changes themselves are events of each write."""
     write = ctx.write_context(record.entity.key)
     event = ActionRan(
-        app=ctx.app.key,
-        entity=record.entity.key,
-        user_id=ctx.user_id,
-        at=ctx.now,
-        cause=write.cause,
+        **write.event_header(),
         record_id=record.id,
         action_key=action.key,
         action_type=action.type,

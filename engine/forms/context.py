@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -17,6 +17,16 @@ from engine.tenancy import tenant_timezone
 if TYPE_CHECKING:
     from engine.forms.field_types.base import BoundField
     from engine.forms.runtime import AppRuntime
+
+
+class EventHeader(TypedDict):
+    """What every record event of one write says about it (``RecordEvent``'s first fields)."""
+
+    app: str
+    entity: str
+    user_id: int | None
+    at: datetime
+    cause: tuple[Cause, ...]
 
 
 @dataclass
@@ -51,6 +61,17 @@ class WriteContext(ReadContext):
         if self.tz is None:
             self.tz = tenant_timezone(self.conn)
         return self.tz
+
+    def event_header(self, entity_key: str | None = None) -> EventHeader:
+        """The app, entity, user, time and cause an event of this write carries:
+        ``RecordUpdated(**ctx.event_header(), record_id=…)``."""
+        return EventHeader(
+            app=self.app.key,
+            entity=entity_key or self.entity_key,
+            user_id=self.user_id,
+            at=self.now,
+            cause=self.cause,
+        )
 
     def eval_context(self) -> EvalContext:
         return EvalContext(user_id=self.user_id, now=self.now, tz=self.zone())

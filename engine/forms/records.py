@@ -654,11 +654,7 @@ def _create(
                 ability(bound, ChildRows).write_rows(bound, record_id, child_rows, ctx)
     to_json = _audit_converters(entity)
     event = RecordsCreated(
-        app=ctx.app.key,
-        entity=entity.key,
-        user_id=ctx.user_id,
-        at=ctx.now,
-        cause=ctx.cause,
+        **ctx.event_header(entity.key),
         ids=tuple(ids),
         values=tuple(_audit_afters(to_json, rows, children)),
         rows=tuple(stored),
@@ -949,11 +945,7 @@ def update_record(
     before = {k: existing[k] for k in changed if k in existing}
     after = changed | changed_children
     event = RecordUpdated(
-        app=ctx.app.key,
-        entity=entity.key,
-        user_id=ctx.user_id,
-        at=ctx.now,
-        cause=ctx.cause,
+        **ctx.event_header(entity.key),
         record_id=record_id,
         before=_audit_values(entity, before),
         after=_audit_values(entity, after),
@@ -1007,11 +999,7 @@ def delete_record(
     emit(
         ctx,
         RecordDeleted(
-            app=ctx.app.key,
-            entity=entity.key,
-            user_id=ctx.user_id,
-            at=ctx.now,
-            cause=ctx.cause,
+            **ctx.event_header(entity.key),
             record_id=record_id,
         ),
     )
@@ -1052,11 +1040,7 @@ def restore_record(
     emit(
         ctx,
         RecordRestored(
-            app=ctx.app.key,
-            entity=entity.key,
-            user_id=ctx.user_id,
-            at=ctx.now,
-            cause=ctx.cause,
+            **ctx.event_header(entity.key),
             record_id=record_id,
         ),
     )
@@ -1073,11 +1057,7 @@ def purge_record(ctx: WriteContext, entity: EntityRuntime, record_id: int) -> No
     emit(
         ctx,
         RecordPurged(
-            app=ctx.app.key,
-            entity=entity.key,
-            user_id=ctx.user_id,
-            at=ctx.now,
-            cause=ctx.cause,
+            **ctx.event_header(entity.key),
             record_id=record_id,
             before=before,
         ),

@@ -329,11 +329,7 @@ def write_owners(
         }
         events.append(
             RecordUpdated(
-                app=ctx.app.key,
-                entity=entity.key,
-                user_id=ctx.user_id,
-                at=ctx.now,
-                cause=ctx.cause,
+                **ctx.event_header(entity.key),
                 record_id=run.record_id,
                 before={key: _json(bound, before)},
                 after={key: _json(bound, person)},
