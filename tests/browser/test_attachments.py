@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_opportunity_form import choose
+from tests.browser.widgets import choose
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def test_an_uploaded_file_is_saved_through_a_signed_url(
     page.get_by_test_id("new-record").click()
     expect(page.get_by_test_id("form-title")).to_contain_text("New")
     page.get_by_label("Name", exact=True).fill(deal)
-    choose(page, page.get_by_label("Customer", exact=True), customer, search=suffix)
+    choose(page.get_by_label("Customer", exact=True), customer, search=suffix, exact=False)
     page.get_by_test_id("field-attachments").locator("input[type=file]").set_input_files(source)
     uploaded = page.get_by_test_id("field-attachments").get_by_text(source.name)
     expect(uploaded).to_be_visible()

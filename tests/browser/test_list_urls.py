@@ -15,6 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.widgets import choose
+
 pytestmark = pytest.mark.browser
 
 
@@ -26,12 +28,6 @@ def url_filter(page: Page) -> object:
     """The list's `filter` parameter, parsed; None without one."""
     values = parse_qs(urlparse(page.url).query).get("filter")
     return json.loads(values[0]) if values else None
-
-
-def pick_option(page: Page, text: str) -> None:
-    """Click the open dropdown's option that reads exactly `text`."""
-    option = page.locator(".ant-select-dropdown:visible .ant-select-item-option")
-    option.filter(has_text=re.compile(rf"^{re.escape(text)}$")).first.click()
 
 
 def test_a_filter_survives_a_reload_and_back_returns_to_the_unfiltered_list(
@@ -51,10 +47,8 @@ def test_a_filter_survives_a_reload_and_back_returns_to_the_unfiltered_list(
 
     page.get_by_test_id("filter-builder").click()
     page.get_by_test_id("filter-root-add").click()
-    page.get_by_test_id("filter-root-0-field").click()
-    pick_option(page, "Name")
-    page.get_by_test_id("filter-root-0-op").click()
-    pick_option(page, "contains")
+    choose(page.get_by_test_id("filter-root-0-field"), "Name")
+    choose(page.get_by_test_id("filter-root-0-op"), "contains")
     page.get_by_test_id("filter-root-0-value").fill(f"{batch} keep")
     page.get_by_test_id("filter-apply").click()
 

@@ -16,32 +16,11 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import sign_in
+from tests.browser.widgets import choose
 
 pytestmark = pytest.mark.browser
 
 NON_EMPTY = re.compile(r"\S")
-
-
-def choose(page: Page, field: Locator, option: str, search: str | None = None) -> None:
-    """Open a drop-down (typing `search` into it first, if given) and pick `option`.
-
-    A single select closes once an option is picked. On a loaded machine a
-    click can land while antd's opening animation still moves the list and
-    be lost; the list then stays open, so the pick is made again (at most
-    three times; the callers' own expectations still check the result).
-    """
-    dropdown = page.locator(".ant-select-dropdown:visible")
-    for _ in range(3):
-        if dropdown.count() == 0:
-            field.click()
-            if search is not None:
-                field.fill(search)
-        dropdown.locator(".ant-select-item-option").filter(has_text=option).first.click()
-        try:
-            expect(dropdown).to_have_count(0, timeout=2000)
-            return
-        except AssertionError:
-            continue
 
 
 def cell(page: Page, path: str) -> Locator:
@@ -68,7 +47,7 @@ def test_opportunity_form_applies_formulas_and_conditions_live(
     expect(lost_reason).to_have_count(0)
 
     page.get_by_label("Name", exact=True).fill(deal)
-    choose(page, page.get_by_label("Customer", exact=True), customer, search=suffix)
+    choose(page.get_by_label("Customer", exact=True), customer, search=suffix, exact=False)
     expect(page.get_by_test_id("field-customer")).to_contain_text(customer)
 
     # Line items: each row's subtotal (qty * price) is computed as it is typed.
@@ -91,11 +70,11 @@ def test_opportunity_form_applies_formulas_and_conditions_live(
 
     # The lost reason shows only while the stage is "lost".
     stage = page.get_by_label("Stage", exact=True)
-    choose(page, stage, "Lost")
+    choose(stage, "Lost", exact=False)
     expect(lost_reason).to_be_visible()
-    choose(page, stage, "Negotiation")
+    choose(stage, "Negotiation", exact=False)
     expect(lost_reason).to_have_count(0)
-    choose(page, stage, "Lost")
+    choose(stage, "Lost", exact=False)
     expect(lost_reason).to_be_visible()
 
     # Required while visible: saving without it names the field.
@@ -130,7 +109,7 @@ def test_opportunity_form_speaks_chinese(signed_in: Page) -> None:
     expect(page).to_have_url(re.compile(r"/apps/mini_crm/opportunity(\?.*)?$"))
     page.get_by_test_id("new-record").click()
     expect(page.get_by_test_id("form-title")).to_have_text("商机 · 新建")
-    choose(page, page.get_by_label("阶段", exact=True), "输单")
+    choose(page.get_by_label("阶段", exact=True), "输单", exact=False)
     expect(page.get_by_test_id("field-lost_reason")).to_contain_text("输单原因")
     expect(page.get_by_test_id("subtable-lines")).to_contain_text("添加行")
 

@@ -17,7 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_opportunity_form import cell, choose
+from tests.browser.test_opportunity_form import cell
+from tests.browser.widgets import choose
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +57,7 @@ def test_quote_lines_show_products_and_fill_prices(
 
     # Picking a product in a new row fills its price and description live.
     lines.get_by_role("button", name="Add row").click()
-    choose(page, cell(page, "lines[1].product"), second["name"], search=second["name"])
+    choose(cell(page, "lines[1].product"), second["name"], search=second["name"], exact=False)
     price = float(second["list_price"])
     expect(cell(page, "lines[1].unit_price")).to_have_value(
         re.compile(rf"{int(price):,}".replace(",", ",?"))
@@ -113,7 +114,10 @@ def test_new_follow_up_has_its_defaults_and_enter_does_not_save(
     notes.press("Enter")
     notes.type("Sends the offer on Monday")
     choose(
-        page, page.get_by_label("Customer", exact=True), customer["name"], search=customer["name"]
+        page.get_by_label("Customer", exact=True),
+        customer["name"],
+        search=customer["name"],
+        exact=False,
     )
     date = page.get_by_test_id("field-next_follow_up_on").locator("input")
     date.click()

@@ -16,7 +16,9 @@ export function ConditionEditor({
   catalogue: FilterCatalogue;
   fields: FieldDef[];
   condition: Condition;
-  onChange: (next: Condition) => void;
+  /** Takes an updater, not a value: two quick edits (an operator, then a
+   * keystroke) must each apply to the other's result, never to a stale copy. */
+  onChange: (update: (current: Condition) => Condition) => void;
   fixedField?: boolean;
   testId: string;
 }) {
@@ -43,7 +45,7 @@ export function ConditionEditor({
           onChange={(key: string) => {
             const next = fields.find((candidate) => candidate.key === key);
             const ops = next ? operatorsOf(catalogue, next) : [];
-            onChange({ field: key, op: ops[0] ?? "eq", value: "" });
+            onChange(() => ({ field: key, op: ops[0] ?? "eq", value: "" }));
           }}
         />
       )}
@@ -53,7 +55,7 @@ export function ConditionEditor({
         style={{ minWidth: 110 }}
         value={condition.op || undefined}
         options={operators.map((op) => ({ value: op, label: opLabel(op) }))}
-        onChange={(op: string) => onChange({ ...condition, op })}
+        onChange={(op: string) => onChange((current) => ({ ...current, op }))}
       />
       {condition.op !== "is_empty" &&
         (choices ? (
@@ -64,7 +66,7 @@ export function ConditionEditor({
             value={multiple ? condition.value.split(",").filter(Boolean) : condition.value || undefined}
             options={(field?.options ?? []).map((option) => ({ value: option.value, label: label(option.label, option.value) }))}
             onChange={(value: string | string[]) =>
-              onChange({ ...condition, value: Array.isArray(value) ? value.join(",") : value })
+              onChange((current) => ({ ...current, value: Array.isArray(value) ? value.join(",") : value }))
             }
           />
         ) : (
@@ -74,7 +76,10 @@ export function ConditionEditor({
             title={t("filterValueHint")}
             style={{ width: 180 }}
             value={condition.value}
-            onChange={(event) => onChange({ ...condition, value: event.target.value })}
+            onChange={(event) => {
+              const value = event.target.value;
+              onChange((current) => ({ ...current, value }));
+            }}
           />
         ))}
     </Space>

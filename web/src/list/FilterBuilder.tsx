@@ -18,14 +18,15 @@ function GroupEditor({
   catalogue: FilterCatalogue;
   fields: FieldDef[];
   group: Group;
-  onChange: (next: Group) => void;
+  /** An updater, so that edits made in quick succession compose. */
+  onChange: (update: (current: Group) => Group) => void;
   depth: number;
   testId: string;
 }) {
   const { t } = useI18n();
-  const setItem = (index: number, item: Condition | Group) =>
-    onChange({ ...group, items: group.items.map((old, i) => (i === index ? item : old)) });
-  const remove = (index: number) => onChange({ ...group, items: group.items.filter((_, i) => i !== index) });
+  const setItem = <T extends Condition | Group>(index: number, update: (current: T) => T) =>
+    onChange((current) => ({ ...current, items: current.items.map((old, i) => (i === index ? update(old as T) : old)) }));
+  const remove = (index: number) => onChange((current) => ({ ...current, items: current.items.filter((_, i) => i !== index) }));
   return (
     <Flex vertical gap="small" className={depth ? "fw-filter-group" : undefined} data-testid={testId}>
       <Segmented
@@ -36,7 +37,7 @@ function GroupEditor({
           { value: "and", label: t("matchAll") },
           { value: "or", label: t("matchAny") },
         ]}
-        onChange={(match) => onChange({ ...group, match: match as Group["match"] })}
+        onChange={(match) => onChange((current) => ({ ...current, match: match as Group["match"] }))}
       />
       {group.items.map((item, index) => (
         <Flex key={index} gap="small" align="start">
@@ -47,7 +48,7 @@ function GroupEditor({
               group={item}
               depth={depth + 1}
               testId={`${testId}-${index}`}
-              onChange={(next) => setItem(index, next)}
+              onChange={(update) => setItem(index, update)}
             />
           ) : (
             <ConditionEditor
@@ -55,7 +56,7 @@ function GroupEditor({
               fields={fields}
               condition={item}
               testId={`${testId}-${index}`}
-              onChange={(next) => setItem(index, next)}
+              onChange={(update) => setItem(index, update)}
             />
           )}
           <Button size="small" type="text" icon={<DeleteOutlined />} aria-label={t("removeCondition")} onClick={() => remove(index)} />
@@ -65,12 +66,12 @@ function GroupEditor({
         <Button
           size="small"
           data-testid={`${testId}-add`}
-          onClick={() => onChange({ ...group, items: [...group.items, { field: "", op: "", value: "" }] })}
+          onClick={() => onChange((current) => ({ ...current, items: [...current.items, { field: "", op: "", value: "" }] }))}
         >
           {t("addCondition")}
         </Button>
         {depth < 2 && (
-          <Button size="small" onClick={() => onChange({ ...group, items: [...group.items, emptyGroup()] })}>
+          <Button size="small" onClick={() => onChange((current) => ({ ...current, items: [...current.items, emptyGroup()] }))}>
             {t("addGroup")}
           </Button>
         )}
