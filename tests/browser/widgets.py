@@ -61,3 +61,35 @@ def choose(select: Locator, option: str, *, search: str | None = None, exact: bo
         except AssertionError:
             if attempt == 2:
                 raise
+
+
+def choose_by_test_id(select: Locator, option: Locator) -> None:
+    """Pick `option` (located by its test id) from `select`, single or multiple,
+    and wait until the option is marked selected; at most three tries."""
+    for attempt in range(3):
+        if not option.is_visible():
+            select_root(select).click()
+        option.click()
+        try:
+            expect(option).to_have_class(
+                re.compile(r"ant-select-item-option-selected"), timeout=3000
+            )
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
+def pick_from_menu(trigger: Locator, item: Locator, *, then: Locator) -> None:
+    """Open a drop-down menu with `trigger`, click `item`, and wait for `then` to
+    appear; a click lost to the menu's opening animation is tried again."""
+    for attempt in range(3):
+        if not item.is_visible():
+            trigger.click()
+        item.click()
+        try:
+            expect(then).to_be_visible(timeout=3000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
