@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DEMO_LOGIN, sign_in
-from tests.browser.widgets import choose
+from tests.browser.widgets import choose, pick_from_menu
 
 pytestmark = pytest.mark.browser
 
@@ -106,9 +106,10 @@ def transfer_in_the_browser(page: Page, live_server: str, batch: str) -> None:
     expect(table.locator("tbody tr.ant-table-row")).to_have_count(20)
     table.locator("thead .ant-checkbox-input").check()
     expect(page.get_by_test_id("bulk-count")).to_have_text("20 selected")
-    page.get_by_test_id("bulk-actions").click()
-    page.get_by_test_id("bulk-action-transfer").click()
     owner = page.get_by_test_id("bulk-input-owner")
+    pick_from_menu(
+        page.get_by_test_id("bulk-actions"), page.get_by_test_id("bulk-action-transfer"), then=owner
+    )
     choose(owner.locator(".ant-select"), "Rep Li", search="Rep Li", exact=False)
     page.get_by_test_id("bulk-run").click()
     expect(page.get_by_text("20 records changed")).to_be_visible()

@@ -16,6 +16,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
+from tests.browser.widgets import list_settled, open_menu
+
 pytestmark = pytest.mark.browser
 
 CUSTOMERS = "/api/apps/mini_crm/customer"
@@ -36,7 +38,8 @@ def test_export_edit_and_upsert_customers(
     page.get_by_test_id("record-search").locator("input").press("Enter")
     expect(page.get_by_text(f"RT {suffix} 7")).to_be_visible()
 
-    page.get_by_test_id("export-records").click()
+    list_settled(page)
+    open_menu(page.get_by_test_id("export-records"), page.get_by_test_id("export-importable-xlsx"))
     with page.expect_download() as download_info:
         page.get_by_test_id("export-importable-xlsx").click()
     saved = tmp_path / "customers.xlsx"

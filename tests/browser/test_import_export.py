@@ -11,6 +11,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Page, expect
 
+from tests.browser.widgets import list_settled, open_menu
+
 pytestmark = pytest.mark.browser
 
 
@@ -29,7 +31,8 @@ def test_export_then_import_customers(signed_in: Page, tmp_path: Path) -> None:
     page.get_by_test_id("entity-menu").get_by_text("Customer", exact=True).click()
     expect(page.get_by_test_id("entity-title")).to_have_text("Customer")
 
-    page.get_by_test_id("export-records").click()
+    list_settled(page)
+    open_menu(page.get_by_test_id("export-records"), page.get_by_test_id("export-xlsx"))
     with page.expect_download() as download_info:
         page.get_by_test_id("export-xlsx").click()
     download = download_info.value

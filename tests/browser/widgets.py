@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, Page, expect
 
 ANT_SELECT = (
     "xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' ant-select ')][1]"
@@ -93,3 +93,24 @@ def pick_from_menu(trigger: Locator, item: Locator, *, then: Locator) -> None:
         except AssertionError:
             if attempt == 2:
                 raise
+
+
+def open_menu(trigger: Locator, item: Locator) -> None:
+    """Open a drop-down menu with `trigger` until `item` shows (a list that
+    re-renders as its data arrives can close a menu opened a moment before)."""
+    for attempt in range(3):
+        if not item.is_visible():
+            trigger.click()
+        try:
+            expect(item).to_be_visible(timeout=3000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
+def list_settled(page: Page) -> None:
+    """Wait until the record list has answered: rows, or its empty state."""
+    table = page.get_by_test_id("record-table")
+    expect(table.locator("tbody tr.ant-table-row, tbody .ant-empty")).not_to_have_count(0)
+    expect(table.locator(".ant-spin-spinning")).to_have_count(0)
