@@ -25,6 +25,9 @@ expect.set_options(timeout=TIMEOUT_MS)
 DEMO_LOGIN = {"tenant": "demo", "username": "admin", "password": "demo"}
 #: A phone's screen (an iPhone 12-15's CSS pixels): the phone layout's test size.
 PHONE: ViewportSize = {"width": 390, "height": 844}
+# Every context asks for reduced motion, which the app honours (antd's
+# animations off): a click then never lands on a menu still sliding in. The
+# helpers in widgets.py still retry a lost pick, for re-renders.
 #: The CRM demo's sales rep.
 REP = "rep1"
 
@@ -46,7 +49,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", reduced_motion="reduce"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -57,7 +62,9 @@ def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     """A page the size of a phone's screen, with touch."""
-    context = browser.new_context(viewport=PHONE, locale="en-US", has_touch=True, is_mobile=True)
+    context = browser.new_context(
+        viewport=PHONE, locale="en-US", has_touch=True, is_mobile=True, reduced_motion="reduce"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()

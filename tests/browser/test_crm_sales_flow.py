@@ -38,7 +38,9 @@ def rep_api(live_server: str) -> Iterator[httpx.Client]:
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     """A page the size of a phone's screen, with touch."""
-    context = browser.new_context(viewport=PHONE, locale="en-US", has_touch=True, is_mobile=True)
+    context = browser.new_context(
+        viewport=PHONE, locale="en-US", has_touch=True, is_mobile=True, reduced_motion="reduce"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     yield context.new_page()

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import PHONE, REP, sign_in
+from tests.browser.widgets import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -53,8 +54,18 @@ def bar_command(page: Page, test_id: str) -> None:
     if button.count():
         button.click()
         return
-    bar.get_by_test_id("bar-more").click()
-    page.get_by_role("menu").get_by_test_id(test_id).click()
+    # A tap that lands while the menu still slides in is lost and leaves the
+    # menu open: tap again until the menu has closed on it.
+    item = page.get_by_role("menu").get_by_test_id(test_id)
+    for attempt in range(3):
+        open_menu(bar.get_by_test_id("bar-more"), item)
+        item.click()
+        try:
+            expect(item).to_be_hidden(timeout=3000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
 
 
 def open_entity(page: Page, entity: str) -> None:

@@ -32,7 +32,9 @@ BELL_POLL_MS = 20_000
 @pytest.fixture
 def manager_page(browser: Browser, live_server: str) -> Iterator[Page]:
     """A second browser (its own session storage), signed in as the rep's manager."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", reduced_motion="reduce"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()

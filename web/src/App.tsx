@@ -8,6 +8,7 @@ import { RequireAuth } from "./components/RequireAuth";
 import { Shell } from "./components/Shell";
 import { DesignShell } from "./design/DesignShell";
 import { I18nProvider, useI18n } from "./hooks/useI18n";
+import { useReducedMotion } from "./hooks/useReducedMotion";
 import { NotificationsPage } from "./notifications/NotificationsPage";
 import { AppListPage } from "./pages/AppListPage";
 import { AppPage, FirstEntityRedirect } from "./pages/AppPage";
@@ -19,8 +20,9 @@ import { RecordPage } from "./pages/RecordPage";
 
 function Routed() {
   const { lang } = useI18n();
+  const reducedMotion = useReducedMotion();
   return (
-    <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS}>
+    <ConfigProvider locale={lang === "zh-CN" ? zhCN : enUS} theme={{ token: { motion: !reducedMotion } }}>
       <AntApp>
         <BrowserRouter>
           <Routes>

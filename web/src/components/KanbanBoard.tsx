@@ -19,6 +19,7 @@ import { asNumber } from "../fields/values";
 import { useAppDefinition, useEntityAccess } from "../hooks/useAppDefinition";
 import { useI18n } from "../hooks/useI18n";
 import { usePhone } from "../hooks/usePhone";
+import { useReducedMotion } from "../hooks/useReducedMotion";
 
 /** Cards a column loads at a time. */
 const CARDS_PER_PAGE = 50;
@@ -97,6 +98,7 @@ export function KanbanBoard({ app, entity, view, q }: BoardProps) {
   const dragged = useRef<{ record: RecordData; from: string } | null>(null);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
   const phone = usePhone();
+  const reducedMotion = useReducedMotion();
   const board = useRef<HTMLDivElement>(null);
   const strip = useRef<HTMLDivElement>(null);
   /** The stage whose column is at the board's left edge now (phones). */
@@ -253,7 +255,7 @@ export function KanbanBoard({ app, entity, view, q }: BoardProps) {
   /** Scrolls `container` sideways until `child`'s left edge is `margin` px from its own. */
   const scrollTo = (container: HTMLElement, child: Element, margin = 0) => {
     const offset = child.getBoundingClientRect().left - container.getBoundingClientRect().left;
-    container.scrollTo({ left: container.scrollLeft + offset - margin, behavior: "smooth" });
+    container.scrollTo({ left: container.scrollLeft + offset - margin, behavior: reducedMotion ? "auto" : "smooth" });
   };
   const stageChild = (container: HTMLElement | null, value: string) =>
     [...(container?.children ?? [])].find((child) => child instanceof HTMLElement && child.dataset.stage === value);
