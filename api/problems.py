@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -32,6 +31,7 @@ from starlette.exceptions import HTTPException
 from api.security_audit import record_refusal
 from engine.errors import TITLES, DomainError, problem_body
 from engine.i18n import CATALOGUES, EN, Message, negotiate, text_in, translate
+from engine.i18n.validation import validation_message
 
 log = logging.getLogger("formwork.api")
 
@@ -139,81 +139,26 @@ def domain_problem(err: DomainError, accept_language: str | None = None) -> JSON
 
 INVALID_REQUEST = Message("request.invalid")
 
-#: pydantic's error types and the message each is said with; the ``ctx``
-#: member it takes a limit from, and the message's parameter for it.
-_PYDANTIC: Mapping[str, tuple[str, str | None, str | None]] = {
-    "missing": ("request.missing", None, None),
-    "int_parsing": ("request.integer", None, None),
-    "int_type": ("request.integer", None, None),
-    "int_from_float": ("request.integer", None, None),
-    "float_parsing": ("request.number", None, None),
-    "float_type": ("request.number", None, None),
-    "decimal_parsing": ("request.number", None, None),
-    "decimal_type": ("request.number", None, None),
-    "finite_number": ("value.finite", None, None),
-    "bool_parsing": ("request.boolean", None, None),
-    "bool_type": ("request.boolean", None, None),
-    "string_type": ("request.text", None, None),
-    "string_unicode": ("request.text", None, None),
-    "dict_type": ("request.object", None, None),
-    "model_type": ("request.object", None, None),
-    "model_attributes_type": ("request.object", None, None),
-    "list_type": ("request.list", None, None),
-    "tuple_type": ("request.list", None, None),
-    "json_invalid": ("request.json", None, None),
-    "extra_forbidden": ("request.extra", None, None),
-    "greater_than_equal": ("request.at_least", "ge", "min"),
-    "greater_than": ("request.greater_than", "gt", "min"),
-    "less_than_equal": ("request.at_most", "le", "max"),
-    "less_than": ("request.less_than", "lt", "max"),
-    "string_too_short": ("request.min_chars", "min_length", "min"),
-    "string_too_long": ("request.max_chars", "max_length", "max"),
-    "too_short": ("request.min_items", "min_length", "min"),
-    "too_long": ("request.max_items", "max_length", "max"),
-    "literal_error": ("request.one_of", "expected", "allowed"),
-    "enum": ("request.one_of", "expected", "allowed"),
-    "date_parsing": ("request.date", None, None),
-    "date_from_datetime_parsing": ("request.date", None, None),
-    "date_from_datetime_inexact": ("request.date", None, None),
-    "date_type": ("request.date", None, None),
-    "datetime_parsing": ("request.datetime", None, None),
-    "datetime_from_date_parsing": ("request.datetime", None, None),
-    "datetime_type": ("request.datetime", None, None),
-    "timezone_aware": ("request.timezone", None, None),
-    "string_pattern_mismatch": ("request.pattern", None, None),
-    "nul_character": ("request.nul", None, None),
-}
-
-
-def _pydantic_message(error: Mapping[str, Any]) -> str:
-    """pydantic's message for one error, as a catalogued ``Message`` where one says
-    it (pydantic's own English text otherwise, e.g. a validator's sentence)."""
-    ctx = error.get("ctx") or {}
-    cause = ctx.get("error")
-    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Message):
-        return cause.args[0]  # a validator raised a catalogued message
-    known = _PYDANTIC.get(error["type"])
-    if known is None:
-        return str(error["msg"])
-    key, member, param = known
-    if member is None or param is None:
-        return Message(key)
-    return Message(key, **{param: ctx.get(member, "")})
-
 
 def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """pydantic's errors as ``errors[]``: the parameter's or field's key, the
     message, and the key as its label, so a reader sees "page：必须是整数"."""
     answer = []
     for error in errors:
-        where = _location(error["loc"])
-        answer.append({"field": where, "message": _pydantic_message(error), "label": where})
+        # Invalid JSON is located by its character offset ("body", 1): it is the body's fault.
+        where = "body" if error["type"] == "json_invalid" else _location(error["loc"])
+        answer.append({"field": where, "message": validation_message(error), "label": where})
     return answer
 
 
 def _http_detail(status: int, detail: Any) -> str:
     """The detail of an ``HTTPException``: a route's message kept as it is (a
     ``Message`` stays one); Starlette's bare status phrase said in words."""
+    bare = isinstance(detail, str) and not isinstance(detail, Message)
+    if status == 400 and bare and detail != _phrase(status):
+        # Starlette's and FastAPI's own English about a form body that cannot be
+        # parsed ("Invalid multipart data."); routes raise messages, never bare text.
+        return Message("request.form_data")
     if isinstance(detail, str) and detail != _phrase(status):
         return detail
     if status == 404:

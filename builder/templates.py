@@ -18,9 +18,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from builder.overlay import AnyChange, TemplateRef, apply_overlay
-from builder.validate import DefinitionError, DefinitionIssue, json_path, load_definition
+from builder.validate import DefinitionError, DefinitionIssue, load_definition, shape_path
 from engine.definition import AppDefinition
 from engine.errors import DomainError
+from engine.i18n.validation import validation_message
 
 #: Finds a template version by (key, version), or None.
 BaseLookup = Callable[[TemplateRef], AppDefinition | None]
@@ -68,7 +69,7 @@ def load_template(data: Any, bases: BaseLookup) -> AppDefinition:
         change_set = ChangeSet.model_validate(data)
     except ValidationError as err:
         raise DefinitionError(
-            [DefinitionIssue(json_path(e["loc"]), e["msg"]) for e in err.errors()]
+            [DefinitionIssue(shape_path(e, "$"), validation_message(e)) for e in err.errors()]
         ) from None
     base = bases(change_set.base)
     if base is None:

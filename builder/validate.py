@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from engine.expressions import ExpressionError, compile_expression
 from engine.forms import BoundField, ChildRows, FieldInvalid, bind_field, build_runtime
 from engine.forms.authoring import DefinitionContext, check_view_filters, computation_order
 from engine.i18n import Message
+from engine.i18n.validation import validation_message
 from engine.registry import UnknownKeyError
 from engine.rules import check_rules
 
@@ -71,6 +72,23 @@ def json_path(location: tuple[int | str, ...]) -> str:
     path = "$"
     for part in location:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def shape_path(error: Mapping[str, Any], base: str) -> str:
+    """Where one of pydantic's errors is, below ``base`` (``$.entities[2].fields[5].type``).
+
+    A tagged union's unknown or missing tag (a view's ``type``) is the tag's
+    own path, not the object's.
+    """
+    # A union's member is named in the location ("literal['own','all']", "int"
+    # once it parsed): the first kind is no key of a definition, and left out.
+    location = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+    path = base + json_path(location)[1:]
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        tag = str((error.get("ctx") or {}).get("discriminator", "")).strip("'")
+        if tag.isidentifier():
+            path += f".{tag}"
     return path
 
 
@@ -177,7 +195,7 @@ def load_definition(data: Any) -> AppDefinition:
         definition = AppDefinition.model_validate(data)
     except ValidationError as err:
         raise DefinitionError(
-            [DefinitionIssue(json_path(e["loc"]), e["msg"]) for e in err.errors()]
+            [DefinitionIssue(shape_path(e, "$"), validation_message(e)) for e in err.errors()]
         ) from None
     issues = list(check_definition(definition))
     if issues:
@@ -251,10 +269,12 @@ def _bind_fields(
         try:
             bound_fields.append((path, bind_field(defn)))
         except UnknownKeyError as err:
-            issues.append(DefinitionIssue(f"{path}.type", str(err)))
+            known = ", ".join(err.known)
+            message = Message("publish.unknown_type", key=repr(err.key), known=known)
+            issues.append(DefinitionIssue(f"{path}.type", message))
         except ValidationError as err:
             issues.extend(
-                DefinitionIssue(path + json_path(e["loc"])[1:], e["msg"]) for e in err.errors()
+                DefinitionIssue(shape_path(e, path), validation_message(e)) for e in err.errors()
             )
     return bound_fields, issues
 

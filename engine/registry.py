@@ -18,6 +18,7 @@ class UnknownKeyError(LookupError):
         super().__init__(f"unknown {kind} {key!r}; known: {', '.join(sorted(known))}")
         self.kind = kind
         self.key = key
+        self.known = sorted(known)
 
 
 class Registry(Generic[T]):

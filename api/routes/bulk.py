@@ -35,7 +35,7 @@ from api.params import MAX_ID
 from api.problems import ApiError
 from engine.actions import ActionContext, run_action
 from engine.errors import TITLES, DomainError
-from engine.forms import GuardedWrites, WriteContext, label_of
+from engine.forms import GuardedWrites, WriteContext, label_of, via_bulk
 from engine.i18n import Message
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["bulk"])
@@ -47,7 +47,7 @@ MAX_SELECTION = 1_000
 
 def _distinct(ids: list[int]) -> list[int]:
     if len(set(ids)) != len(ids):
-        raise ValueError("must not repeat an id")
+        raise ValueError(Message("request.distinct_ids"))
     return ids
 
 
@@ -122,13 +122,19 @@ def each_or_none(conn: Connection, ids: Sequence[int], write: Callable[[int], No
 
 @contextmanager
 def _writing(
-    platform: PlatformDep, principal: CurrentPrincipal, app: str, entity: str
+    platform: PlatformDep, principal: CurrentPrincipal, app: str, entity: str, via: str
 ) -> Iterator[GuardedWrites]:
     with platform.store.write(principal.tenant) as conn:
         opened = open_entity(conn, platform, principal, app, entity)
         now = datetime.now(UTC)
         ctx = WriteContext(
-            conn, opened.runtime, opened.entity.key, principal.user.id, now, hooks=platform.hooks
+            conn,
+            opened.runtime,
+            opened.entity.key,
+            principal.user.id,
+            now,
+            hooks=platform.hooks,
+            via=via,
         )
         yield GuardedWrites(ctx, opened.entity, opened.access)
 
@@ -147,7 +153,7 @@ def bulk_update(
     Each record is written at the version it has now: the user chose the new
     values for the selection, not from what each record said.
     """
-    with _writing(platform, principal, app, entity) as records:
+    with _writing(platform, principal, app, entity, via_bulk("update")) as records:
         conn = records.ctx.conn
         replay = idempotent.replay(conn, body.model_dump(mode="json"))
         if replay is not None:
@@ -176,7 +182,7 @@ def bulk_delete(
     idempotent: Idempotent,
 ) -> Response:
     """Move every selected record to the recycle bin: ``{"deleted": n, "ids": [...]}``."""
-    with _writing(platform, principal, app, entity) as records:
+    with _writing(platform, principal, app, entity, via_bulk("delete")) as records:
         conn = records.ctx.conn
         replay = idempotent.replay(conn, body.model_dump(mode="json"))
         if replay is not None:
@@ -210,6 +216,8 @@ def bulk_action(
         ctx = ActionContext.for_user(
             conn, runtime, principal.user, datetime.now(UTC), hooks=platform.hooks
         )
+        # The history says "bulk “Transfer”", not the action alone.
+        ctx.via = via_bulk(f"action:{body.action}")
         each_or_none(
             conn, body.ids, lambda record_id: _run(ctx, key, record_id, body.action, body.params)
         )

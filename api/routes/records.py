@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import AdminPrincipal, CurrentPrincipal, PlatformDep
@@ -23,6 +23,7 @@ from engine.forms import (
     GuardedReads,
     GuardedWrites,
     ListQuery,
+    QueryInvalid,
     ReadContext,
     RecordInvalid,
     WriteContext,
@@ -31,7 +32,7 @@ from engine.forms import (
     readable_history,
     record_exists,
 )
-from engine.i18n import Message
+from engine.i18n import Message, negotiate
 from engine.tenancy import tenant_timezone
 
 router = APIRouter(prefix="/api/apps/{app}/{entity}", tags=["records"])
@@ -74,8 +75,25 @@ def _int_param(request: Request, name: str, default: int) -> int:
     digits = text[1:] if text.startswith("-") else text
     # isascii: str.isdigit() also accepts "²" and other digits int() refuses.
     if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_INT_DIGITS:
-        raise RecordInvalid([FieldError(name, Message("request.integer"), {"en": name})])
+        raise QueryInvalid([FieldError(name, Message("request.integer"), {"en": name})])
     return int(text)
+
+
+def _list_query(request: Request, *, deleted: bool = False) -> ListQuery:
+    """The list's query parameters (docs/filters.md), for live or binned records."""
+    params = request.query_params
+    sort = [s for s in params.get("sort", "").split(",") if s]
+    return ListQuery(
+        page=_int_param(request, "page", 1),
+        page_size=_int_param(request, "page_size", 20),
+        # The recycle bin shows the newest deletion first unless told otherwise.
+        sort=sort or (["-deleted_at"] if deleted else []),
+        q=params.get("q") or None,
+        with_total=params.get("count", "true").lower() != "false",
+        filters={k: v for k, v in params.items() if k not in LIST_PARAMS},
+        filter=parse_filter(params.get("filter")),
+        deleted=deleted,
+    )
 
 
 @router.get("")
@@ -83,15 +101,7 @@ def list_(
     app: str, entity: str, request: Request, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
     params = request.query_params
-    query = ListQuery(
-        page=_int_param(request, "page", 1),
-        page_size=_int_param(request, "page_size", 20),
-        sort=[s for s in params.get("sort", "").split(",") if s],
-        q=params.get("q") or None,
-        with_total=params.get("count", "true").lower() != "false",
-        filters={k: v for k, v in params.items() if k not in LIST_PARAMS},
-        filter=parse_filter(params.get("filter")),
-    )
+    query = _list_query(request)
     with _reading(platform, principal, app, entity) as records:
         view = params.get("view")
         if view:
@@ -144,13 +154,10 @@ def bulk_create(
 def recycle_bin(
     app: str, entity: str, request: Request, principal: CurrentPrincipal, platform: PlatformDep
 ) -> Response:
-    """The recycle bin: deleted records, newest deletion first."""
-    query = ListQuery(
-        page=_int_param(request, "page", 1),
-        page_size=_int_param(request, "page_size", 20),
-        sort=["-deleted_at"],
-        deleted=True,
-    )
+    """The recycle bin: deleted records, newest deletion first; ``filter``, ``q``,
+    ``sort`` and ``<field>=<value>`` as on the list, checked the same way (a filter
+    is never ignored: a client would take every binned record for its matches)."""
+    query = _list_query(request, deleted=True)
     with _reading(platform, principal, app, entity) as records:
         return JSONResponse(records.page(query))
 
@@ -174,11 +181,17 @@ def restore(
 
 @router.get("/{record_id}/history")
 def history(
-    app: str, entity: str, record_id: RecordId, principal: CurrentPrincipal, platform: PlatformDep
+    app: str,
+    entity: str,
+    record_id: RecordId,
+    principal: CurrentPrincipal,
+    platform: PlatformDep,
+    accept_language: str | None = Header(None),
 ) -> Response:
-    """The record's history, oldest first, with field labels, display values and named actions."""
+    """The record's history, oldest first, with field labels, display values and named
+    actions; ``via_label`` (what wrote a change: a rule, an import, …) in the reader's language."""
     with _reading(platform, principal, app, entity) as records:
-        return JSONResponse(readable_history(records, record_id))
+        return JSONResponse(readable_history(records, record_id, negotiate(accept_language)))
 
 
 @router.get("/{record_id}")

@@ -27,8 +27,8 @@ from engine.forms import (
     FieldError,
     GuardedReads,
     ListQuery,
+    QueryInvalid,
     ReadContext,
-    RecordInvalid,
     label_of,
     parse_filter,
 )
@@ -82,7 +82,7 @@ def _check(records: GuardedReads, view: SavedViewIn) -> dict[str, Any]:
         if key not in known
     ]
     if unknown:
-        raise RecordInvalid(unknown)
+        raise QueryInvalid(unknown)
     return {
         "filter": view.filter,
         "sort": list(view.sort),

@@ -43,6 +43,7 @@ from engine.forms import (
     MB,
     MEDIA_TYPES,
     MODES,
+    VIA_IMPORT,
     AppRuntime,
     Columns,
     EntityAccess,
@@ -57,8 +58,8 @@ from engine.forms import (
     Matching,
     Mode,
     Outcome,
+    QueryInvalid,
     ReadContext,
-    RecordInvalid,
     RowsInvalid,
     TargetScope,
     WriteContext,
@@ -109,7 +110,7 @@ class _DryRun(Exception):
 def _choice(request: Request, name: str, allowed: tuple[str, ...], default: str) -> str:
     value = request.query_params.get(name, default)
     if value not in allowed:
-        raise RecordInvalid(
+        raise QueryInvalid(
             [FieldError(name, Message("request.one_of", allowed=", ".join(allowed)))]
         )
     return value
@@ -163,7 +164,8 @@ def export(
             query = apply_view(
                 query, runtime.definition, target.key, view.key, access.user.id, today
             )
-        content = export_file(reads, query, view, fmt, lang, which)
+        lookups = Lookups(conn, runtime, _target_scope(conn, platform, principal, runtime))
+        content = export_file(reads, query, view, fmt, lang, which, lookups)
         label = text_of(target.defn.label, lang, target.key)
     stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
     disposition = content_disposition(f"{label}-{stamp}.{fmt}", f"{target.key}-{stamp}.{fmt}")
@@ -248,7 +250,7 @@ def import_(
     naming none create one). A dry run answers what each row would do.
     """
     if mode not in MODES:
-        raise RecordInvalid(
+        raise QueryInvalid(
             [FieldError("mode", Message("request.one_of", allowed=", ".join(MODES)))]
         )
     matching = Matching(next(m for m in MODES if m == mode), match_by or None)
@@ -310,6 +312,7 @@ def _import(
                 principal.user.id,
                 datetime.now(UTC),
                 hooks=platform.hooks,
+                via=VIA_IMPORT,
             )
             writes = GuardedWrites(ctx, opened.entity, opened.access)
             outcome = apply_rows(writes, prepared, keys, matching)
@@ -318,7 +321,7 @@ def _import(
             if dry_run:
                 raise _DryRun(outcome)
     except _DryRun as done:
-        report = done.outcome.report(dry_run=True)
+        report = done.outcome.report(written=False)
         return JSONResponse({"valid": len(done.outcome.results), **report})
     answer = {
         **outcome.report(),

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 
 from builder.operations.base import ApplyContext, Operation, Scope, Text
 from engine.forms import (
+    VIA_FORMULA_BACKFILL,
     BoundField,
     ChildRows,
     Computed,
@@ -68,7 +69,13 @@ def recompute(
     table = scope.table(ctx.new)
     computed = [key for key, f in fields.items() if isinstance(f.type, Computed)]
     write = WriteContext(
-        ctx.conn, ctx.new, scope.entity, ctx.archive.user_id, ctx.archive.now, hooks=ctx.hooks
+        ctx.conn,
+        ctx.new,
+        scope.entity,
+        ctx.archive.user_id,
+        ctx.archive.now,
+        hooks=ctx.hooks,
+        via=VIA_FORMULA_BACKFILL,
     )
     total = int(ctx.conn.scalar(select(table.c.id).order_by(table.c.id.desc()).limit(1)) or 0)
     last = 0

@@ -51,6 +51,9 @@ class ActionContext:
     _access: dict[str, EntityAccess] = field(default_factory=dict, repr=False)
     #: The process's hooks, carried into every write the action makes.
     hooks: Hooks = field(default=NO_HOOKS, kw_only=True)
+    #: What the audit rows of the action's writes say wrote them (``action:<key>``,
+    #: ``bulk:action:<key>``, ``pool:auto_return``): ``WriteContext.via``.
+    via: str | None = field(default=None, kw_only=True)
 
     @classmethod
     def for_user(
@@ -135,7 +138,14 @@ class ActionContext:
 
     def write_context(self, entity_key: str) -> WriteContext:
         return WriteContext(
-            self.conn, self.app, entity_key, self.user_id, self.now, self.tz, hooks=self.hooks
+            self.conn,
+            self.app,
+            entity_key,
+            self.user_id,
+            self.now,
+            self.tz,
+            hooks=self.hooks,
+            via=self.via,
         )
 
     def zone(self) -> ZoneInfo:

@@ -10,7 +10,7 @@ problems are ``engine.forms.permissions.AccessDenied`` (403) and bad input
 from __future__ import annotations
 
 from engine.errors import DomainError
-from engine.forms import Conflict
+from engine.forms import Conflict, Label
 from engine.i18n import Message
 
 
@@ -20,8 +20,9 @@ class UnknownAction(DomainError, LookupError):
     status = 404
     title = "Not found"
 
-    def __init__(self, entity: str, key: str) -> None:
-        super().__init__(Message("action.unknown", entity=entity, action=repr(key)))
+    def __init__(self, entity: str, key: str, noun: Label | None = None) -> None:
+        # ``noun``: the entity's label in a sentence ("线索没有操作 'fly'"), its key without one.
+        super().__init__(Message("action.unknown", entity=noun or entity, action=repr(key)))
         self.entity = entity
         self.key = key
 

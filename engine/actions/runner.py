@@ -22,6 +22,7 @@ here commits.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -44,7 +45,9 @@ from engine.forms import (
     emit,
     get_record,
     label_of,
+    noun_of,
     record_exists,
+    via_action,
 )
 from engine.i18n import Message
 
@@ -57,7 +60,8 @@ def find_action(app: AppRuntime, entity_key: str, key: str) -> ActionDef:
     for action in actions_of(app, entity_key):
         if action.key == key:
             return action
-    raise UnknownAction(entity_key, key)
+    entity = app.entities.get(entity_key)
+    raise UnknownAction(entity_key, key, None if entity is None else noun_of(entity))
 
 
 def load_record(
@@ -158,6 +162,8 @@ def run_action(
     entity = ctx.entity(entity_key)
     action = find_action(ctx.app, entity.key, key)
     kind = action_types.get(action.type)
+    if ctx.via is None:  # a bulk run names itself (``bulk:action:<key>``)
+        ctx = replace(ctx, via=via_action(action.key))
     if not ctx.holds(action.roles):
         raise AccessDenied(Message("action.denied", action=action.label, entity=label_of(entity)))
     reach = kind.reach(ctx, action, entity)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +30,16 @@ from engine.actions.pools import Pool, condition_sql, entering_values, pool
 from engine.actions.runner import load_record
 from engine.definition import AutoReturn
 from engine.expressions import EvalContext
-from engine.forms import NO_HOOKS, ActionRan, AppRuntime, Hooks, RecordInvalid, StaleVersion, emit
+from engine.forms import (
+    NO_HOOKS,
+    VIA_POOL_AUTO_RETURN,
+    ActionRan,
+    AppRuntime,
+    Hooks,
+    RecordInvalid,
+    StaleVersion,
+    emit,
+)
 from engine.store.tables import apps
 
 #: Records returned per batch (one transaction each).
@@ -106,6 +115,7 @@ def return_stale(
     auto = target.defn.auto_return
     if auto is None:
         return StaleReturn()
+    ctx = replace(ctx, via=VIA_POOL_AUTO_RETURN)
     table = target.entity.table
     query = (
         select(table.c.id)
@@ -136,6 +146,7 @@ def _return_one(ctx: ActionContext, target: Pool, record_id: int, reason: Any) -
         entity=target.entity.key,
         user_id=None,
         at=ctx.now,
+        via=ctx.via,
         record_id=record_id,
         action_key="auto_return",
         action_type=None,

@@ -87,10 +87,12 @@ from engine.forms.errors import (
     FieldError,
     FieldInvalid,
     Label,
+    QueryInvalid,
     RecordInvalid,
     RecordNotFound,
     StaleVersion,
     label_of,
+    noun_of,
 )
 from engine.forms.events import (
     DEMO_DATA,
@@ -119,7 +121,7 @@ from engine.forms.field_types.subtable import sub_fields
 from engine.forms.filters import catalogue as filter_catalogue
 from engine.forms.filters import parse_filter
 from engine.forms.guard import READ_ONLY, GuardedReads, GuardedWrites
-from engine.forms.history import readable_history
+from engine.forms.history import readable_history, via_label
 from engine.forms.hooks import (
     MAX_CAUSE_DEPTH,
     NO_HOOKS,
@@ -180,6 +182,14 @@ from engine.forms.transfer.upsert import (
     check_matching,
     row_keys,
 )
+from engine.forms.via import (
+    VIA_FORMULA_BACKFILL,
+    VIA_IMPORT,
+    VIA_POOL_AUTO_RETURN,
+    via_action,
+    via_bulk,
+    via_rule,
+)
 from engine.forms.views import apply_view, require_view, view_filter
 
 __all__ = [
@@ -193,6 +203,9 @@ __all__ = [
     "MODES",
     "NO_HOOKS",
     "READ_ONLY",
+    "VIA_FORMULA_BACKFILL",
+    "VIA_IMPORT",
+    "VIA_POOL_AUTO_RETURN",
     "AccessAction",
     "AccessDenied",
     "ActionRan",
@@ -227,6 +240,7 @@ __all__ = [
     "Mode",
     "Outcome",
     "PendingWrite",
+    "QueryInvalid",
     "QueryTime",
     "ReadAlso",
     "ReadContext",
@@ -279,6 +293,7 @@ __all__ = [
     "load_entity_access",
     "loads_demo_data",
     "map_columns",
+    "noun_of",
     "owner_key",
     "parse_filter",
     "prepare_rows",
@@ -296,5 +311,9 @@ __all__ = [
     "template_file",
     "text_of",
     "update_record",
+    "via_action",
+    "via_bulk",
+    "via_label",
+    "via_rule",
     "view_filter",
 ]

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, String, and_, func, select
 
 from engine.definition import Label
-from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid, label_of
+from engine.forms.errors import FieldError, FieldInvalid, QueryInvalid, RecordInvalid, label_of
 from engine.forms.field_types.datetime import DEFAULT_TZ
 from engine.forms.filters import (
     FilterNode,
@@ -459,9 +459,9 @@ def plan_aggregate(
             )
         search = search_condition(entity, query.q)
     except RecordInvalid as err:
-        raise RecordInvalid(errors + err.errors) from None
+        raise QueryInvalid(errors + err.errors) from None
     if errors:
-        raise RecordInvalid(errors)
+        raise QueryInvalid(errors)
     if search is not None:
         conditions.append(search)
     if scope is not None:
@@ -499,7 +499,7 @@ def aggregate_records(
     )
     rows = ctx.conn.execute(masks.apply(aggregation.statement)).all()
     if len(rows) > MAX_GROUPS:
-        raise RecordInvalid(
+        raise QueryInvalid(
             [
                 FieldError(
                     "group_by",

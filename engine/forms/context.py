@@ -27,6 +27,7 @@ class EventHeader(TypedDict):
     user_id: int | None
     at: datetime
     cause: tuple[Cause, ...]
+    via: str | None
 
 
 @dataclass
@@ -55,6 +56,11 @@ class WriteContext(ReadContext):
     hooks: Hooks = field(default=NO_HOOKS, kw_only=True)
     #: The writes whose subscribers led to this one, oldest first (``caused_by``).
     cause: tuple[Cause, ...] = field(default=(), kw_only=True)
+    #: What writes besides the user, for the history (``rule:<key>``,
+    #: ``action:<key>``, ``import``, ``bulk:update``, ``pool:auto_return``,
+    #: ``formula:backfill``); None for a person's own edit. Writes caused by
+    #: this one keep it unless their cause names its own (a rule's effects).
+    via: str | None = field(default=None, kw_only=True)
 
     def zone(self) -> ZoneInfo:
         """The tenant's time zone (``engine.tenancy.tenant_timezone``), read once."""
@@ -71,17 +77,22 @@ class WriteContext(ReadContext):
             user_id=self.user_id,
             at=self.now,
             cause=self.cause,
+            via=self.via,
         )
 
     def eval_context(self) -> EvalContext:
         return EvalContext(user_id=self.user_id, now=self.now, tz=self.zone())
 
-    def caused_by(self, event: RecordEvent, entity_key: str | None = None) -> WriteContext:
+    def caused_by(
+        self, event: RecordEvent, entity_key: str | None = None, *, via: str | None = None
+    ) -> WriteContext:
         """The context of a write a subscriber makes because of ``event``.
 
         Same connection, user, clock and hooks, one more link in the cause
         chain; ``CauseChainTooDeep`` beyond ``MAX_CAUSE_DEPTH`` links, before
         anything of that write happens, so an automation cannot loop for ever.
+        ``via`` names the subscriber's part (``rule:<key>``); without it the
+        write keeps this one's.
         """
         chain = (*self.cause, event.as_cause())
         if len(chain) > MAX_CAUSE_DEPTH:
@@ -90,6 +101,7 @@ class WriteContext(ReadContext):
             self,
             entity_key=entity_key or self.entity_key,
             cause=chain,
+            via=via if via is not None else self.via,
             titles={},
             defaults={},
         )

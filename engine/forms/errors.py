@@ -92,6 +92,14 @@ class RecordInvalid(DomainError):
         return field_errors(self.errors)
 
 
+class QueryInvalid(RecordInvalid):
+    """A query parameter (``filter``, ``sort``, ``q``, ``page``, a view, an export's
+    format…) cannot be used: 422 naming it, said as a bad request, not a bad record."""
+
+    def problem_detail(self) -> str:
+        return Message("request.invalid")
+
+
 class RecordNotFound(DomainError, LookupError):
     """No such record, or none the user may see (404: its existence does not leak)."""
 

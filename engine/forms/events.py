@@ -54,6 +54,9 @@ class RecordEvent(ABC):
     user_id: int | None
     at: datetime
     cause: tuple[Cause, ...] = ()
+    #: What wrote the change besides the user (``WriteContext.via``): kept in
+    #: the audit row so the history can say "by rule …", "via import".
+    via: str | None = None
 
     @property
     @abstractmethod
@@ -79,6 +82,7 @@ class RecordEvent(ABC):
             "record_id": record_id,
             "before": before,
             "after": after,
+            "via": self.via,
         }
 
 

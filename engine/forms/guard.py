@@ -42,7 +42,9 @@ from engine.forms.errors import FieldError, RecordInvalid, RecordNotFound, label
 from engine.forms.field_types.attachment import AttachmentType
 from engine.forms.field_types.base import is_blank
 from engine.forms.filters import FilterNode, filter_conditions
+from engine.forms.holders import Readable
 from engine.forms.input_rules import READ_ONLY_FOR_YOU, InputRules, input_rules
+from engine.forms.link_scope import unreachable_links
 from engine.forms.permissions import AccessDenied, Action, EntityAccess, FieldAccess
 from engine.forms.records import (
     ListQuery,
@@ -297,6 +299,17 @@ class GuardedWrites(GuardedReads):
                     break
         raise RecordInvalid(errors)
 
+    def check_links(
+        self, inputs: Sequence[Mapping[str, Any]], record_id: int | None = None
+    ) -> None:
+        """Refuse links to records the user may not read, as if they did not
+        exist (422, naming the field): ``engine.forms.link_scope``."""
+        if self.access.unrestricted:
+            return
+        errors = unreachable_links(self.ctx, self.entity, self.access.user, inputs, record_id)
+        if errors:
+            raise RecordInvalid(errors)
+
     @cached_property
     def rules(self) -> InputRules | None:
         """What this user may not change in this entity's records (None: nothing to check)."""
@@ -308,11 +321,15 @@ class GuardedWrites(GuardedReads):
         return input_rules(self.entity, locked)
 
     @cached_property
-    def readable(self) -> ColumnElement[bool] | None:
-        """The read scope, for errors that may name a record (None: every record)."""
+    def readable(self) -> Readable | None:
+        """What the user may read, for errors that may name a record (None: everything)."""
         if self.access.unrestricted:
             return None
-        return self.access.condition("read", self.entity.table)
+        return Readable(
+            self.access.condition("read", self.entity.table),
+            self.access.hidden,
+            self.access.masks,
+        )
 
     def _unlocked(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         """A new record's input without blank values of role-locked fields.
@@ -331,6 +348,7 @@ class GuardedWrites(GuardedReads):
         self.access.require("create")
         self.check_input(inputs)
         self.check_files(inputs)
+        self.check_links(inputs)
         return create_records(
             self.ctx,
             self.entity,
@@ -348,6 +366,7 @@ class GuardedWrites(GuardedReads):
         self.access.require("create")
         self.check_input([data])
         self.check_files([data])
+        self.check_links([data])
         return self.redact(
             create_record(
                 self.ctx,
@@ -390,6 +409,7 @@ class GuardedWrites(GuardedReads):
         """Change a record in the update scope; handing it over (a new owner) is allowed."""
         self.check_input([data])
         self.check_files([data], record_id)
+        self.check_links([data], record_id)
         record = self._in_scope(
             "update",
             record_id,

@@ -15,8 +15,12 @@ renaming any of those members, what a timeline shows:
 Labels are the definition's (a string or ``{"zh-CN": …, "en": …}``): the client
 picks the reader's language, as it does for every label of the definition.
 
-Writes made by rules are audited under the user whose write started them: the
-audit row does not keep the cause chain, so an entry cannot say "by rule X".
+Writes made by rules are audited under the user whose write started them; the
+audit row's ``via`` (``engine.forms.via``) keeps what wrote them, and each entry
+has it with ``via_label``, a text in the reader's language: "by rule “…”" (the
+rule's label in the published definition, its key once the rule is gone),
+"by action “…”", "via import", "bulk edit", … Only definition labels and
+catalogue texts: never a value or the title of a record.
 """
 
 from __future__ import annotations
@@ -24,10 +28,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.definition import Label
+from engine.definition import AppDefinition, Label
 from engine.forms.field_types.abilities import References, ability
 from engine.forms.field_types.base import BoundField
 from engine.forms.guard import GuardedReads
+from engine.forms.via import (
+    VIA_FORMULA_BACKFILL,
+    VIA_IMPORT,
+    VIA_POOL_AUTO_RETURN,
+    split_via,
+    via_action,
+)
+from engine.i18n import DEFAULT, Message, translate
 
 #: What each kind of audit row is called.
 RECORD_ACTIONS: Mapping[str, Label] = {
@@ -53,17 +65,27 @@ SYSTEM_ACTIONS: Mapping[str, Label] = {
 }
 
 
-def readable_history(records: GuardedReads, record_id: int) -> list[dict[str, Any]]:
+def readable_history(
+    records: GuardedReads, record_id: int, lang: str = DEFAULT
+) -> list[dict[str, Any]]:
     """The record's history (``GuardedReads.history``) with titles, labels and display values.
 
     Same access as the raw history: 404 outside the read scope, hidden fields
     left out; titles of linked records hidden from the reader are not shown.
+    ``via_label`` is in ``lang``.
     """
     entries = records.history(record_id)
     entity = records.entity
     shown = _displays(records, entries)
+    definition = records.ctx.app.definition
     for entry in entries:
         entry["title"] = _title(records, entry)
+        via = entry.get("via")
+        entry["via_label"] = (
+            None
+            if via is None or _names_itself(entry, via)
+            else via_label(definition, entity.key, via, lang)
+        )
         for change in entry["changes"]:
             key = change["field"]
             bound = entity.fields.get(key)
@@ -92,6 +114,54 @@ def _title(records: GuardedReads, entry: dict[str, Any]) -> Label | str:
         if defined.key == key and defined.entity == records.entity.key:
             return defined.label
     return key if isinstance(key, str) else action
+
+
+def _names_itself(entry: Mapping[str, Any], via: str) -> bool:
+    """An action's own entry, titled by that action already ("Claimed"): no
+    "by action “Claim”" beside it. A bulk run's entry still says it was bulk."""
+    key = entry.get("action_key")
+    if not isinstance(key, str):
+        return False
+    return via == via_action(key) or (key == "auto_return" and via == VIA_POOL_AUTO_RETURN)
+
+
+def via_label(definition: AppDefinition, entity_key: str, via: str, lang: str) -> str:
+    """What wrote a change (an audit row's ``via``), for a reader of ``lang``.
+
+    Rules and actions by their label in ``definition`` (the published one:
+    the key when they are gone or have no label); the rest from the catalogue.
+    """
+    kind, what = split_via(via)
+    if kind == "rule":
+        rule = next((r for r in definition.rules if r.key == what), None)
+        name: Label | str = rule.label if rule is not None and rule.label else what
+        return translate(Message("history.via_rule", rule=name), lang)
+    if kind == "action":
+        return translate(
+            Message("history.via_action", action=_action_label(definition, entity_key, what)),
+            lang,
+        )
+    if via == VIA_IMPORT:
+        return translate(Message("history.via_import"), lang)
+    if via == VIA_POOL_AUTO_RETURN:
+        return translate(Message("history.via_pool_auto_return"), lang)
+    if via == VIA_FORMULA_BACKFILL:
+        return translate(Message("history.via_formula_backfill"), lang)
+    if kind == "bulk":
+        if what in ("update", "delete"):
+            return translate(Message(f"history.via_bulk_{what}"), lang)
+        sub, _, key = what.partition(":")
+        if sub == "action" and key:
+            action = _action_label(definition, entity_key, key)
+            return translate(Message("history.via_bulk_action", action=action), lang)
+    return translate(Message("history.via_other", via=via), lang)
+
+
+def _action_label(definition: AppDefinition, entity_key: str, key: str) -> Label | str:
+    """An action's label: this entity's action of that key first (keys are per entity)."""
+    found = [a for a in definition.actions if a.key == key]
+    found.sort(key=lambda a: a.entity != entity_key)
+    return found[0].label if found and found[0].label else key
 
 
 def _displays(records: GuardedReads, entries: list[dict[str, Any]]) -> dict[str, dict[Any, Any]]:
@@ -155,4 +225,4 @@ def _one(value: Any, shown: Mapping[Any, Any]) -> Any:
         return value
 
 
-__all__ = ["ACTION_TYPES", "RECORD_ACTIONS", "SYSTEM_ACTIONS", "readable_history"]
+__all__ = ["ACTION_TYPES", "RECORD_ACTIONS", "SYSTEM_ACTIONS", "readable_history", "via_label"]

@@ -42,6 +42,7 @@ from engine.accounts.users import User
 from engine.definition import EntityDef, EntityPermission, Scope
 from engine.errors import DomainError
 from engine.forms.derived_access import HiddenFields, hidden_fields
+from engine.forms.errors import Label, noun_of
 from engine.forms.field_types.abilities import References
 from engine.forms.field_types.base import BoundField
 from engine.forms.masking import NO_MASKS, FieldMasks, bind_field_masks
@@ -135,6 +136,8 @@ class EntityAccess:
     #: Values blanked on some records for this user (a pool's hidden fields
     #: until a record is claimed), on this entity and any other (``masking``).
     masks: FieldMasks = field(default=NO_MASKS, hash=False, compare=False)
+    #: The entity's label as a noun, for messages ("你无权删除客户记录"); its key without one.
+    noun: Label | None = field(default=None, hash=False, compare=False)
 
     @cached_property
     def hidden(self) -> frozenset[str]:
@@ -154,7 +157,11 @@ class EntityAccess:
         """Raise ``AccessDenied`` unless the action is granted on some records."""
         if not self.allows(action):
             raise AccessDenied(
-                Message("record.denied", action=Message(f"verb.{action}"), entity=self.entity)
+                Message(
+                    "record.denied",
+                    action=Message(f"verb.{action}"),
+                    entity=self.noun or self.entity,
+                )
             )
 
     def condition(self, action: Action, table: Table) -> ColumnElement[bool] | None:
@@ -324,6 +331,7 @@ def entity_access(
             RecordScope.ALL,
             MappingProxyType(levels),
             unrestricted=True,
+            noun=noun_of(entity),
         )
     grant = _grant(app, frozenset(roles), entity_key)
     return EntityAccess(
@@ -337,6 +345,7 @@ def entity_access(
         grant.fields,
         grant.hidden_titles,
         grant.linked_hidden,
+        noun=noun_of(entity),
     )
 
 

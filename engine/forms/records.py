@@ -42,6 +42,7 @@ from engine.forms.context import ReadContext, WriteContext
 from engine.forms.errors import (
     Conflict,
     FieldError,
+    QueryInvalid,
     RecordInvalid,
     RecordNotFound,
     StaleVersion,
@@ -74,6 +75,7 @@ from engine.forms.filters import (
     order_by,
     search_condition,
 )
+from engine.forms.holders import Readable, readable_holders, unique_message
 from engine.forms.hooks import PendingWrite, WriteKind
 from engine.forms.input_rules import InputRules
 from engine.forms.masking import NO_MASKS, FieldMasks
@@ -212,10 +214,10 @@ def list_records(
     filters, sorts and search alike (``engine.forms.masking``).
     """
     if not 1 <= query.page <= MAX_PAGE:
-        raise RecordInvalid([FieldError("page", Message("value.between", max=MAX_PAGE))])
+        raise QueryInvalid([FieldError("page", Message("value.between", max=MAX_PAGE))])
     if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         message = Message("value.between", max=MAX_PAGE_SIZE)
-        raise RecordInvalid([FieldError("page_size", message)])
+        raise QueryInvalid([FieldError("page_size", message)])
     columns = _selectable(entity, ctx)
     conditions = [
         _live(entity, not query.deleted),
@@ -511,14 +513,14 @@ def _check_unique(
     prefixes: Sequence[str],
     exclude_id: int | None = None,
     live_only: bool = False,
-    readable: ColumnElement[bool] | None = None,
+    readable: Readable | None = None,
 ) -> list[FieldError]:
     """Values already held by other records (or twice in the batch), each named.
 
-    The message names the record holding the value only when ``readable``
-    (the writer's read scope; None: every record) reaches it: a value's owner
-    outside the scope is "another record", so an error never reveals a record
-    the writer could not read.
+    The message names the record holding the value, by its title, only as far
+    as ``readable`` (what the writer may read; None: everything) lets it: a
+    value's owner out of sight is "another record", so an error never reveals
+    a record, or a title, the writer could not read (``engine.forms.holders``).
     """
     errors: list[FieldError] = []
     for bound in entity.stored:
@@ -554,30 +556,12 @@ def _check_unique(
         taken = ctx.conn.execute(query, params).all()
         if not taken:
             continue
-        named = _readable_ids(ctx, entity, [row[1] for row in taken], readable)
-        for value, other_id, deleted_at in taken:
-            if other_id in named:
-                binned = deleted_at is not None
-                message = Message(
-                    "value.unique_binned" if binned else "value.unique_named", id=other_id
-                )
-            else:
-                message = Message("value.unique")
+        held = [(row[1], row[2] is not None) for row in taken]
+        holders = readable_holders(ctx, entity, held, readable)
+        for value, other_id, _ in taken:
+            message = unique_message(entity, holders.get(other_id))
             errors.append(FieldError(prefixes[wanted[value]] + bound.key, message, label_of(bound)))
     return errors
-
-
-def _readable_ids(
-    ctx: ReadContext,
-    entity: EntityRuntime,
-    ids: Sequence[int],
-    readable: ColumnElement[bool] | None,
-) -> set[int]:
-    """Which of ``ids`` are within ``readable`` (live or in the recycle bin)."""
-    if readable is None:
-        return set(ids)
-    query = select(entity.table.c.id).where(entity.table.c.id.in_(list(ids)), readable)
-    return set(ctx.conn.scalars(query))
 
 
 def _first_per_field(errors: list[FieldError]) -> list[FieldError]:
@@ -610,7 +594,7 @@ def _create(
     inputs: Sequence[Mapping[str, Any]],
     rules: InputRules | None = None,
     typed: Collection[str] | None = None,
-    readable: ColumnElement[bool] | None = None,
+    readable: Readable | None = None,
 ) -> _Created:
     prefixes = [f"[{i}]." if len(inputs) > 1 else "" for i in range(len(inputs))]
     rows: list[dict[str, Any]] = []
@@ -741,14 +725,14 @@ def create_records(
     *,
     rules: InputRules | None = None,
     typed: Collection[str] | None = None,
-    readable: ColumnElement[bool] | None = None,
+    readable: Readable | None = None,
 ) -> list[int]:
     """Validate and insert records; all or none. Errors name ``[i].field`` for batches.
 
     ``rules`` are the writer's read-only fields (``engine.forms.input_rules``),
     checked on the ``typed`` keys (by default every key of each input): what a
-    person typed. ``readable`` is the writer's read scope: a unique-value error
-    names the record holding the value only when it is within it (None: all).
+    person typed. ``readable`` is what the writer may read: a unique-value error
+    names the record holding the value only as far as it reaches (None: all).
     """
     return _create(ctx, entity, inputs, rules, typed, readable).ids
 
@@ -789,7 +773,7 @@ def create_record(
     *,
     answer_as: EntityRuntime | None = None,
     rules: InputRules | None = None,
-    readable: ColumnElement[bool] | None = None,
+    readable: Readable | None = None,
 ) -> dict[str, Any]:
     """Create one record and answer it as ``get_record`` would read it back.
 
@@ -900,7 +884,7 @@ def update_record(
     scope: ColumnElement[bool] | None = None,
     rules: InputRules | None = None,
     typed: Collection[str] | None = None,
-    readable: ColumnElement[bool] | None = None,
+    readable: Readable | None = None,
 ) -> dict[str, Any]:
     """Change the fields ``data`` names of a live record at ``version`` (else 409).
 
@@ -925,6 +909,11 @@ def update_record(
     children = _split_child_rows(entity, values)
     changed = {k: v for k, v in values.items() if existing.get(k) != v}
     changed_children = {k: v for k, v in children.items() if v != existing.get(k)}
+    if not changed and not changed_children:
+        # Values equal to the stored ones change nothing: no version moves, no
+        # event (rules, webhooks, an empty history entry), as an import's
+        # `unchanged` row. The version was still checked above.
+        return get_record(ctx, entity, record_id)
     if ctx.hooks.guards:
         pending = PendingWrite(
             "update", ctx.app.key, entity.key, record_id, [changed | changed_children], current
@@ -1011,7 +1000,7 @@ def restore_record(
     record_id: int,
     *,
     scope: ColumnElement[bool] | None = None,
-    readable: ColumnElement[bool] | None = None,
+    readable: Readable | None = None,
 ) -> dict[str, Any]:
     """Bring a record back from the recycle bin, unless its unique values were taken since.
 
@@ -1110,6 +1099,8 @@ def record_history(ctx: ReadContext, entity: EntityRuntime, record_id: int) -> l
                 "user_id": row.user_id,
                 "user": row.display_name,
                 "action": row.action,
+                # What wrote it besides the user (``engine.forms.via``); None: their own edit.
+                "via": row.via,
                 "changes": changes,
                 # What an action reported (its key, type, pool, …): named by
                 # ``engine.forms.history``.

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from engine.definition import AppDefinition, KanbanView, TableView
-from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.errors import FieldError, QueryInvalid, RecordInvalid
 from engine.forms.filters import FilterNode, Group, bind_filter, filter_from_json
 from engine.forms.records import ListQuery
 from engine.forms.runtime import AppRuntime
@@ -82,7 +82,7 @@ def view_filter(view: View, user_id: int | None, today: date) -> FilterNode | No
     try:
         resolved = resolve_relative(view.filter, user_id, today)
     except RelativeValueInvalid as err:
-        raise RecordInvalid([FieldError(f"view.{err.path}", err.message)]) from None
+        raise QueryInvalid([FieldError(f"view.{err.path}", err.message)]) from None
     return filter_from_json(resolved, "view.filter")
 
 
@@ -91,8 +91,10 @@ def require_view(definition: AppDefinition, entity_key: str, view_key: str) -> V
     view = find_view(definition, entity_key, view_key)
     if view is None:
         keys = ", ".join(v.key for v in definition.views if v.entity == entity_key) or "none"
-        message = Message("record.no_view", entity=entity_key, view=repr(view_key), views=keys)
-        raise RecordInvalid([FieldError("view", message)])
+        entity = next((e for e in definition.entities if e.key == entity_key), None)
+        label = entity.label if entity is not None and entity.label else {"en": entity_key}
+        message = Message("record.no_view", entity=label, view=repr(view_key), views=keys)
+        raise QueryInvalid([FieldError("view", message)])
     return view
 
 

@@ -90,10 +90,19 @@ def _set(conn: Connection, tenant: str, due_at: datetime | None, seen: int, now:
     return changed is not None
 
 
-def set_hint(catalog: Engine, tenant: str, due_at: datetime | None) -> None:
-    """Overwrite the hint (the sweep, which read the tenant's tables just now)."""
-    # If an enqueue raced the sweep, its hint stands: it is at least as early.
-    lower_hint(catalog, tenant, due_at, version(catalog, tenant))
+def set_hint(catalog: Engine, tenant: str, due_at: datetime | None, seen: int) -> None:
+    """Overwrite the hint (the sweep, which read the tenant's tables just now).
+
+    ``seen`` is the hint's version read *before* the tables were: an enqueue
+    that committed after that read bumped the version, so its hint stands (it
+    is at least as early). Reading the version here instead would let a sweep
+    that saw no job erase the hint of one enqueued a moment later, and the job
+    would wait for the next sweep. When the version did move (an enqueue, or
+    the sweep's own schedule sync), the hint is still brought forward to
+    ``due_at`` if that is earlier: a sweep repairs a lost hint either way.
+    """
+    if not lower_hint(catalog, tenant, due_at, seen) and due_at is not None:
+        raise_hint(catalog, tenant, due_at)
 
 
 def forget(catalog: Engine, tenant: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.errors import DomainError
+from engine.i18n import Message
 
 
 class JobError(Exception):
@@ -30,7 +31,7 @@ class JobNotFound(JobError, DomainError, LookupError):
     title = "Not found"
 
     def __init__(self, job_id: int) -> None:
-        super().__init__(f"there is no job {job_id}")
+        super().__init__(Message("request.no_job", id=job_id))
         self.job_id = job_id
 
 
@@ -41,6 +42,6 @@ class JobNotRetryable(JobError, DomainError):
     title = "Conflict"
 
     def __init__(self, job_id: int, status: str, reason: str | None = None) -> None:
-        super().__init__(reason or f"job {job_id} is {status}: only a dead job can be retried")
+        super().__init__(reason or Message("request.job_not_retryable", id=job_id, status=status))
         self.job_id = job_id
         self.job_status = status  # ``status`` is the HTTP status of every DomainError

@@ -98,11 +98,12 @@ class Worker:
         now = datetime.now(UTC)
         for tenant in self.store.tenant_keys():
             try:
+                seen = due.version(self.store.catalog, tenant)
                 with self.store.write(tenant) as conn:
                     schedules.sync(conn, tenant, self.kinds.schedules, now)
                     admin.prune_done(conn, now - self.keep_done)
                     next_due = due.next_due(conn)
-                due.set_hint(self.store.catalog, tenant, next_due)
+                due.set_hint(self.store.catalog, tenant, next_due, seen)
             except TenantNotFound:
                 continue
             except Exception:

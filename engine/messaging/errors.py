@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import DomainError
+from engine.i18n import Message
 
 
 class NotificationNotFound(DomainError, LookupError):
@@ -14,7 +15,7 @@ class NotificationNotFound(DomainError, LookupError):
     title = "Not found"
 
     def __init__(self, notification_id: int) -> None:
-        super().__init__(f"there is no notification {notification_id}")
+        super().__init__(Message("request.no_notification", id=notification_id))
 
 
 class DeliveryNotFound(DomainError, LookupError):
@@ -22,7 +23,7 @@ class DeliveryNotFound(DomainError, LookupError):
     title = "Not found"
 
     def __init__(self, delivery_id: int) -> None:
-        super().__init__(f"there is no delivery {delivery_id}")
+        super().__init__(Message("request.no_delivery", id=delivery_id))
 
 
 class DeliveryNotRetryable(DomainError):
@@ -32,9 +33,7 @@ class DeliveryNotRetryable(DomainError):
     title = "Conflict"
 
     def __init__(self, delivery_id: int, current: str) -> None:
-        super().__init__(
-            f"delivery {delivery_id} is {current}: only a failed delivery can be retried"
-        )
+        super().__init__(Message("request.delivery_not_retryable", id=delivery_id, status=current))
 
 
 class UnknownChannel(DomainError, LookupError):

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from engine.definition import RuleDef
 from engine.expressions import ExpressionError, compile_expression
 from engine.forms import AppRuntime, EntityRuntime
+from engine.i18n.validation import validation_message
 from engine.registry import UnknownKeyError
 from engine.rules import registry
 from engine.rules.base import CheckContext, Issue, Trigger, record_names
@@ -30,7 +31,7 @@ def _validation_issues(err: ValidationError, path: str) -> Iterator[Issue]:
         where = path + "".join(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]
         )
-        yield where, problem["msg"]
+        yield where, validation_message(problem)  # in the reader's language
 
 
 def condition_names(entity: EntityRuntime, trigger_cls: type[Trigger]) -> frozenset[str]:

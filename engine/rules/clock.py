@@ -197,7 +197,7 @@ def _run_schedule(
     if settings.once:
         with write() as conn:
             runtime = runtime_of(conn, app_key)
-            ctx = WriteContext(conn, runtime, rule.entity, None, now, hooks=hooks)
+            ctx = WriteContext(conn, runtime, rule.entity, None, now, hooks=hooks, via=rule.via)
             run = RuleRun(ctx, rule, runtime.entities[rule.entity], None, {}, trigger="schedule")
             ok, errors = run_isolated(conn, rule, [run])
         outcome.ran += ok
@@ -212,7 +212,7 @@ def _run_schedule(
         with write() as conn:
             runtime = runtime_of(conn, app_key)
             entity = runtime.entities[rule.entity]
-            ctx = WriteContext(conn, runtime, entity.key, None, now, hooks=hooks)
+            ctx = WriteContext(conn, runtime, entity.key, None, now, hooks=hooks, via=rule.via)
             stored = load_values(ctx, entity, ids[start : start + SCHEDULE_BATCH])
             batch = [
                 RuleRun(ctx, rule, entity, record_id, values, trigger="schedule")

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from engine.definition import RuleDef
 from engine.expressions import Expression, ExpressionError, compile_expression
-from engine.forms import AppRuntime, RecordEvent
+from engine.forms import AppRuntime, RecordEvent, via_rule
 from engine.registry import UnknownKeyError
 from engine.rules import registry
 from engine.rules.base import Effect, Settings, Trigger
@@ -38,6 +38,11 @@ class CompiledRule:
     @property
     def entity(self) -> str:
         return self.definition.entity
+
+    @property
+    def via(self) -> str:
+        """What the audit rows of the rule's writes say wrote them (``rule:<key>``)."""
+        return via_rule(self.definition.key)
 
 
 @dataclass(eq=False)

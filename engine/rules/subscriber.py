@@ -238,7 +238,7 @@ def on_events(ctx: WriteContext, events: Sequence[RecordEvent]) -> None:
             runs: list[RuleRun] = []
             for event in started:
                 try:
-                    child = ctx.caused_by(event, entity_key)
+                    child = ctx.caused_by(event, entity_key, via=rule.via)
                 except Exception as err:
                     failed = RuleFailed(
                         ctx.app.key, rule.key, None, None, err, label=rule.definition.label

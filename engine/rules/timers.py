@@ -375,7 +375,7 @@ def _fire_group(
 
     trigger = rule.trigger
     entity = runtime.entities[rule.entity]
-    ctx = WriteContext(conn, runtime, entity.key, None, now, hooks=hooks)
+    ctx = WriteContext(conn, runtime, entity.key, None, now, hooks=hooks, via=rule.via)
     zone = ctx.zone()
     scope = ctx.eval_context()
     stored = load_values(ctx, entity, [row.record_id for row in rows])

@@ -12,7 +12,8 @@ Row shape (what ``engine.forms.records.record_history`` reads back): ``at``,
 ``user_id`` (``None``: the system), ``action`` (``create``, ``update``,
 ``delete``, ``restore``, ``purge``, ``action``, ``app.publish``, …),
 ``app_key``, ``entity`` and ``record_id`` when they apply, and ``before`` /
-``after`` as JSON.
+``after`` as JSON, and ``via`` (what wrote it besides the user: ``rule:<key>``,
+``action:<key>``, ``import``, …; ``None`` for a person's own edit).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def write_audit(
     record_id: int | None = None,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    via: str | None = None,
 ) -> None:
     """Insert one audit row that is not a record change (those are events)."""
     conn.execute(
@@ -66,6 +68,7 @@ def write_audit(
             "record_id": record_id,
             "before": before,
             "after": after,
+            "via": via,
         },
     )
 

@@ -121,6 +121,10 @@ audit_log = Table(
     Column("record_id", Integer, nullable=True),
     Column("before", JSONType, nullable=True),
     Column("after", JSONType, nullable=True),
+    # What wrote the change besides the user (``rule:<key>``, ``action:<key>``,
+    # ``import``, ``bulk:update``, ``pool:auto_return``, ``formula:backfill``):
+    # carried from the write's context, named by ``engine.forms.history``.
+    Column("via", String(100), nullable=True),
     Index("ix_audit_log_record", "app_key", "entity", "record_id"),
 )
 

@@ -50,8 +50,8 @@ def test_odd_names_are_stored_and_found_by_the_unique_check(
     refused = client.post(BASE + "/bulk", json=again, headers=auth)
     assert refused.status_code == 422
     assert errors_of(refused) == {
-        f"[{i + 1}].name": f"must be unique: record #{record_id} already has this value"
-        for i, record_id in enumerate(ids)
+        f"[{i + 1}].name": f"must be unique: customer '{name}' already has this value"
+        for i, name in enumerate(ODD_NAMES)
     }
 
     # Near misses are not taken: a name differing by one escaped character.

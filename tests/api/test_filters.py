@@ -302,8 +302,8 @@ def test_bad_filters_answer_422_naming_the_path(
         ]
     }
     assert problems(get(filter=json.dumps(tree))) == {
-        "filter.and[0].value[1]": "'maybe' is not an option (allowed: initial, lost, needs, "
-        "negotiation, proposal, won)",
+        "filter.and[0].value[1]": "'maybe' is not an option (allowed: Initial contact, "
+        "Needs analysis, Proposal, Negotiation, Won, Lost)",
         "filter.and[1].or[0].value": "must be a number",
         "filter.and[1].or[1].field": "Customer has no field 'nope'",
         "filter.and[2].op": "between cannot be used on Name (text); use one of: eq, ne, in, "
@@ -323,8 +323,8 @@ def test_bad_filters_answer_422_naming_the_path(
     }
     # Parameter errors and filter errors come back together.
     assert problems(get(stage="maybe", filter=json.dumps(cond("amount", "eq", "x")))) == {
-        "stage": "'maybe' is not an option (allowed: initial, lost, needs, negotiation, "
-        "proposal, won)",
+        "stage": "'maybe' is not an option (allowed: Initial contact, Needs analysis, "
+        "Proposal, Negotiation, Won, Lost)",
         "filter.value": "must be a number",
     }
     assert problems(get(sort="customer.tags")) == {

@@ -42,6 +42,13 @@ def test_admins_list_jobs_and_retry_dead_ones(
     assert "only a dead job can be retried" in again.json()["detail"]
     missing = client.post("/api/jobs/999999/retry", headers=auth)
     assert missing.status_code == 404 and missing.json()["detail"] == "there is no job 999999"
+    chinese = {**auth, "Accept-Language": "zh-CN"}
+    missing = client.post("/api/jobs/999999/retry", headers=chinese)
+    assert missing.json()["detail"] == "任务 999999 不存在"
+    again = client.post(f"/api/jobs/{queued}/retry", headers=chinese)
+    assert (
+        again.json()["detail"] == f"任务 {queued} 的状态为 queued：只有已失败（dead）的任务可以重试"
+    )
     bad = client.get("/api/jobs", params={"status": "lost"}, headers=auth)
     assert bad.status_code == 422
 

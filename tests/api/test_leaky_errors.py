@@ -19,13 +19,14 @@ def test_a_unique_value_held_out_of_sight_is_not_named(deals: Deals) -> None:
     mine = deals.create("rep", "account", name="Mine")
     renamed = deals.patch("rep", f"/account/{mine['id']}", 1, name="Acme")
     assert errors(renamed) == [{"field": "name", "message": TAKEN}]
-    # A record the caller reads is named, so they can find it.
+    # A record the caller reads is named by its title, so they can find it.
     again = deals.call("rep", "POST", "/account", json={"name": "Mine"})
     assert errors(again) == [
-        {"field": "name", "message": f"must be unique: record #{mine['id']} already has this value"}
+        {"field": "name", "message": "must be unique: account 'Mine' already has this value"}
     ]
     admin = deals.call("admin", "POST", "/account", json={"name": "Acme"})
-    assert f"record #{theirs['id']}" in errors(admin)[0]["message"]
+    assert "account 'Acme'" in errors(admin)[0]["message"]
+    assert f"#{theirs['id']}" not in admin.text
     # Nor does a value held by a record in someone else's recycle bin name it.
     binned = deals.create("rep2", "account", name="Old")
     assert deals.call("rep2", "DELETE", f"/account/{binned['id']}").status_code == 204
@@ -36,8 +37,15 @@ def test_a_unique_value_held_out_of_sight_is_not_named(deals: Deals) -> None:
 
 def test_a_restricting_link_is_counted_not_named(deals: Deals) -> None:
     account = deals.create("rep2", "account", name="Theirs")
-    # Links may point at any live record, so rep's deals block rep2's delete.
-    ids = [deals.create("rep", "deal", name=f"D{i}", account=account["id"])["id"] for i in range(2)]
+    # A rep may not link to rep2's account (engine/forms/link_scope.py), but
+    # the administrator may: deals rep2 cannot read block rep2's delete.
+    refused_link = deals.call("rep", "POST", "/deal", json={"name": "D", "account": account["id"]})
+    assert errors(refused_link) == [
+        {"field": "account", "message": f"there is no account with id {account['id']}"}
+    ]
+    ids = [
+        deals.create("admin", "deal", name=f"D{i}", account=account["id"])["id"] for i in range(2)
+    ]
     refused = deals.call("rep2", "DELETE", f"/account/{account['id']}")
     assert refused.status_code == 409
     assert refused.json()["detail"] == (

@@ -55,6 +55,9 @@ def test_mine_unread_read_and_read_all(
 def test_bad_input_is_a_4xx(client: TestClient, tenant: str, auth: dict[str, str]) -> None:
     assert client.post("/api/notifications/0/read", headers=auth).status_code == 422
     assert client.post("/api/notifications/99999/read", headers=auth).status_code == 404
+    chinese = {**auth, "Accept-Language": "zh-CN"}
+    missing = client.post("/api/notifications/99999/read", headers=chinese)
+    assert missing.json()["detail"] == "通知 99999 不存在"
     assert (
         client.get("/api/notifications", params={"page_size": 0}, headers=auth).status_code == 422
     )

@@ -235,6 +235,10 @@ def test_actions_not_granted_are_403(org: Org, customers: dict[str, dict[str, An
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["detail"] == "you may not delete customer records"
+    # The entity is named by its label in the reader's language, not by its key.
+    chinese = {**org.auth("rep_a"), "Accept-Language": "zh-CN"}
+    response = org.client.request("DELETE", f"{BASE}/customer/{mine}", headers=chinese)
+    assert response.json()["detail"] == "你无权删除客户记录"
     # Finance reads everything and changes nothing.
     assert len(org.names("finance", "customer")) == 6
     assert org.call("finance", "POST", "/customer", json={"name": "X"}).status_code == 403
@@ -265,7 +269,7 @@ def test_recycle_bin_and_restore_stay_within_scope(
     org: Org, customers: dict[str, dict[str, Any]]
 ) -> None:
     def deal_of(who: str) -> dict[str, Any]:
-        customer = customers["rep_a"]["id"]
+        customer = customers[who]["id"]
         return org.create(who, "opportunity", name=f"deal of {who}", customer=customer)
 
     a, c = deal_of("rep_a"), deal_of("rep_c")

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -112,6 +113,22 @@ def test_filters_and_search_cannot_find_a_pool_lead_by_a_hidden_value(api: Api) 
     assert [item["id"] for item in api.leads("manager", q="13800000")] == [pooled]
 
 
+def test_the_recycle_bin_filters_cannot_find_a_pool_lead_by_a_hidden_value(api: Api) -> None:
+    pooled = api.sales.lead("ACME", phone=PHONE, email=EMAIL)
+    deleted = api.client.delete(f"{BASE}/lead/{pooled}", headers=api.auth("admin"))
+    assert deleted.status_code == 204, deleted.text
+    binned = api.ok("rep_a", "lead/deleted")["items"]
+    assert [(item["id"], item["phone"]) for item in binned] == [(pooled, None)]
+    for params in (
+        {"phone": PHONE},
+        {"filter": json.dumps({"field": "phone", "op": "eq", "value": PHONE})},
+        {"q": "13800000"},
+        {"dial": f"tel:{PHONE}"},
+    ):
+        assert api.ok("rep_a", "lead/deleted", **params)["items"] == [], params
+    assert [i["id"] for i in api.ok("admin", "lead/deleted", phone=PHONE)["items"]] == [pooled]
+
+
 def test_an_import_cannot_test_a_guess_of_a_hidden_value(api: Api) -> None:
     pooled = api.sales.lead("ACME", phone=PHONE, email=EMAIL)
     answers = []
@@ -129,6 +146,27 @@ def test_an_import_cannot_test_a_guess_of_a_hidden_value(api: Api) -> None:
     assert answers[0] == answers[1] == answers[2] == answers[3]
     status, errors = answers[0]
     assert status == 422 and errors and errors[0]["field"] == "rows[2].id", answers[0]
+
+
+def test_an_importable_export_of_pool_leads_imports_back_unchanged(api: Api) -> None:
+    # The rep may read the pool lead but not change it, and its phone is masked
+    # (a blank cell); their own lead's date-time has microseconds (as NOW() sets),
+    # which no cell holds. Neither is a change: every row is unchanged.
+    pooled = api.sales.lead("ACME", phone=PHONE, email=EMAIL)
+    followed = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
+    own = api.sales.lead("Mine", owner=api.sales.ids["rep_a"], last_followed_up_at=followed)
+    for fmt in ("csv", "xlsx"):
+        exported = api.get("rep_a", "lead/export", format=fmt, columns="importable")
+        assert exported.status_code == 200, exported.text
+        answer = api.client.post(
+            f"{BASE}/lead/import",
+            params={"dry_run": "true", "mode": "upsert"},
+            files={"file": (f"leads.{fmt}", exported.content)},
+            headers=api.auth("rep_a"),
+        )
+        assert answer.status_code == 200, answer.text
+        rows = {row["id"]: row["status"] for row in answer.json()["rows"]}
+        assert rows == {pooled: "unchanged", own: "unchanged"}, (fmt, answer.json())
 
 
 def test_sorting_by_a_hidden_field_says_nothing(api: Api) -> None:

@@ -103,7 +103,8 @@ def test_a_bad_filter_names_the_field_by_its_label(
         ]
     }
     zh = listed(client, auth, ZH, filter=json.dumps(tree))
-    assert zh["title"] == "填写有误"
+    # A bad query is a bad request, not a bad record: nothing was being saved.
+    assert (zh["title"], zh["detail"]) == ("填写有误", "请求内容有误")
     assert errors_of(zh) == {
         "filter.and[0].field": "商机没有字段“nope”",
         "filter.and[1].op": "标题（单行文本）不能使用“gt”；可用：eq, ne, in, not_in, contains, "
@@ -111,6 +112,7 @@ def test_a_bad_filter_names_the_field_by_its_label(
         "filter.and[2].value": "金额：必须是数字",
     }
     en = listed(client, auth, EN, filter=json.dumps(tree))
+    assert en["detail"] == "the request is not valid"
     assert errors_of(en) == {
         "filter.and[0].field": "Deal has no field 'nope'",
         "filter.and[1].op": "gt cannot be used on Title (text); use one of: eq, ne, in, not_in, "
@@ -120,9 +122,13 @@ def test_a_bad_filter_names_the_field_by_its_label(
     # The value error carries the label; the key stays the machine's.
     (value_error,) = [e for e in en["errors"] if e["field"] == "filter.and[2].value"]
     assert value_error["label"] == "Amount"
+    # An unknown view names the entity by its label, not by its key.
+    assert errors_of(listed(client, auth, ZH, view="nope"))["view"].startswith(
+        "商机没有视图 'nope'"
+    )
     # A query parameter is named the same way.
     zh = listed(client, auth, ZH, stage="lost")
-    assert errors_of(zh) == {"stage": "阶段：'lost' 不是可选项（可选：new, won）"}
+    assert errors_of(zh) == {"stage": "阶段：'lost' 不是可选项（可选：new、won）"}
 
 
 def test_a_bad_aggregate_in_both_languages(
@@ -131,6 +137,7 @@ def test_a_bad_aggregate_in_both_languages(
     url = f"{BASE}/deal/aggregate"
     params = {"group_by": "title", "measures": "sum:stage"}
     zh = problem(client.get(url, params=params, headers={**auth, **ZH}), 422)
+    assert zh["detail"] == "请求内容有误"
     messages = errors_of(zh)
     assert messages["group_by"].startswith("不能按“title”分组：标题（单行文本）的取值太多")
     assert messages["measures"].startswith("“sum:stage”：sum 只适用于")
@@ -160,6 +167,36 @@ def test_a_query_parameter_of_the_wrong_type(
     # The list of records reads its own paging parameters, in the same words.
     records = problem(client.get(f"{BASE}/deal?page=abc", headers={**auth, **ZH}), 422)
     assert records["errors"][0]["message"] == "page：必须是整数"
+
+
+def test_a_repeated_id_and_a_broken_form_body_in_both_languages(
+    client: TestClient, auth: dict[str, str], shop: str
+) -> None:
+    repeated = {"ids": [1, 1], "values": {"amount": 1}}
+    zh = problem(
+        client.post(f"{BASE}/deal/bulk-update", json=repeated, headers={**auth, **ZH}), 422
+    )
+    assert zh["errors"] == [{"field": "ids", "label": "ids", "message": "ids：不能重复同一个 ID"}]
+    en = problem(
+        client.post(f"{BASE}/deal/bulk-update", json=repeated, headers={**auth, **EN}), 422
+    )
+    assert en["errors"][0]["message"] == "ids: must not repeat an id"
+    # JSON that does not parse is the body's fault, not that of its character offset.
+    json_header = {"Content-Type": "application/json"}
+    broken_json = client.post("/api/auth/login", content=b"{", headers={**ZH, **json_header})
+    assert problem(broken_json, 422)["errors"] == [
+        {"field": "body", "label": "body", "message": "body：不是有效的 JSON"}
+    ]
+    # A multipart body Starlette cannot parse: its own English is not passed on.
+    broken = {"Content-Type": "multipart/form-data; boundary=zz"}
+    for lang, text in (
+        (ZH, "请求内容不是有效的 multipart 表单数据"),
+        (EN, "the request body is not valid multipart form data"),
+    ):
+        answer = client.post(
+            f"{BASE}/deal/import", content=b"xx", headers={**auth, **lang, **broken}
+        )
+        assert problem(answer, 400)["detail"] == text
 
 
 def test_a_route_that_does_not_exist_and_a_bad_token(

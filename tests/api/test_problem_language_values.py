@@ -116,14 +116,21 @@ CASES: list[tuple[dict[str, Any], str, str, str]] = [
     (
         {"source": "tv"},
         "source",
-        "来源：'tv' 不是可选项（可选：fair, web）",
-        "Source: 'tv' is not an option (allowed: fair, web)",
+        "来源：'tv' 不是可选项（可选：官网、展会）",
+        "Source: 'tv' is not an option (allowed: Website, Trade fair)",
     ),
     (
         {"lines": [{"qty": 2}, {"qty": 0}]},
         "lines[1].qty",
         "明细第2行·数量：不能小于 1",
         "Lines row 2 · Qty: must be at least 1",
+    ),
+    (
+        # A key the sub-table does not have is named by that key.
+        {"lines": [{"qty": 2, "colour": "red"}]},
+        "lines[0].colour",
+        "明细第1行·colour：不是此表单的字段",
+        "Lines row 1 · colour: is not a field of this form",
     ),
 ]
 

@@ -128,7 +128,7 @@ def test_bad_input_names_each_field_and_writes_nothing(
         "owner",
     }
     assert "not an option" in errors["industry"]
-    assert errors["name"] == "must be unique: record #1 already has this value"
+    assert errors["name"] == "must be unique: customer 'Taken' already has this value"
     assert errors["owner"] == "there is no active user with id 999"
     too_long = client.post(f"{BASE}/customer", json={"name": "x" * 201}, headers=auth)
     assert "at most 200" in errors_of(too_long)["name"]

@@ -93,3 +93,28 @@ def test_only_admins_purge(
     assert (
         client.delete(f"{BASE}/customer/deleted/{customer['id']}", headers=rep).status_code == 403
     )
+
+
+def test_the_recycle_bin_is_filtered_searched_and_sorted_like_the_list(
+    client: TestClient, auth: dict[str, str], mini_crm: str
+) -> None:
+    for name in ("Acme", "Globex", "Initech"):
+        customer = create(client, auth, "customer", name=name)
+        assert client.delete(f"{BASE}/customer/{customer['id']}", headers=auth).status_code == 204
+    binned = f"{BASE}/customer/deleted"
+
+    def names(**params: Any) -> list[str]:
+        response = client.get(binned, params=params, headers=auth)
+        assert response.status_code == 200, response.text
+        return [r["name"] for r in response.json()["items"]]
+
+    assert names() == ["Initech", "Globex", "Acme"]  # newest deletion first
+    assert names(filter='{"field": "name", "op": "eq", "value": "Globex"}') == ["Globex"]
+    assert names(q="acme") == ["Acme"]
+    assert names(name="Initech") == ["Initech"]
+    assert names(sort="name") == ["Acme", "Globex", "Initech"]
+    # A filter the list refuses is refused here too, never silently ignored.
+    bad = client.get(
+        binned, params={"filter": '{"field": "nope", "op": "eq", "value": 1}'}, headers=auth
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "filter.field"

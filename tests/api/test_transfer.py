@@ -420,3 +420,17 @@ def test_permissions_of_the_importer(client: TestClient, roles: dict[str, dict[s
     )
     assert by_title.status_code == 422
     assert by_title.json()["errors"][0]["field"] == "rows[2].customer"
+
+
+def test_a_failed_import_reports_no_ids_of_rolled_back_rows(
+    client: TestClient, auth: dict[str, str], data: dict[str, Any]
+) -> None:
+    # Row 2 is created before row 3's unknown owner fails the import: the
+    # creation is rolled back, so its id names no record and must not be reported.
+    content = _xlsx([["Name", "Owner"], ["Kept out", "admin"], ["Nobody's", "nobody"]])
+    for dry_run in (False, True):
+        response = _import(client, auth, "customer", content, dry_run=dry_run)
+        assert response.status_code == 422, response.text
+        rows = response.json()["rows"]
+        assert {"row": 2, "status": "created"} in rows, rows
+        assert all("id" not in row for row in rows if row["status"] == "created")

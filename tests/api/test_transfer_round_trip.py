@@ -157,6 +157,8 @@ def test_upsert_by_a_unique_field(
     updated = _import(client, auth, rows, mode="update", match_by="name")
     assert updated.status_code == 422  # update only: the new name matches nothing
     assert updated.json()["errors"][0]["row"] == 3
+    # The field matched on is named by its label, like every field of a message.
+    assert updated.json()["errors"][0]["message"].endswith("has no ID nor a Name of one")
     assert [r["status"] for r in updated.json()["rows"]] == ["updated", "failed"]
     response = _import(client, auth, rows, match_by="name")
     assert response.status_code == 201, response.text

@@ -5,6 +5,7 @@ brings a deleted record back."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,6 +135,14 @@ def test_the_recycle_bin_restores_a_deleted_record(
     page.goto(f"{live_server}/apps/crm/lead")
     page.get_by_test_id("recycle-bin").click()
     expect(page.get_by_test_id("recycle-bin-title")).to_contain_text("Recycle bin")
+    # Who deleted it, by name, and when, as the app writes a date-time.
+    me = admin_api.get("/api/me").raise_for_status().json()
+    row = page.get_by_test_id("recycle-bin-table").locator(
+        "tr", has=page.get_by_test_id(f"restore-{lead}")
+    )
+    cells = row.locator("td")  # ..., deleted at, deleted by, the buttons
+    expect(cells.nth(-2)).to_have_text(me.get("display_name") or me["username"])
+    expect(cells.nth(-3)).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"))
     page.get_by_test_id(f"restore-{lead}").click()
     expect(page.locator(".ant-message").get_by_text("Restored", exact=True)).to_be_visible()
     expect(page.get_by_test_id(f"restore-{lead}")).to_have_count(0)

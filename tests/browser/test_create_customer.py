@@ -1,4 +1,5 @@
-"""End to end: sign in, open Mini CRM's customers, fail validation, fix it, save."""
+"""End to end: sign in, open Mini CRM's customers, fail validation, fix it, save,
+land on the new customer's page."""
 
 from __future__ import annotations
 
@@ -39,6 +40,14 @@ def test_create_customer_shows_field_errors_then_saves(signed_in: Page) -> None:
     email_input.fill("buyer@example.com")
     page.get_by_test_id("save-record").click()
 
+    # Saved: the new customer's own page, with a message saying so.
+    expect(page).to_have_url(re.compile(r"/apps/mini_crm/customer/\d+$"))
+    expect(page.get_by_test_id("record-title")).to_have_text(name)
+    expect(page.get_by_test_id("field-email")).to_contain_text("buyer@example.com")
+    expect(page.locator(".ant-message")).to_contain_text("Saved")
+
+    # The form is not in the history any more: "back" is the list, which has the customer.
+    page.go_back()
     expect(page).to_have_url(re.compile(r"/apps/mini_crm/customer(\?.*)?$"))
     table = page.get_by_test_id("record-table")
     expect(table.get_by_role("row").filter(has_text=name)).to_be_visible()

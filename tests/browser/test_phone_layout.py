@@ -150,7 +150,10 @@ def test_a_rep_works_a_lead_from_the_pool_to_conversion_on_a_phone(
     within_screen_width(page, run)
     run.click()
 
-    page.get_by_test_id("created-opportunity").click()
+    # The outcome names what the conversion made, not only "open".
+    made = page.get_by_test_id("created-opportunity")
+    expect(made).to_have_text(deal)
+    made.click()
     expect(page).to_have_url(re.compile(r"/apps/crm/opportunity/\d+$"))
     expect(page.get_by_test_id("record-title")).to_have_text(deal)
     assert_no_sideways_scroll(page)
@@ -241,6 +244,18 @@ def test_on_a_phone_a_form_is_one_column_saved_from_the_bottom_bar(
     # Within reach without scrolling down the form.
     expect(save).to_be_in_viewport()
     save.click()
-    expect(page).to_have_url(re.compile(r"/apps/crm/customer(\?|$)"))
+    expect(page).to_have_url(re.compile(r"/apps/crm/customer/\d+$"))
+    expect(page.get_by_test_id("record-title")).to_have_text(name)
     found = rep_api.get("/api/apps/crm/customer", params={"q": name}).raise_for_status().json()
     assert [item["name"] for item in found["items"]] == [name]
+
+
+def test_on_a_phone_the_bell_opens_the_notifications_page(phone: Page, live_server: str) -> None:
+    # A pop-over hung from the bell, near the screen's right edge, ran off its left edge.
+    page = phone
+    sign_in(page, live_server, REP)
+    page.get_by_test_id("notification-bell").click()
+    expect(page).to_have_url(re.compile(r"/notifications$"))
+    within_screen_width(page, page.get_by_test_id("notifications-unread-only"))
+    expect(page.locator(".ant-popover")).to_have_count(0)
+    assert_no_sideways_scroll(page)

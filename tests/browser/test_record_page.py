@@ -3,7 +3,8 @@
 The rep opens a customer (view mode, not a form), sees its opportunities and
 contracts in its related lists, logs a follow-up from the page (the form
 opens pre-linked to the customer), comes back to the page and reads in its
-history what the follow-up changed, named by the fields' labels.
+history what the follow-up changed, named by the fields' labels, and by
+which rule.
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def test_a_rep_reads_a_customer_logs_a_follow_up_and_sees_it_in_the_history(
     history = page.get_by_test_id("record-history")
     newest = history.get_by_test_id("history-entry").first
     expect(newest.get_by_test_id("history-title")).to_have_text("Changed")
+    # The CRM's rule wrote it, on behalf of the rep: the entry says which rule.
+    expect(newest.get_by_test_id("history-via")).to_have_text(
+        "by rule “A follow-up updates what it followed up”"
+    )
     expect(newest.get_by_test_id("history-change-last_followed_up_at")).to_contain_text(
         "Last followed up:"
     )

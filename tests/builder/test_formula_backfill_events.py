@@ -65,17 +65,19 @@ def test_a_subscriber_sees_each_record_a_formula_backfill_changed(
     assert (by_id[bob].before, by_id[bob].after) == ({"double": 4}, {"double": 6})
     assert all(e.changed == {"double"} and e.user_id == 7 for e in seen.events)
     assert all(e.app == "crm" and e.entity == "contact" and not e.cause for e in seen.events)
+    # The history says the backfill wrote them, not the publisher by hand.
+    assert {e.via for e in seen.events} == {"formula:backfill"}
     # The subscriber ran with the new version's runtime, which holds the new formula.
     assert seen.apps == {version}
     with platform.store.read(tenant) as conn:
         rows = conn.execute(
-            select(audit_log.c.record_id, audit_log.c.before, audit_log.c.after)
+            select(audit_log.c.record_id, audit_log.c.before, audit_log.c.after, audit_log.c.via)
             .where(audit_log.c.action == "update", audit_log.c.entity == "contact")
             .order_by(audit_log.c.record_id)
         ).all()
         assert [tuple(r) for r in rows] == [
-            (ann, {"double": 3}, {"double": 4.5}),
-            (bob, {"double": 4}, {"double": 6}),
+            (ann, {"double": 3}, {"double": 4.5}, "formula:backfill"),
+            (bob, {"double": 4}, {"double": 6}, "formula:backfill"),
         ]
         table = platform.runtime(conn, tenant, "crm").entities["contact"].table
         assert conn.scalar(select(table.c.double).where(table.c.id == cy)) == 9

@@ -17,7 +17,7 @@ from sqlalchemy.types import TypeEngine
 from engine.definition import Label
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
-from engine.i18n import Message
+from engine.i18n import LANGUAGES, Message, label_in
 from engine.store.types import JSONType
 
 MAX_DEPTH = 6
@@ -63,6 +63,23 @@ class CascadeOptions(Options):
             self._paths[path] = bool(node.children)
         return self
 
+    def path_names(self, path: Sequence[str]) -> dict[str, str]:
+        """A path of the tree as a person reads it, "Hardware / phones": each
+        option by its label in each language (its value where it has none)."""
+        nodes: Sequence[CascadeOption] = self.options
+        chosen: list[CascadeOption] = []
+        for value in path:
+            node = next((n for n in nodes if n.value == value), None)
+            if node is None:
+                break
+            chosen.append(node)
+            nodes = node.children
+
+        def name(node: CascadeOption, lang: str) -> str:
+            return (label_in(node.label, lang) if node.label else "") or node.value
+
+        return {lang: " / ".join(name(n, lang) for n in chosen) for lang in LANGUAGES}
+
     def depth(self) -> int:
         return max(len(path) for path in self._paths)
 
@@ -81,10 +98,10 @@ def check_path(value: Any, options: CascadeOptions, *, prefix: bool) -> list[str
             chosen = repr(value[depth - 1])
             if depth == 1:
                 raise FieldInvalid(Message("value.not_an_option_top", value=chosen))
-            parent = " / ".join(value[: depth - 1])
+            parent = options.path_names(value[: depth - 1])
             raise FieldInvalid(Message("value.not_an_option_under", value=chosen, parent=parent))
     if not prefix and options.require_leaf and options.has_children(tuple(value)):
-        raise FieldInvalid(Message("value.cascade_leaf", path=" / ".join(value)))
+        raise FieldInvalid(Message("value.cascade_leaf", path=options.path_names(value)))
     return list(value)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.types import TypeEngine
 
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType
-from engine.forms.field_types.select import SelectOptions, check_choices
+from engine.forms.field_types.select import SelectOptions, check_choices, not_an_option
 from engine.i18n import Message
 from engine.store.types import JSONType
 
@@ -52,7 +52,7 @@ class MultiselectType(FieldType):
                 raise FieldInvalid(Message("value.list_of_options"))
             unknown = [v for v in value if v not in allowed]
             if unknown:
-                raise FieldInvalid(Message("value.not_an_option_short", value=repr(unknown[0])))
+                raise not_an_option(unknown[0], field.options.options)
             if len(set(value)) != len(value):
                 raise FieldInvalid(Message("value.option_repeated"))
             if max_items is not None and len(value) > max_items:

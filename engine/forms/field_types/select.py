@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeEngine
 from engine.definition import Label
 from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
-from engine.i18n import Message
+from engine.i18n import EN, ZH_CN, Message, label_in
 
 
 class Choice(BaseModel):
@@ -36,6 +36,29 @@ class SelectOptions(Options):
 
     def values(self) -> frozenset[str]:
         return frozenset(choice.value for choice in self.options)
+
+
+#: How each language lists options in a sentence: "Website, Trade fair"; "官网、展会".
+_SEPARATORS = {EN: ", ", ZH_CN: "、"}
+
+
+def option_names(choices: Sequence[Choice]) -> dict[str, str]:
+    """The options as a person reads them, in the order of the definition: a
+    label per language (``Message`` parameters render it in the reader's),
+    an option without a label by its value."""
+    return {
+        lang: separator.join(
+            (label_in(c.label, lang) if c.label else "") or c.value for c in choices
+        )
+        for lang, separator in _SEPARATORS.items()
+    }
+
+
+def not_an_option(value: Any, choices: Sequence[Choice]) -> FieldInvalid:
+    """The error "'tv' is not an option (allowed: Website, Trade fair)", options by label."""
+    return FieldInvalid(
+        Message("value.not_an_option", value=repr(value), allowed=option_names(choices))
+    )
 
 
 def check_choices(field: BoundField) -> Iterator[tuple[str, str]]:
@@ -75,15 +98,13 @@ class SelectType(FieldType):
 
     def coercer(self, field: BoundField) -> Callable[[Any], Any]:
         allowed = field.options.values()  # once per field, not once per value
+        choices = field.options.options
 
         def coerce(value: Any) -> Any:
             if not isinstance(value, str):
                 raise FieldInvalid(Message("value.one_of_options"))
             if value not in allowed:
-                listed = ", ".join(sorted(allowed))
-                raise FieldInvalid(
-                    Message("value.not_an_option", value=repr(value), allowed=listed)
-                )
+                raise not_an_option(value, choices)
             return value
 
         return coerce

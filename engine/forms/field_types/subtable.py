@@ -21,6 +21,7 @@ from engine.forms.field_types.abilities import ChildRows
 from engine.forms.field_types.base import BoundField, DefinitionContext, Example, FieldType, Options
 from engine.forms.naming import child_table_name, physical_name
 from engine.i18n import Message
+from engine.i18n.validation import validation_message
 
 if TYPE_CHECKING:
     from engine.forms.context import ReadContext, WriteContext
@@ -201,11 +202,16 @@ class SubtableType(FieldType, ChildRows):
             try:
                 sub = bind_field(defn)
             except UnknownKeyError as err:
-                yield f".fields[{i}].type", str(err)
+                known = ", ".join(err.known)
+                yield (
+                    f".fields[{i}].type",
+                    Message("publish.unknown_type", key=repr(err.key), known=known),
+                )
                 continue
             except ValidationError as err:
                 for e in err.errors():
-                    yield f".fields[{i}]." + ".".join(str(p) for p in e["loc"]), e["msg"]
+                    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
+                    yield f".fields[{i}]{where}", validation_message(e)
                 continue
             for suffix, message in sub.type.check_definition(sub, inner):
                 yield f".fields[{i}]{suffix}", message
@@ -219,6 +225,7 @@ def _in_row(table: BoundField, error: FieldError) -> FieldError:
     match = _ROW.match(error.field, len(table.key))
     if match is None:
         return error
-    return FieldError(
-        error.field, error.message, row_label(table, int(match.group(1)), error.label)
-    )
+    # A cell without a label (a key the sub-table does not have) is named by its key.
+    key = error.field[match.end() :]
+    cell = error.label or ({"en": key, "zh-CN": key} if key else None)
+    return FieldError(error.field, error.message, row_label(table, int(match.group(1)), cell))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
+from engine.forms.errors import FieldError, FieldInvalid, QueryInvalid
 from engine.forms.filters.kinds import Zone, default_zone
 from engine.forms.filters.model import Condition, FilterNode, Group, QueryParamCondition
 from engine.forms.filters.operators import OperandInvalid, Operator, operators
@@ -126,7 +126,7 @@ class Binder:
 
     def raise_errors(self) -> None:
         if self.errors:
-            raise RecordInvalid(self.errors)
+            raise QueryInvalid(self.errors)
 
 
 def bind_filter(

@@ -26,6 +26,7 @@ from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.datetime import DEFAULT_TZ, parse_moment
 from engine.forms.field_types.link import MAX_ID
 from engine.forms.field_types.number import to_decimal
+from engine.forms.field_types.select import Choice, not_an_option
 from engine.i18n import Message
 
 if TYPE_CHECKING:
@@ -169,6 +170,9 @@ class ChoiceKind(Kind):
     def value(self, raw: Any, field: BoundField | None) -> Any:
         allowed = options_of(field)
         if not isinstance(raw, str) or (allowed is not None and raw not in allowed):
+            choices = getattr(field.options, "options", None) if field is not None else None
+            if isinstance(choices, list) and all(isinstance(c, Choice) for c in choices):
+                raise not_an_option(raw, choices)  # named by their labels
             listed = ", ".join(sorted(allowed or ()))
             raise FieldInvalid(Message("value.not_an_option", value=repr(raw), allowed=listed))
         return raw

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
-from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.errors import FieldError, QueryInvalid
 from engine.forms.validation import unstorable_text
 from engine.i18n import Message
 
@@ -170,18 +170,18 @@ def parse_filter(text: str | None) -> FilterNode | None:
     if text is None or not text.strip():
         return None
     if len(text) > MAX_FILTER_CHARS:
-        raise RecordInvalid(
+        raise QueryInvalid(
             [FieldError("filter", Message("filter.max_chars", max=MAX_FILTER_CHARS))]
         )
     if json_nesting(text) > MAX_JSON_NESTING:
-        raise RecordInvalid(
+        raise QueryInvalid(
             [FieldError("filter", Message("filter.json_nesting", max=MAX_JSON_NESTING))]
         )
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as err:
         message = Message("filter.json_invalid", reason=err.msg, line=err.lineno, column=err.colno)
-        raise RecordInvalid([FieldError("filter", message)]) from None
+        raise QueryInvalid([FieldError("filter", message)]) from None
     return filter_from_json(raw)
 
 
@@ -216,7 +216,7 @@ def filter_from_json(raw: Any, path: str = "filter") -> FilterNode:
     parser = _Parser(path)
     node = parser.node(raw, path, 0)
     if parser.errors or node is None:
-        raise RecordInvalid(parser.errors)
+        raise QueryInvalid(parser.errors)
     return node
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
-from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.errors import FieldError, QueryInvalid
 from engine.i18n import Message
 
 if TYPE_CHECKING:
@@ -28,10 +28,10 @@ def search_condition(entity: EntityRuntime, q: str | None) -> ColumnElement[bool
     if q is None or not q.strip():
         return None
     if len(q) > MAX_QUERY:
-        raise RecordInvalid([FieldError("q", Message("filter.max_chars", max=MAX_QUERY))])
+        raise QueryInvalid([FieldError("q", Message("filter.max_chars", max=MAX_QUERY))])
     words = list(dict.fromkeys(q.split()))
     if len(words) > MAX_WORDS:
-        raise RecordInvalid([FieldError("q", Message("search.max_words", max=MAX_WORDS))])
+        raise QueryInvalid([FieldError("q", Message("search.max_words", max=MAX_WORDS))])
     columns: list[ColumnElement[Any]] = [
         entity.table.c[f.key] for f in entity.searchable if f.type.stored
     ]

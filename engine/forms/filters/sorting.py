@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, select
 
-from engine.forms.errors import FieldError, FieldInvalid, RecordInvalid
+from engine.forms.errors import FieldError, FieldInvalid, QueryInvalid
 from engine.forms.filters.targets import LinkedView, Target, resolve
 from engine.i18n import Message
 
@@ -65,7 +65,7 @@ def order_by(
 ) -> list[ColumnElement[Any]]:
     """The ORDER BY of ``sort``; ``columns`` are the selected ones, by key."""
     if len(sort) > MAX_SORT_KEYS:
-        raise RecordInvalid([FieldError("sort", Message("sort.max_keys", max=MAX_SORT_KEYS))])
+        raise QueryInvalid([FieldError("sort", Message("sort.max_keys", max=MAX_SORT_KEYS))])
     order: list[ColumnElement[Any]] = []
     errors: list[FieldError] = []
     for item in sort:
@@ -78,7 +78,7 @@ def order_by(
             continue
         order.append(column.desc().nulls_last() if descending else column.asc().nulls_first())
     if errors:
-        raise RecordInvalid(errors)
+        raise QueryInvalid(errors)
     last_descending = bool(sort) and sort[-1].startswith("-")
     order.append(columns["id"].desc() if last_descending or not sort else columns["id"].asc())
     return order

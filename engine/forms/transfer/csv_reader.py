@@ -24,7 +24,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.errors import FieldError, QueryInvalid
 from engine.forms.transfer.limits import Deadline, ImportLimits
 from engine.forms.transfer.problems import file_problem
 from engine.i18n import Message
@@ -57,7 +57,7 @@ def check_encoding(name: str) -> str:
     info = _text_codec(name.strip())
     if info is None:
         message = Message("import.unknown_encoding", name=repr(name[:40]))
-        raise RecordInvalid([FieldError("encoding", message)])
+        raise QueryInvalid([FieldError("encoding", message)])
     return info.name
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from openpyxl import Workbook
@@ -21,8 +21,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from engine.forms.errors import FieldError, RecordInvalid
+from engine.forms.errors import FieldError, QueryInvalid
 from engine.forms.field_types.base import BoundField
+from engine.forms.field_types.link import LinkType
 from engine.forms.guard import GuardedReads
 from engine.forms.permissions import FieldAccess
 from engine.forms.records import ListQuery
@@ -34,6 +35,7 @@ from engine.forms.transfer.cells import (
     text_of,
     to_cell,
 )
+from engine.forms.transfer.lookups import ID_TEXT, Lookups
 from engine.forms.views import View
 from engine.i18n import Message
 from engine.tenancy import tenant_timezone
@@ -103,8 +105,48 @@ def importable_columns(reads: GuardedReads, lang: str) -> list[Column]:
     return columns
 
 
+@dataclass
+class LinkCells:
+    """Link cells of an importable export that import back as the same record.
+
+    A title is written only when, among the records the importer may read,
+    it names that record and no other; otherwise the cell is ``#id`` (two
+    contacts named 张伟, a customer that passed to another rep, one in the
+    recycle bin). The titles of each page are looked up once, as the import
+    looks them up (``Lookups``, the importer's read scope).
+    """
+
+    lookups: Lookups
+    asked: dict[str, set[str]] = field(default_factory=dict)
+
+    def prepare(self, columns: Sequence[Column], items: Sequence[dict[str, Any]]) -> None:
+        for column in columns:
+            if column.bound is None or not isinstance(column.bound.type, LinkType):
+                continue
+            asked = self.asked.setdefault(column.key, set())
+            titles = {
+                title
+                for item in items
+                if isinstance(title := (item.get("_display") or {}).get(column.key), str)
+                and title.strip()
+            }
+            new = titles - asked
+            if new:
+                asked.update(new)
+                self.lookups.prepare_titles(column.bound, new)
+
+    def cell(self, bound: BoundField, value: Any, display: Any) -> Any:
+        if isinstance(display, str) and self.lookups.names_only(bound, display, value):
+            return display
+        return f"{ID_TEXT}{value}"
+
+
 def export_rows(
-    reads: GuardedReads, query: ListQuery, columns: Sequence[Column], lang: str
+    reads: GuardedReads,
+    query: ListQuery,
+    columns: Sequence[Column],
+    lang: str,
+    links: LinkCells | None = None,
 ) -> Iterator[list[Any]]:
     """The cells of every matching record, page by page; 422 beyond ``MAX_ROWS``.
 
@@ -113,10 +155,10 @@ def export_rows(
     first = reads.page(replace(query, page=1, page_size=PAGE_SIZE, with_total=True))
     total = int(first.get("total") or 0)
     if total > MAX_ROWS:
-        raise RecordInvalid(
+        raise QueryInvalid(
             [FieldError("limit", Message("record.export_limit", total=total, max=MAX_ROWS))]
         )
-    return _cells(reads, query, columns, lang, first["items"])
+    return _cells(reads, query, columns, lang, first["items"], links)
 
 
 def _cells(
@@ -125,15 +167,27 @@ def _cells(
     columns: Sequence[Column],
     lang: str,
     items: list[dict[str, Any]],
+    links: LinkCells | None,
 ) -> Iterator[list[Any]]:
     page = 1
     tz = tenant_timezone(reads.ctx.conn)
+    linked = {
+        column.key
+        for column in columns
+        if links is not None
+        and column.bound is not None
+        and isinstance(column.bound.type, LinkType)
+    }
     while True:
+        if links is not None and linked:
+            links.prepare(columns, items)
         for item in items:
             display = item.get("_display") or {}
             yield [
                 item.get(column.key)
                 if column.bound is None
+                else links.cell(column.bound, item[column.key], display.get(column.key))
+                if links is not None and column.key in linked and item.get(column.key)
                 else to_cell(column.bound, item.get(column.key), display.get(column.key), lang, tz)
                 for column in columns
             ]
@@ -223,17 +277,22 @@ def export_file(
     fmt: Format,
     lang: str,
     which: Columns = "view",
+    lookups: Lookups | None = None,
 ) -> bytes:
     """The whole export of ``query`` as the bytes of one file.
 
     ``which`` chooses the columns: the view's, or every importable field
-    (``importable_columns``) so the file imports back unchanged.
+    (``importable_columns``) so the file imports back unchanged; ``lookups``
+    (the importer's, for an importable export) decides which link cells may
+    be titles (``LinkCells``).
     """
+    links = None
     if which == "importable":
         columns = importable_columns(reads, lang)
+        links = None if lookups is None else LinkCells(lookups)
     else:
         columns = export_columns(reads, view, lang)
-    rows = export_rows(reads, query, columns, lang)
+    rows = export_rows(reads, query, columns, lang, links)
     if fmt == "csv":
         return write_csv(columns, rows)
     return write_xlsx(columns, rows, text_of(reads.entity.defn.label, lang, reads.entity.key))

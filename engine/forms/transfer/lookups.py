@@ -172,6 +172,12 @@ class Lookups:
             return identifier
         raise FieldInvalid(Message("import.no_record_titled", entity=target, title=repr(text)))
 
+    def names_only(self, bound: BoundField, text: str, record_id: int) -> bool:
+        """Whether ``text`` (looked up by ``prepare_titles``) names ``record_id`` and
+        nothing else the importer may read: an export then writes the title, which
+        will import back as that record."""
+        return self._titles.get(bound.key, {}).get(text.strip().casefold()) == [record_id]
+
     def resolve(self, bound: BoundField, text: str) -> int:
         """The id a reference cell names (``engine.forms.transfer.cells.Resolve``)."""
         kind = bound.type.key

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
 
 from engine.errors import DomainError
 from engine.forms.errors import RecordInvalid, label_of, noun_of
+from engine.forms.field_types.base import is_blank
 from engine.forms.guard import GuardedWrites
 from engine.forms.permissions import AccessDenied
 from engine.forms.runtime import EntityRuntime
@@ -159,10 +161,12 @@ class Outcome:
     def ids(self, status: Status) -> list[int]:
         return [r.id for r in self.results if r.status == status and r.id is not None]
 
-    def report(self, dry_run: bool = False) -> dict[str, Any]:
-        """Totals and rows; a dry run leaves out new ids, which the real run will not reuse."""
+    def report(self, written: bool = True) -> dict[str, Any]:
+        """Totals and rows; when nothing was written (a dry run, a failed import)
+        new ids are left out: they name no record, and a later one may get them."""
         rows = [
-            replace(r, id=None) if dry_run and r.status == "created" else r for r in self.results
+            replace(r, id=None) if not written and r.status == "created" else r
+            for r in self.results
         ]
         return {**self.totals(), "rows": [result.to_json() for result in rows]}
 
@@ -175,7 +179,8 @@ class RowsInvalid(ImportInvalid):
         self.outcome = outcome
 
     def problem_members(self) -> dict[str, Any]:
-        return {**super().problem_members(), **self.outcome.report()}
+        # All or nothing: the rows reported "created" were rolled back.
+        return {**super().problem_members(), **self.outcome.report(written=False)}
 
 
 def _stored_value(writes: GuardedWrites, key: str, value: Any) -> Any:
@@ -201,8 +206,8 @@ def _matches(
         statement = select(table.c.id, column).where(
             column.in_(names[start : start + CHUNK]), table.c.deleted_at.is_(None)
         )
-        if writes.readable is not None:
-            statement = statement.where(writes.readable)
+        if writes.readable is not None and writes.readable.scope is not None:
+            statement = statement.where(writes.readable.scope)
         for record_id, value in writes.ctx.conn.execute(statement):
             for number in wanted.get(value, []):
                 found[number] = int(record_id)
@@ -213,8 +218,8 @@ def _current(writes: GuardedWrites, record_id: int) -> Mapping[str, Any] | None:
     """The stored row of a live record the importer may read, else None."""
     table = writes.entity.table
     statement = select(table).where(table.c.id == record_id, table.c.deleted_at.is_(None))
-    if writes.readable is not None:
-        statement = statement.where(writes.readable)
+    if writes.readable is not None and writes.readable.scope is not None:
+        statement = statement.where(writes.readable.scope)
     row = writes.ctx.conn.execute(statement).first()
     return None if row is None else dict(row._mapping)
 
@@ -244,7 +249,15 @@ def _changes(
     stored, errors = validate_values(entity.fields, values, writes.ctx, existing=existing)
     if errors:
         return None
-    return tuple(k for k in values if k in existing and stored.get(k) != existing[k])
+    return tuple(k for k in values if k in existing and not _same(stored.get(k), existing[k]))
+
+
+def _same(cell: Any, stored: Any) -> bool:
+    """Whether a cell's value is the stored one, at the precision of a cell: a
+    date-time set by ``NOW()`` has microseconds, which no export writes."""
+    if isinstance(cell, datetime) and isinstance(stored, datetime):
+        return cell.replace(microsecond=0) == stored.replace(microsecond=0)
+    return bool(cell == stored)
 
 
 @dataclass
@@ -269,16 +282,20 @@ class _Run:
             message = Message("value.no_record", entity=noun_of(entity), id=record_id)
             self.fail(number, "id", message, self.keys.id_header)
             return
-        # "Unchanged" compares the file with the stored values: only for a record
-        # the importer may change, and never on values masked from them — else a
-        # dry run would answer yes or no to a guessed pool phone number.
+        # "Unchanged" compares the file with the stored values the importer may
+        # read, never with values masked from them — else a dry run would answer
+        # yes or no to a guessed pool phone number. A blank cell of a masked value
+        # is what their export showed, not a change. So a readable record they may
+        # not change (a pool lead) exported and imported back is unchanged too.
         masked = writes.access.masks.masked_now(writes.ctx.conn, entity.table, record_id)
-        if not _updatable(writes, record_id):
-            self.fail(number, "id", _denied(entity), self.keys.id_header)
-            return
+        if masked:
+            values = {k: v for k, v in values.items() if not (k in masked and is_blank(v))}
         changed = None if masked & values.keys() else _changes(writes, current, values)
         if changed == ():
             self.outcome.results.append(RowResult(number, "unchanged", record_id))
+            return
+        if not _updatable(writes, record_id):
+            self.fail(number, "id", _denied(entity), self.keys.id_header)
             return
         version = int(current["version"])
         exported = self.keys.versions.get(number)
@@ -339,7 +356,11 @@ def apply_rows(
                 if matching.mode == "update":
                     noun = noun_of(writes.entity)
                     message = (
-                        Message("import.no_id_nor", entity=noun, by=matching.by)
+                        Message(
+                            "import.no_id_nor",
+                            entity=noun,
+                            by=label_of(writes.entity.fields[matching.by]),
+                        )
                         if matching.by
                         else Message("import.no_id", entity=noun)
                     )

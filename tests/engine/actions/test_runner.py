@@ -9,6 +9,7 @@ import pytest
 from engine.actions import UnknownAction, available_actions
 from engine.forms.errors import RecordNotFound
 from engine.forms.permissions import AccessDenied
+from engine.i18n import translate
 from tests.engine.actions.sales_app import Sales, install_sales, sales_app
 
 
@@ -63,6 +64,18 @@ def test_unknown_actions_and_records(sales: Sales) -> None:
         sales.run("rep_a", 99_999, "convert")
     with pytest.raises(AccessDenied, match="no role"):
         sales.offered("rep", lead)
+
+
+def test_an_unknown_action_names_the_entity_by_its_label(platform: Any, tenant: str) -> None:
+    definition = sales_app()
+    lead_entity = next(e for e in definition["entities"] if e["key"] == "lead")
+    lead_entity["label"] = {"zh-CN": "线索", "en": "Lead"}
+    sales = install_sales(platform, tenant, definition)
+    lead = sales.lead(owner=sales.ids["rep_a"])
+    with pytest.raises(UnknownAction) as raised:
+        sales.run("rep_a", lead, "teleport")
+    assert translate(raised.value.problem_detail(), "zh-CN") == "线索没有操作 'teleport'"
+    assert translate(raised.value.problem_detail(), "en") == "lead has no action 'teleport'"
 
 
 def test_a_when_that_cannot_be_evaluated_offers_nothing(platform: Any, tenant: str) -> None:

@@ -433,7 +433,7 @@ def test_query_parameter_errors_name_the_parameter() -> None:
     )
     errors = errors_of(lambda: filter_conditions(entity("deal"), APP, "sqlite", params=params))
     assert errors == {
-        "stage": "'maybe' is not an option (allowed: lost, new, won)",
+        "stage": "'maybe' is not an option (allowed: new, won, lost)",
         "nope": "deal has no field 'nope'",
         "amount": "must be a number",
         "customer.nope": "customer has no field 'nope'",
@@ -539,12 +539,12 @@ BAD: list[tuple[str, Any, dict[str, str]]] = [
     (
         "deal",
         cond("stage", "eq", "maybe"),
-        {"filter.value": "'maybe' is not an option (allowed: lost, new, won)"},
+        {"filter.value": "'maybe' is not an option (allowed: new, won, lost)"},
     ),
     (
         "deal",
         cond("stage", "in", ["won", "maybe"]),
-        {"filter.value[1]": "'maybe' is not an option (allowed: lost, new, won)"},
+        {"filter.value[1]": "'maybe' is not an option (allowed: new, won, lost)"},
     ),
     ("deal", cond("stage", "in", "won"), {"filter.value": "must be a non-empty list"}),
     ("deal", cond("stage", "in", []), {"filter.value": "must be a non-empty list"}),
@@ -599,7 +599,7 @@ BAD: list[tuple[str, Any, dict[str, str]]] = [
     (
         "customer",
         cond("tags", "contains", ["vip", "gold"]),
-        {"filter.value[1]": "'gold' is not an option (allowed: new, vip)"},
+        {"filter.value[1]": "'gold' is not an option (allowed: vip, new)"},
     ),
     (
         "customer",

@@ -186,3 +186,36 @@ def test_the_sweep_prunes_old_done_jobs_and_keeps_dead_ones(
     assert statuses(store, tenant) == {"done": 1, "dead": 1}
     Worker(store, kinds, keep_done=timedelta(0)).sweep()
     assert statuses(store, tenant) == {"dead": 1}
+
+
+def test_a_sweep_that_raced_an_enqueue_keeps_its_hint(own_store: Store) -> None:
+    """The sweep reads the hint's version, then the tenant's tables (no job),
+    then writes the hint; an enqueue committed in between must stay due."""
+    store, kinds, tenant = own_store, make_kinds(), "solo"
+    create_effects(store, tenant)
+    due.attach(store)  # what a worker does: an enqueue's commit raises the hint
+    seen = due.version(store.catalog, tenant)
+    with store.read(tenant) as conn:
+        found = due.next_due(conn)
+    with store.write(tenant) as conn:
+        kinds.enqueue(conn, "test.effect")
+    due.set_hint(store.catalog, tenant, found, seen)
+    assert tenant in due.due_now(store.catalog, datetime.now(UTC) + timedelta(seconds=1))
+
+
+def test_a_sweep_repairs_a_lost_hint_even_when_the_version_moved(own_store: Store) -> None:
+    store, kinds, tenant = own_store, make_kinds(), "solo"
+    create_effects(store, tenant)
+    due.attach(store)
+    with store.write(tenant) as conn:
+        kinds.enqueue(conn, "test.effect")
+    # The hint is lost (a crash between the two commits)...
+    due.lower_hint(store.catalog, tenant, None, due.version(store.catalog, tenant))
+    assert tenant not in due.due_now(store.catalog, datetime.now(UTC) + timedelta(seconds=1))
+    seen = due.version(store.catalog, tenant)
+    with store.read(tenant) as conn:
+        found = due.next_due(conn)
+    # ...and something later is enqueued while the sweep runs (a schedule's next tick).
+    due.raise_hint(store.catalog, tenant, datetime.now(UTC) + timedelta(hours=1))
+    due.set_hint(store.catalog, tenant, found, seen)
+    assert tenant in due.due_now(store.catalog, datetime.now(UTC) + timedelta(seconds=1))

@@ -76,7 +76,7 @@ def effect(**settings: Any) -> dict[str, Any]:
         (
             effect(type="set_fields", values={"log": "x"}, colour="red"),
             "$.rules[0].effects[1].colour",
-            "Extra inputs",
+            "is not expected here",
         ),
         (
             effect(type="create_record", entity="nope", values={"text": "x"}),
@@ -148,7 +148,7 @@ def effect(**settings: Any) -> dict[str, Any]:
             "$.rules[0].trigger.action",
             "unknown action 'fly' of ticket",
         ),
-        (rule(trigger={"on": "field_changed"}), "$.rules[0].trigger.fields", "Field required"),
+        (rule(trigger={"on": "field_changed"}), "$.rules[0].trigger.fields", "is required"),
     ],
 )
 def test_each_mistake_is_named_at_its_path(bad: dict[str, Any], path: str, message: str) -> None:

@@ -115,6 +115,9 @@ export interface PoolDef {
   entity: string;
   owner_field?: string;
   claim?: { roles?: string[] };
+  /** Fields nobody but the pool's managers reads while a record is in the pool. */
+  hidden_fields?: string[];
+  assign?: { roles?: string[] };
 }
 
 export interface AppDefinition {

@@ -140,7 +140,8 @@ interface RecordFormProps {
   entity: EntityDef;
   /** The record being edited; absent when creating. */
   record?: RecordData;
-  onSaved: () => void;
+  /** Called with the stored record (a new one's id is the server's). */
+  onSaved: (saved: RecordData) => void;
   onCancel: () => void;
   /** Called after a 409: the record changed on the server and should be reloaded. */
   onConflict?: () => void;
@@ -257,14 +258,14 @@ export function RecordForm({
   );
   const fields = useMemo(() => sections.flatMap((section) => section.fields), [sections]);
   // Linkage at the form's level: a link reads the fields it is filtered by and fills others.
-  const fillRef = useRef<(values: Values) => void>(() => undefined);
+  const fillRef = useRef<(values: Values, source?: string) => void>(() => undefined);
   const environment = useMemo<FieldEnvironment>(
     () => ({
       app,
       definition,
       display: record?._display ?? presetTitles ?? {},
       siblings: () => form.getFieldsValue(true) as Values,
-      setSiblings: (values) => fillRef.current(values),
+      setSiblings: (values, source) => fillRef.current(values, source),
     }),
     [app, definition, record, presetTitles, form],
   );
@@ -308,12 +309,12 @@ export function RecordForm({
     setProblem(null);
     try {
       const body = buildPayload(fields, form.getFieldsValue(true) as Values, sends, record);
-      await (record
+      const saved = await (record
         ? api.updateRecord(app, entity.key, record.id, body)
         : api.createRecord(app, entity.key, body, submission.keyFor(body)));
       submission.succeeded();
       message.success(t("saved"));
-      onSaved();
+      onSaved(saved);
     } catch (failure) {
       inFlight.current = false;
       setSaving(false);
@@ -332,20 +333,41 @@ export function RecordForm({
     }
   };
 
-  const onValuesChange = (changed: Values) => {
+  /** After a change of `changed`; `source`: the link whose pick filled them, which they do not clear. */
+  const onValuesChange = (changed: Values, source?: string) => {
     const keys = Object.keys(changed);
     onChanged(keys, live.schedule());
     // A server error no longer applies once its field is edited.
     form.setFields(keys.map((name) => ({ name, errors: [] })));
+    // A link filtered by a changed field (a contact of the customer) may no longer fit: it is
+    // cleared, rather than refused by the save (another customer's contact).
+    const stale = fields.filter(
+      (field) =>
+        !(field.key in changed) &&
+        field.key !== source &&
+        Object.values(field.filter_by ?? {}).some((key) => key in changed) &&
+        sends(field) &&
+        !isEmpty(form.getFieldValue(field.key)),
+    );
+    if (stale.length) {
+      const cleared = Object.fromEntries(stale.map((field) => [field.key, null]));
+      form.setFieldsValue(cleared);
+      onValuesChange(cleared);
+    }
   };
-  fillRef.current = (values: Values) => {
-    // Only fields the user may write here take a filled value (as a preset).
+  fillRef.current = (values: Values, source?: string) => {
+    // Only fields the user may write here take a filled value (as a preset), and only a
+    // value that differs is a change (the same customer filled again keeps its contact).
     const writable = Object.fromEntries(
-      Object.entries(values).filter(([key]) => fields.some((field) => field.key === key && sends(field))),
+      Object.entries(values).filter(
+        ([key, value]) =>
+          fields.some((field) => field.key === key && sends(field)) &&
+          JSON.stringify(form.getFieldValue(key) ?? null) !== JSON.stringify(value ?? null),
+      ),
     );
     if (!Object.keys(writable).length) return;
     form.setFieldsValue(writable);
-    onValuesChange(writable);
+    onValuesChange(writable, source);
   };
 
   // A new record's defaults, expressions included (`=TODAY()`, `=CURRENT_USER()`), come
@@ -364,6 +386,18 @@ export function RecordForm({
     if (Object.keys(blank).length) form.setFieldsValue(blank);
   }, [live.preview, record, form, fields]);
 
+  // Save validates against the server's answer for the values as they are: a click right
+  // after a change (a customer picked) waits for it, else a field that the change made
+  // optional (the lead, once a customer is linked) would still be refused as required.
+  const [submitAsked, setSubmitAsked] = useState(0);
+  useEffect(() => {
+    if (submitAsked) form.submit();
+  }, [submitAsked, form]);
+  const requestSave = () => {
+    onLeaveAll();
+    void live.settle().then(() => setSubmitAsked((count) => count + 1));
+  };
+
   /** Enter inside a field never submits the form (a date typed and confirmed, a search picked). */
   const keepEnter = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key === "Enter" && event.target instanceof HTMLInputElement) event.preventDefault();
@@ -374,14 +408,7 @@ export function RecordForm({
     <Space className={phone ? "fw-bar-buttons" : undefined}>
       <Button onClick={onCancel}>{canSave ? t("cancel") : t("back")}</Button>
       {canSave && (
-        <Button
-          type="primary"
-          htmlType="submit"
-          loading={saving}
-          disabled={saving}
-          data-testid="save-record"
-          onClick={onLeaveAll}
-        >
+        <Button type="primary" loading={saving} disabled={saving} data-testid="save-record" onClick={requestSave}>
           {t("save")}
         </Button>
       )}
@@ -399,7 +426,7 @@ export function RecordForm({
           initialValues={initialValues}
           onFinish={save}
           onFinishFailed={() => message.error(t("fixErrors"))}
-          onValuesChange={onValuesChange}
+          onValuesChange={(changed: Values) => onValuesChange(changed)}
           data-testid="record-form"
         >
           <Flex justify="space-between" align="center" wrap className="fw-gap">

@@ -6,6 +6,7 @@ import { logout as endSession, session } from "../api/client";
 import { useI18n } from "../hooks/useI18n";
 import { NotificationBell } from "../notifications/NotificationBell";
 import { LanguageSwitch } from "./LanguageSwitch";
+import { ScrollToTop } from "./ScrollToTop";
 
 function UserBox() {
   const { t } = useI18n();
@@ -35,6 +36,7 @@ export function Shell() {
   const { t } = useI18n();
   return (
     <Layout className="fw-shell">
+      <ScrollToTop />
       <Layout.Header className="fw-header">
         <Link to="/" className="fw-brand">
           {t("appTitle")}

@@ -11,7 +11,8 @@ export interface FieldEnvironment {
    * a link reads the fields it is filtered by and writes the fields it fills.
    */
   siblings?: () => Record<string, unknown>;
-  setSiblings?: (values: Record<string, unknown>) => void;
+  /** `source`: the link whose pick fills them (a link filtered by a field it fills keeps its pick). */
+  setSiblings?: (values: Record<string, unknown>, source?: string) => void;
 }
 
 export const FieldEnvironmentContext = createContext<FieldEnvironment | null>(null);

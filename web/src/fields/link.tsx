@@ -110,7 +110,8 @@ function useFill(field: FieldDef) {
       .getRecord(app, field.target, recordId)
       .then((chosen) => {
         if (ticket !== latest.current) return;
-        envRef.current.setSiblings?.(Object.fromEntries(fill.map(([here, theirs]) => [here, chosen[theirs] ?? null])));
+        const values = Object.fromEntries(fill.map(([here, theirs]) => [here, chosen[theirs] ?? null]));
+        envRef.current.setSiblings?.(values, field.key);
       })
       // Not readable (or gone): nothing is filled, the save fills what the server may.
       .catch(() => undefined);

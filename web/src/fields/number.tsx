@@ -27,6 +27,18 @@ function NumberInput({ field, value, onChange, disabled, id, ...aria }: FieldInp
   );
 }
 
+/**
+ * `1234567.5` → `1,234,567.50`: an amount entered reads as it will be shown. (A formatter
+ * replaces the input's own rounding to `precision`, so it rounds here.)
+ */
+function amountText(value: number | string | undefined, precision: number): string {
+  const number = typeof value === "number" ? value : Number(value);
+  if (value === undefined || value === "" || !Number.isFinite(number)) return String(value ?? "");
+  const [whole, fraction] = number.toFixed(precision).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
 function CurrencyInput({ field, value, onChange, disabled, id, ...aria }: FieldInputProps) {
   return (
     <InputNumber<number>
@@ -36,6 +48,9 @@ function CurrencyInput({ field, value, onChange, disabled, id, ...aria }: FieldI
       style={{ width: "100%" }}
       prefix={currencyPrefix(field)}
       precision={currencyPrecision(field)}
+      // Separators once the amount is entered, not while typing (the caret would jump); the
+      // default parser drops them again.
+      formatter={(text, { userTyping, input }) => (userTyping ? input : amountText(text, currencyPrecision(field)))}
       min={field.min}
       max={field.max}
       value={asNumber(value)}

@@ -17,7 +17,7 @@ function loadUsers(): Promise<User[]> {
   return usersRequest;
 }
 
-function useUsers(): { users: User[]; loading: boolean } {
+export function useUsers(): { users: User[]; loading: boolean } {
   const [users, setUsers] = useState<User[] | null>(null);
   useEffect(() => {
     let active = true;

@@ -4,6 +4,8 @@ import type { FormPreview } from "../api/types";
 
 /** Typing pauses shorter than this do not ask the server. */
 export const PREVIEW_DELAY_MS = 250;
+/** How long a save waits for a slow answer before it goes on (the server checks the save anyway). */
+const SETTLE_LIMIT_MS = 5000;
 
 export interface LivePreview {
   /** The latest answer, or null before the first one. A failed question keeps the answer before it. */
@@ -14,6 +16,12 @@ export interface LivePreview {
   basedOn: number;
   /** Notes a change of the values and returns the change count; the server is asked once they rest. */
   schedule: () => number;
+  /**
+   * Resolves once the server has answered for the latest change (asking at once if a
+   * question waits for a pause), or failed to, or after a few seconds at most: what a
+   * save waits for before it validates.
+   */
+  settle: () => Promise<void>;
 }
 
 /**
@@ -33,18 +41,34 @@ export function useFormPreview(
   const changes = useRef(0);
   const timer = useRef<number | undefined>(undefined);
   const inFlight = useRef<AbortController | null>(null);
+  /** The change count of the latest question answered (or failed), and who waits for the latest. */
+  const answered = useRef(-1);
+  const waiting = useRef<(() => void)[]>([]);
 
   const ask = useCallback(() => {
+    window.clearTimeout(timer.current);
+    timer.current = undefined;
     inFlight.current?.abort();
     const controller = new AbortController();
     inFlight.current = controller;
     const basedOn = changes.current;
+    const done = () => {
+      answered.current = basedOn;
+      if (basedOn !== changes.current) return;
+      const resolve = waiting.current;
+      waiting.current = [];
+      resolve.forEach((wake) => wake());
+    };
     api.preview(app, entity, collectRef.current(), record, controller.signal).then(
       (preview) => {
-        if (!controller.signal.aborted) setState({ preview, basedOn, settled: true });
+        if (controller.signal.aborted) return;
+        setState({ preview, basedOn, settled: true });
+        done();
       },
       () => {
-        if (!controller.signal.aborted) setState((current) => ({ ...current, settled: true }));
+        if (controller.signal.aborted) return;
+        setState((current) => ({ ...current, settled: true }));
+        done();
       },
     );
   }, [app, entity, record]);
@@ -63,5 +87,14 @@ export function useFormPreview(
     return ++changes.current;
   }, [ask]);
 
-  return { ...state, schedule };
+  const settle = useCallback(() => {
+    if (answered.current === changes.current) return Promise.resolve();
+    if (timer.current !== undefined) ask();
+    return new Promise<void>((resolve) => {
+      waiting.current.push(resolve);
+      window.setTimeout(resolve, SETTLE_LIMIT_MS);
+    });
+  }, [ask]);
+
+  return { ...state, schedule, settle };
 }

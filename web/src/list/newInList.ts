@@ -1,7 +1,7 @@
 /**
  * "New" on a list filtered to one record (a customer's opportunities, opened
  * from the customer's "view all") starts the new record linked to it, as the
- * related list's own "new" does, and comes back to the same list once saved.
+ * related list's own "new" does; once saved, the new record's page opens.
  */
 import { useLocation, useNavigate } from "react-router-dom";
 import { api } from "../api/client";

@@ -10,6 +10,7 @@ export const en = {
   historyEmpty: "No history yet",
   historyBySystem: "System",
   historyEmptyValue: "(empty)",
+  poolHidden: "Shown once claimed",
 } as const;
 
 export const zhCN: Record<keyof typeof en, string> = {
@@ -23,4 +24,5 @@ export const zhCN: Record<keyof typeof en, string> = {
   historyEmpty: "暂无记录",
   historyBySystem: "系统",
   historyEmptyValue: "（空）",
+  poolHidden: "领取后可见",
 };

@@ -6,6 +6,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { messagingApi, type Notification } from "../api/messaging";
 import { useI18n } from "../hooks/useI18n";
 import { useLoader } from "../hooks/useLoader";
+import { usePhone } from "../hooks/usePhone";
 import { notificationTarget } from "./recordLink";
 import { announceNotificationsChanged, useUnreadCount } from "./useUnreadCount";
 
@@ -85,11 +86,33 @@ function NewestList({ onClose }: { onClose: () => void }) {
   );
 }
 
-/** The header's bell: the unread count (polled), and on click the newest notifications. */
+/**
+ * The header's bell: the unread count (polled), and on click the newest notifications.
+ * On a phone it opens the notifications page: a pop-over hung from the bell near the
+ * screen's right edge ran off its left one.
+ */
 export function NotificationBell() {
   const { t } = useI18n();
   const { unread } = useUnreadCount();
   const [open, setOpen] = useState(false);
+  const phone = usePhone();
+  const navigate = useNavigate();
+  const bell = (
+    <Button
+      type="text"
+      data-testid="notification-bell"
+      data-unread={unread}
+      aria-label={t("notificationsUnread", { n: unread })}
+      title={t("notificationsUnread", { n: unread })}
+      onClick={phone ? () => navigate("/notifications") : undefined}
+      icon={
+        <Badge count={unread} size="small" overflowCount={99}>
+          <BellOutlined className="fw-bell-icon" />
+        </Badge>
+      }
+    />
+  );
+  if (phone) return bell;
   return (
     <Popover
       trigger="click"
@@ -99,18 +122,7 @@ export function NotificationBell() {
       destroyOnHidden
       content={<NewestList onClose={() => setOpen(false)} />}
     >
-      <Button
-        type="text"
-        data-testid="notification-bell"
-        data-unread={unread}
-        aria-label={t("notificationsUnread", { n: unread })}
-        title={t("notificationsUnread", { n: unread })}
-        icon={
-          <Badge count={unread} size="small" overflowCount={99}>
-            <BellOutlined className="fw-bell-icon" />
-          </Badge>
-        }
-      />
+      {bell}
     </Popover>
   );
 }

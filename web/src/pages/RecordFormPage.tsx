@@ -2,7 +2,7 @@ import { Spin } from "antd";
 import { useState } from "react";
 import { useLocation, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
-import type { ActionResult, DisplayTitle, EntityDef, RecordAction } from "../api/types";
+import type { ActionResult, DisplayTitle, EntityDef, RecordAction, RecordData } from "../api/types";
 import { LoadError, NotFound } from "../components/LoadError";
 import { RecordActions } from "../components/RecordActions";
 import { RecordForm } from "../components/RecordForm";
@@ -83,6 +83,14 @@ export function RecordFormPage() {
   // Back to the page the form was opened from (only a page of this app), else the entity's list.
   const from = isRow(state) && typeof state.back === "string" ? state.back : "";
   const back = (fallback: string) => () => navigate(from.startsWith(appPath) ? from : fallback);
+  // A record made from another record's page (a related list's "new", "log follow-up") goes back
+  // there, where it now shows in the related list; one made from a list opens its own page,
+  // replacing the form in the history so that "back" returns to the list.
+  const fromRecord = from.startsWith(appPath) && /^\/apps\/[^/]+\/[^/]+\/\d+$/.test(from.split("?")[0]);
+  const created = (saved: RecordData) => {
+    if (fromRecord) navigate(from);
+    else navigate(recordPath(app, entityKey, saved.id), { replace: true });
+  };
 
   if (!entity) return <NotFound />;
   if (id === undefined) {
@@ -94,7 +102,7 @@ export function RecordFormPage() {
         entity={entity}
         preset={preset}
         presetTitles={titles}
-        onSaved={back(listPath)}
+        onSaved={created}
         onCancel={back(listPath)}
       />
     );

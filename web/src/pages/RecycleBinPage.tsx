@@ -4,16 +4,20 @@ import type { ColumnsType } from "antd/es/table/interface";
 import { useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../api/client";
-import type { EntityDef, RecordData } from "../api/types";
+import type { EntityDef, FieldDef, RecordData } from "../api/types";
 import { LoadError, NotFound } from "../components/LoadError";
 import { findEntity, listColumns } from "../definition";
 import { cellValue } from "../fields/registry";
+import { useUsers } from "../fields/user";
 import { useAppDefinition, useAppRoles, useEntityAccess } from "../hooks/useAppDefinition";
 import { useI18n } from "../hooks/useI18n";
 import { useLoader } from "../hooks/useLoader";
 import { listApi } from "../list/api";
 
 const PAGE_SIZE = 20;
+/** The bin's own columns, shown as fields of their kind. */
+const DELETED_AT: FieldDef = { key: "deleted_at", type: "datetime" };
+const DELETED_BY: FieldDef = { key: "deleted_by", type: "user" };
 
 /** The entity's recycle bin: deleted records, newest deletion first, with restore (and purge for admins). */
 function RecycleBin({ app, entity }: { app: string; entity: EntityDef }) {
@@ -43,6 +47,11 @@ function RecycleBin({ app, entity }: { app: string; entity: EntityDef }) {
     }
   };
 
+  const { users } = useUsers();
+  const nameOf = (id: unknown) => {
+    const user = users.find((candidate) => candidate.id === id);
+    return user ? user.display_name || user.username : undefined;
+  };
   const fields = listColumns(entity).filter((field) => access.fields[field.key] !== "hidden");
   const columns: ColumnsType<RecordData> = [
     ...fields.map((field) => ({
@@ -56,12 +65,20 @@ function RecycleBin({ app, entity }: { app: string; entity: EntityDef }) {
       key: "deleted_at",
       dataIndex: "deleted_at",
       title: t("deletedAt"),
-      render: (value: unknown) => (typeof value === "string" ? new Date(value).toLocaleString() : ""),
+      // As every date-time of the app reads, not the browser's own format.
+      render: (value: unknown) => cellValue(DELETED_AT, value, { t, label, definition }),
     },
     {
       key: "deleted_by",
       title: t("deletedBy"),
-      render: (_: unknown, record: RecordData) => String(record._display?.deleted_by ?? record.deleted_by ?? ""),
+      // By name: the record names only the user's id.
+      render: (_: unknown, record: RecordData) =>
+        cellValue(DELETED_BY, record.deleted_by, {
+          t,
+          label,
+          definition,
+          title: record._display?.deleted_by ?? nameOf(record.deleted_by),
+        }),
     },
     {
       key: "_actions",

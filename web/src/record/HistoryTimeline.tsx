@@ -54,7 +54,18 @@ export function HistoryTimeline({ app, entity, id, version }: Props) {
                 {label(entry.title, entry.action)}
               </Typography.Text>{" "}
               <Typography.Text type="secondary">
-                {entry.user ?? t("historyBySystem")} · {dayjs(entry.at).format("YYYY-MM-DD HH:mm")}
+                {entry.user ?? t("historyBySystem")}
+                {/* What wrote it besides the user: "孙销售 · 由规则「首次跟进」". Its own
+                    span, so on a phone the line wraps between the parts, not inside them. */}
+                {entry.via_label ? (
+                  <>
+                    {" · "}
+                    <span className="fw-history-via" data-testid="history-via">
+                      {entry.via_label}
+                    </span>
+                  </>
+                ) : null}{" "}
+                <span className="fw-history-at">· {dayjs(entry.at).format("YYYY-MM-DD HH:mm")}</span>
               </Typography.Text>
               {entry.changes
                 .filter((change) => entry.action !== "create" || !isEmpty(change.to))

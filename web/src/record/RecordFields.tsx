@@ -1,13 +1,14 @@
 /** A record's fields read-only, in its form's sections, each shown in its type's format. */
 import { Card, Descriptions, Typography } from "antd";
-import { Link } from "react-router-dom";
+import { Link, useOutletContext } from "react-router-dom";
 import type { EntityAccess, EntityDef, FieldDef, RecordData } from "../api/types";
 import { formSections } from "../definition";
 import { displayValue } from "../fields/registry";
 import { asNumber } from "../fields/values";
-import { useAppDefinition } from "../hooks/useAppDefinition";
+import { useAppDefinition, type OpenApp } from "../hooks/useAppDefinition";
 import { useI18n } from "../hooks/useI18n";
 import { recordPath } from "./paths";
+import { poolHiddenFields } from "./pool";
 
 interface Props {
   app: string;
@@ -19,7 +20,9 @@ interface Props {
 export function RecordFields({ app, entity, record, access }: Props) {
   const definition = useAppDefinition();
   const { t, label } = useI18n();
+  const pooled = poolHiddenFields(definition, useOutletContext<OpenApp>().access, entity.key, record);
   const show = (field: FieldDef) => {
+    if (pooled.has(field.key)) return <Typography.Text type="secondary">{t("poolHidden")}</Typography.Text>;
     const title = record._display?.[field.key];
     const shown = displayValue(field, record[field.key], { t, label, definition, title });
     const target = field.type === "link" ? field.target : undefined;

@@ -24,6 +24,10 @@ export interface HistoryEntry {
   title: Label;
   action_key?: string;
   action_type?: string | null;
+  /** What wrote it besides the user (`rule:<key>`, `action:<key>`, `import`, `bulk:update`, …); null: their own edit. */
+  via?: string | null;
+  /** `via` as people read it, in the request's language ("by rule “…”", "通过导入"); null when there is nothing to add. */
+  via_label?: string | null;
   changes: HistoryChange[];
 }
 

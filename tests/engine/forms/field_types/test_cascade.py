@@ -13,6 +13,7 @@ from engine.forms.errors import FieldInvalid
 from engine.forms.field_types.base import BoundField
 from engine.forms.field_types.cascade import MAX_DEPTH, prefix_condition
 from engine.forms.runtime import bind_field
+from engine.i18n import ZH_CN, translate
 from engine.store.types import JSONType
 
 TREE = [
@@ -43,7 +44,7 @@ def test_accepts_paths_to_a_leaf(value: list[str]) -> None:
 
 def test_an_inner_option_needs_require_leaf_off() -> None:
     field = bound()
-    with pytest.raises(FieldInvalid, match="last level: choose an option under hardware"):
+    with pytest.raises(FieldInvalid, match="last level: choose an option under Hardware"):
         field.type.coerce(["hardware"], field)
     loose = bound(require_leaf=False)
     assert loose.type.coerce(["hardware"], loose) == ["hardware"]
@@ -57,10 +58,10 @@ def test_an_inner_option_needs_require_leaf_off() -> None:
         (["hardware", 1], "list of option values"),
         ([], "list of option values"),
         (["software"], "'software' is not an option at the top level"),  # unknown option
-        (["hardware", "tablets"], "'tablets' is not an option under hardware"),
+        (["hardware", "tablets"], "'tablets' is not an option under Hardware"),
         (["phones"], "not an option at the top level"),  # a child at the wrong level
         (["services", "x"], "'x' is not an option under services"),  # below a leaf
-        (["hardware", "phones", "ios", "x"], "under hardware / phones / ios"),
+        (["hardware", "phones", "ios", "x"], "under Hardware / phones / ios"),
         (["hardware"] * (MAX_DEPTH + 1), f"at most {MAX_DEPTH} levels"),  # oversized
     ],
 )
@@ -141,3 +142,10 @@ def test_prefix_condition_matches_paths_that_start_with_it() -> None:
         assert ids(["hardware", "phones"]) == [1]
         assert ids(["services"]) == [3]
         assert ids(["phones"]) == []
+
+
+def test_a_path_is_told_by_its_labels_in_the_readers_language() -> None:
+    field = bound()
+    with pytest.raises(FieldInvalid) as caught:
+        field.type.coerce(["hardware", "phones", "x"], field)
+    assert translate(caught.value.message, ZH_CN) == "'x' 不是「硬件 / phones」下的选项"
