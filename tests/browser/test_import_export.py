@@ -53,6 +53,11 @@ def test_export_then_import_customers(signed_in: Page, tmp_path: Path) -> None:
     )
     expect(page.get_by_test_id("import-ready")).to_contain_text("2 rows")
     page.get_by_test_id("import-run").click()
+    # The dialog closes when the import is done. Typing before that would type
+    # into a page whose focus the open dialog holds, and the dialog hands focus
+    # back to its Import button on closing: an Enter would open it again.
+    expect(page.get_by_text("2 created")).to_be_visible()
+    expect(page.get_by_test_id("import-run")).to_be_hidden()
 
     page.get_by_test_id("record-search").locator("input").fill(suffix)
     page.get_by_test_id("record-search").locator("input").press("Enter")
